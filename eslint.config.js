@@ -1,0 +1,52 @@
+// Lint rules that keep the layering of ../shared/ARCHITECTURE.md honest: only edge modules may
+// import IO libraries, and lower layers may not import higher ones.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const edgeOnly = ['lmdb', 'fastify', 'usearch', '@grpc/grpc-js', 'mdns'];
+const layers = {
+  base: [], rdf: ['base'], storage: ['base'], receipts: ['base', 'rdf'], config: ['base'], obs: ['base', 'config'],
+  dataset: ['base', 'rdf', 'storage'],
+  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication'],
+  replication: ['base', 'rdf', 'storage'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config'],
+  cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon'],
+  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
+};
+// Layers that are IO edges as a whole; storage/lmdb is handled below.
+const edgeLayers = ['api', 'daemon', 'cli'];
+const layerRules = Object.entries(layers).map(([layer, allowed]) => {
+  const forbidden = Object.keys(layers).filter((l) => l !== layer && !allowed.includes(l));
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: edgeLayers.includes(layer) ? [] : edgeOnly.map((name) => ({ name, message: 'only edge modules (storage/lmdb, api/http, daemon) import IO libraries' })),
+        patterns: forbidden.map((l) => ({ group: [`**/${l}/*`, `**/${l}`], message: `${layer}/ may not import ${l}/ (see ARCHITECTURE.md)` })),
+      }],
+    },
+  };
+});
+// storage/lmdb is an edge inside a non-edge layer: it may import lmdb but still no higher layer.
+const lmdbEdge = {
+  files: ['src/storage/lmdb/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: Object.keys(layers).filter((l) => l !== 'storage' && l !== 'base').map((l) => ({ group: [`**/${l}/*`], message: `storage/ may not import ${l}/` })),
+    }],
+  },
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...layerRules,
+  lmdbEdge,
+);

@@ -1,0 +1,56 @@
+/**
+ * One registry of stable error codes (the fastify model): every operating-condition error a user can
+ * see carries a code from here, and the HTTP edge maps the code to its status. Programmer errors are
+ * assertions (assert.ts), not KnowdErrors.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, doc: 'The request is malformed (bad JSON, missing field, wrong type).' },
+  RDF_SYNTAX: { status: 400, doc: 'RDF input could not be parsed; details carry line and column.' },
+  SPARQL_SYNTAX: { status: 400, doc: 'A SPARQL query or update could not be parsed; details carry line and column.' },
+  BAD_FORMAT: { status: 400, doc: 'The named RDF format is not one Knowd reads or writes.' },
+  BAD_TERM: { status: 400, doc: 'An RDF term is not allowed where it was given (e.g. a literal as subject).' },
+  UNAUTHENTICATED: { status: 401, doc: 'No valid bearer token (or a non-loopback client without KNOWD_TOKEN_SECRET).' },
+  FORBIDDEN: { status: 403, doc: 'The token is valid but its role or namespaces do not allow this.' },
+  NOT_FOUND: { status: 404, doc: 'No such route.' },
+  NAMESPACE_NOT_FOUND: { status: 404, doc: 'The namespace does not exist.' },
+  RECEIPT_NOT_FOUND: { status: 404, doc: 'No receipt with this id.' },
+  NAMESPACE_EXISTS: { status: 409, doc: 'A namespace with this name already exists.' },
+  CONFLICT: { status: 409, doc: 'The request conflicts with the current state.' },
+  IDEMPOTENCY_MISMATCH: { status: 409, doc: 'An idempotency key was reused with a different request body.' },
+  TOO_LARGE: { status: 413, doc: 'The request body or transaction exceeds the configured limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The Content-Type is not one this endpoint reads.' },
+  NOT_ACCEPTABLE: { status: 406, doc: 'None of the media types in Accept can be produced.' },
+  REJECTED: { status: 422, doc: 'The transaction was rejected by SHACL or a hook; details carry the report.' },
+  NOT_READY: { status: 503, doc: 'The node is starting, stopping or has no leader.' },
+  SHUTTING_DOWN: { status: 503, doc: 'The node is shutting down and takes no new writes.' },
+  STORE_FORMAT: { status: 500, doc: 'The on-disk format is not one this version reads; see the message for the operator action.' },
+  STORE_CORRUPT: { status: 500, doc: 'A checksum or invariant of stored data failed.' },
+  CONFIG_INVALID: { status: 500, doc: 'A setting has a value that is not allowed.' },
+  INTERNAL: { status: 500, doc: 'An unexpected failure; the log has the details.' },
+} as const satisfies Record<string, { status: number; doc: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class KnowdError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KnowdError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } & Record<string, unknown> } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+export function isKnowdError(e: unknown): e is KnowdError {
+  return e instanceof KnowdError;
+}
