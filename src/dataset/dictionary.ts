@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { KnowdError } from '../base/index.js';
+import type { ReadTxn, WriteTxn } from '../storage/index.js';
+import { idBytes, MAX_TERM_ID, nsPrefix, readId } from './layout.js';
+
+/**
+ * The term dictionary: term string ↔ integer id, per namespace. Ids are never reused or changed, so a
+ * committed mapping can be cached forever (until its namespace is deleted; namespace ids are never
+ * reused either).
+ */
+
+// Long literals would make fat B-tree keys: past this many bytes the key is a SHA-256 of the term,
+// behind a 0x00 byte that no term string starts with (n3 ids start with a letter, '"', or '_').
+const MAX_INLINE_TERM_BYTES = 480;
+
+export function termKey(nsId: number, term: string): Buffer {
+  const raw = Buffer.from(term, 'utf8');
+  const body = raw.length <= MAX_INLINE_TERM_BYTES ? raw : Buffer.concat([Buffer.from([0]), createHash('sha256').update(raw).digest()]);
+  return Buffer.concat([nsPrefix(nsId), body]);
+}
+
+function idKey(nsId: number, id: number): Buffer {
+  return Buffer.concat([nsPrefix(nsId), idBytes(id)]);
+}
+
+function nextIdKey(nsId: number): Buffer {
+  return Buffer.concat([Buffer.from('nextId/'), nsPrefix(nsId)]);
+}
+
+/** Bounded memo of committed mappings; a plain Map with oldest-first eviction is enough here. */
+class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(k: K): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: K, v: V): void {
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(k, v);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export class Dictionary {
+  private readonly toId = new Map<number, BoundedCache<string, number>>();
+  private readonly toTerm = new Map<number, BoundedCache<number, string>>();
+
+  constructor(private readonly cacheEntries = 1_000_000) {}
+
+  private idCache(nsId: number): BoundedCache<string, number> {
+    let c = this.toId.get(nsId);
+    if (c === undefined) this.toId.set(nsId, (c = new BoundedCache(this.cacheEntries)));
+    return c;
+  }
+
+  private termCache(nsId: number): BoundedCache<number, string> {
+    let c = this.toTerm.get(nsId);
+    if (c === undefined) this.toTerm.set(nsId, (c = new BoundedCache(this.cacheEntries)));
+    return c;
+  }
+
+  lookup(txn: ReadTxn, nsId: number, term: string): number | undefined {
+    const cached = this.idCache(nsId).get(term);
+    if (cached !== undefined) return cached;
+    const v = txn.get('terms', termKey(nsId, term));
+    return v === undefined ? undefined : readId(v);
+  }
+
+  /**
+   * Decodes an id. Call it with committed snapshots only: it caches what it reads, and an id read
+   * inside a write that later rolls back could be reallocated to another term.
+   */
+  term(txn: ReadTxn, nsId: number, id: number): string {
+    const cache = this.termCache(nsId);
+    const cached = cache.get(id);
+    if (cached !== undefined) return cached;
+    const v = txn.get('ids', idKey(nsId, id));
+    if (v === undefined) throw new KnowdError('STORE_CORRUPT', `Term id ${id} of namespace #${nsId} has no dictionary entry`);
+    const s = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+    cache.set(id, s);
+    return s;
+  }
+
+  /** Publishes mappings created by a committed write, so later lookups skip storage. */
+  publish(nsId: number, created: ReadonlyMap<string, number>): void {
+    const ids = this.idCache(nsId);
+    for (const [t, id] of created) ids.set(t, id);
+  }
+
+  forgetNamespace(nsId: number): void {
+    this.toId.delete(nsId);
+    this.toTerm.delete(nsId);
+  }
+
+  /** A writer for one write transaction; its new mappings become visible through publish(). */
+  writer(txn: WriteTxn, nsId: number): DictionaryWriter {
+    return new DictionaryWriter(this, txn, nsId);
+  }
+
+  static deleteNamespace(txn: WriteTxn, nsId: number): void {
+    txn.del('meta', nextIdKey(nsId));
+  }
+}
+
+export class DictionaryWriter {
+  readonly created = new Map<string, number>();
+  private nextId: number;
+  private dirty = false;
+
+  constructor(
+    private readonly dict: Dictionary,
+    private readonly txn: WriteTxn,
+    private readonly nsId: number,
+  ) {
+    const v = txn.get('meta', nextIdKey(nsId));
+    this.nextId = v === undefined ? 1 : readId(v);
+  }
+
+  /** The id of `term`, allocating one if the namespace has never seen it. */
+  intern(term: string): number {
+    const created = this.created.get(term);
+    if (created !== undefined) return created;
+    const known = this.dict.lookup(this.txn, this.nsId, term);
+    if (known !== undefined) return known;
+    if (this.nextId > MAX_TERM_ID) throw new KnowdError('CONFLICT', `Namespace #${this.nsId} has used every term id`);
+    const id = this.nextId++;
+    this.dirty = true;
+    this.txn.put('terms', termKey(this.nsId, term), idBytes(id));
+    this.txn.put('ids', idKey(this.nsId, id), Buffer.from(term, 'utf8'));
+    this.created.set(term, id);
+    return id;
+  }
+
+  /** The id of `term` if it exists (removals never allocate). */
+  find(term: string): number | undefined {
+    return this.created.get(term) ?? this.dict.lookup(this.txn, this.nsId, term);
+  }
+
+  finish(): void {
+    if (this.dirty) this.txn.put('meta', nextIdKey(this.nsId), idBytes(this.nextId));
+    this.dirty = false;
+  }
+}

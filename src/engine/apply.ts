@@ -1,0 +1,104 @@
+import type { Quad } from '@rdfjs/types';
+import { KnowdError } from '../base/index.js';
+import { createNamespace, dropNamespaceEntry, getNamespace, requireNamespace, type QuadStore } from '../dataset/index.js';
+import { parseRdf } from '../rdf/index.js';
+import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
+import { prefixRange, type WriteTxn } from '../storage/index.js';
+import type { Command, TxCommand } from './commands.js';
+import { getIdempotency, putIdempotency } from './idempotency.js';
+import { chainHead, getReceipt, putReceipt } from './receipt-store.js';
+
+export interface ParsedDelta {
+  readonly add: readonly Quad[];
+  readonly remove: readonly Quad[];
+}
+
+export interface TxOutcome {
+  readonly type: 'tx';
+  readonly receipt: Receipt;
+  readonly delta: { readonly added: number; readonly removed: number };
+  /** True when an idempotency key matched an earlier transaction and nothing was applied. */
+  readonly replayed: boolean;
+  /** Term mappings this entry created, per namespace id (published to caches after commit). */
+  readonly created: ReadonlyMap<string, number>;
+  readonly nsId: number;
+}
+
+export interface NamespaceOutcome {
+  readonly type: 'ns-create' | 'ns-delete';
+  readonly ns: string;
+  readonly nsId: number;
+}
+
+export type Outcome = TxOutcome | NamespaceOutcome;
+
+export function parseTxCommand(c: TxCommand): ParsedDelta {
+  const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
+  return {
+    add: parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, source: 'add' }),
+    remove: parseRdf(c.remove, { ...common, blankNodePrefix: '', source: 'remove' }),
+  };
+}
+
+export interface ApplyContext {
+  readonly quads: QuadStore;
+  readonly signer: Signer;
+}
+
+/**
+ * Applies one committed log entry to the store. Deterministic: it reads nothing but the entry and the
+ * store (time comes from the entry), so every replica that applies the same log ends identical.
+ * `parsed` is the proposer's already-parsed delta, an optimisation that skips re-parsing locally.
+ */
+export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: Command, parsed?: ParsedDelta): Outcome {
+  switch (cmd.type) {
+    case 'ns-create': {
+      const existing = getNamespace(txn, cmd.ns);
+      // Creating the default namespace at start-up races with nothing, but a replay must be a no-op.
+      const info = existing ?? createNamespace(txn, cmd.ns, cmd.timeMs);
+      return { type: 'ns-create', ns: cmd.ns, nsId: info.id };
+    }
+    case 'ns-delete': {
+      const info = dropNamespaceEntry(txn, cmd.ns);
+      ctx.quads.deleteNamespaceData(txn, info.id);
+      txn.delRange('idem', prefixRange(Buffer.concat([Buffer.from(cmd.ns, 'utf8'), Buffer.from([0])])));
+      return { type: 'ns-delete', ns: cmd.ns, nsId: info.id };
+    }
+    case 'tx':
+      return applyTx(txn, ctx, index, cmd, parsed);
+  }
+}
+
+function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
+  const ns = requireNamespace(txn, cmd.ns);
+  if (cmd.idempotency !== undefined) {
+    const prior = getIdempotency(txn, cmd.ns, cmd.idempotency.key);
+    if (prior !== undefined) {
+      if (prior.requestHash !== cmd.idempotency.requestHash) {
+        throw new KnowdError('IDEMPOTENCY_MISMATCH', `Idempotency key "${cmd.idempotency.key}" was already used for a different request`, { receiptId: prior.receiptId });
+      }
+      const receipt = getReceipt(txn, prior.receiptId);
+      if (receipt === undefined) throw new KnowdError('STORE_CORRUPT', `Receipt ${prior.receiptId} of an idempotency record is missing`);
+      return { type: 'tx', receipt, delta: { added: prior.added, removed: prior.removed }, replayed: true, created: new Map(), nsId: ns.id };
+    }
+  }
+  const delta = parsed ?? parseTxCommand(cmd);
+  const w = ctx.quads.writer(txn, ns.id);
+  let removed = 0;
+  let added = 0;
+  // Removals first, as in SPARQL's DELETE/INSERT: a quad both removed and added ends up present.
+  for (const q of delta.remove) if (w.remove(q)) removed++;
+  for (const q of delta.add) if (w.add(q)) added++;
+  w.finish();
+  const receipt = buildReceipt(
+    // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
+    { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },
+    chainHead(txn, cmd.ns),
+    ctx.signer,
+  );
+  putReceipt(txn, receipt);
+  if (cmd.idempotency !== undefined) {
+    putIdempotency(txn, cmd.ns, cmd.idempotency.key, { requestHash: cmd.idempotency.requestHash, receiptId: receipt.id, added, removed });
+  }
+  return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id };
+}

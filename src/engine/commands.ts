@@ -1,0 +1,49 @@
+import { KnowdError } from '../base/index.js';
+import type { RdfFormat } from '../rdf/index.js';
+import type { ReceiptKind } from '../receipts/index.js';
+
+/**
+ * What a log entry carries. The leader decides everything non-deterministic (time, blank-node
+ * prefix, delta hash) when it proposes, so applying an entry is a pure function of the entry and the
+ * store: every node that applies the same log reaches the same state.
+ */
+export interface TxCommand {
+  readonly type: 'tx';
+  readonly ns: string;
+  readonly actor: string;
+  readonly kind: ReceiptKind;
+  readonly timeMs: number;
+  /** RDF text exactly as the client sent it (so the log keeps what was asked), with how to parse it. */
+  readonly add: string;
+  readonly remove: string;
+  readonly format: RdfFormat;
+  readonly baseIRI?: string;
+  readonly bnodePrefix: string;
+  readonly deltaHash: string;
+  readonly idempotency?: { readonly key: string; readonly requestHash: string };
+}
+
+export interface NamespaceCommand {
+  readonly type: 'ns-create' | 'ns-delete';
+  readonly ns: string;
+  readonly timeMs: number;
+  readonly actor: string;
+}
+
+export type Command = TxCommand | NamespaceCommand;
+
+export function encodeCommand(c: Command): Buffer {
+  return Buffer.from(JSON.stringify(c), 'utf8');
+}
+
+export function decodeCommand(payload: Buffer, index: number): Command {
+  let c: unknown;
+  try {
+    c = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new KnowdError('STORE_CORRUPT', `Log entry ${index} is not valid JSON`);
+  }
+  const type = (c as { type?: unknown }).type;
+  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
+  return c as Command;
+}

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Quad } from '@rdfjs/types';
+import { KnowdError, assert, type Clock } from '../base/index.js';
+import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
+import type { RdfFormat } from '../rdf/index.js';
+import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
+import { appendRecord, appliedIndex, lastIndex, readRecords, setAppliedIndex } from '../replication/log/index.js';
+import type { ReadTxn, Storage } from '../storage/index.js';
+import { applyCommand, parseTxCommand, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
+import { decodeCommand, encodeCommand, type Command, type TxCommand } from './commands.js';
+import { getIdempotency } from './idempotency.js';
+import { getReceipt } from './receipt-store.js';
+
+export interface TxRequest {
+  readonly namespace: string;
+  readonly add?: string;
+  readonly remove?: string;
+  readonly format: RdfFormat;
+  readonly baseIRI?: string;
+  readonly actor: string;
+  readonly idempotencyKey?: string;
+  readonly kind?: ReceiptKind;
+}
+
+export interface TxResult {
+  readonly receipt: Receipt;
+  readonly delta: { readonly added: number; readonly removed: number };
+  readonly replayed: boolean;
+}
+
+export interface EngineOptions {
+  readonly storage: Storage;
+  readonly signer: Signer;
+  readonly clock: Clock;
+  readonly maxTxQuads: number;
+  /** Entries a group commit takes at most; bounds the latency a big batch adds to the small ones. */
+  readonly maxBatchEntries?: number;
+  readonly maxBatchBytes?: number;
+  readonly onCommit?: (info: { entries: number; bytes: number; durationMs: number }) => void;
+}
+
+interface Pending {
+  readonly cmd: Command;
+  readonly payload: Buffer;
+  readonly parsed: ParsedDelta | undefined;
+  resolve(o: Outcome): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * The replicated state machine of one node. propose() checks a request and turns it into a log
+ * entry; a group commit appends a batch of entries and applies them in one durable storage
+ * transaction (single mode: append and apply share the commit; the cluster splits them without
+ * changing the log format). Reads go straight to storage snapshots.
+ */
+export class Engine {
+  readonly quads: QuadStore;
+  private readonly queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private lastLog = { index: 0, term: 0 };
+  private stopping = false;
+  private readonly maxBatchEntries: number;
+  private readonly maxBatchBytes: number;
+
+  private constructor(private readonly opts: EngineOptions) {
+    this.quads = new QuadStore(new Dictionary());
+    this.maxBatchEntries = opts.maxBatchEntries ?? 1024;
+    this.maxBatchBytes = opts.maxBatchBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Opens the engine and replays log entries that were appended but not applied (crash recovery). */
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const e = new Engine(opts);
+    await e.recover();
+    return e;
+  }
+
+  get storage(): Storage {
+    return this.opts.storage;
+  }
+
+  private async recover(): Promise<void> {
+    const { applied, last } = this.opts.storage.read((r) => ({ applied: appliedIndex(r), last: lastIndex(r) }));
+    this.lastLog = last;
+    assert(applied <= last.index, `applied index ${applied} is beyond the log's last index ${last.index}`);
+    if (applied === last.index) return;
+    await this.opts.storage.write((w) => {
+      for (const rec of [...readRecords(w, applied + 1, last.index)]) {
+        applyCommand(w, this.applyContext(), rec.index, decodeCommand(rec.payload, rec.index));
+        setAppliedIndex(w, rec.index);
+      }
+    });
+  }
+
+  private applyContext(): { quads: QuadStore; signer: Signer } {
+    return { quads: this.quads, signer: this.opts.signer };
+  }
+
+  /** Log position: index of the last entry and the applied index (equal in single mode). */
+  position(): { lastIndex: number; lastTerm: number; appliedIndex: number } {
+    return this.opts.storage.read((r) => ({ lastIndex: this.lastLog.index, lastTerm: this.lastLog.term, appliedIndex: appliedIndex(r) }));
+  }
+
+  read<T>(fn: (txn: ReadTxn) => T): T {
+    return this.opts.storage.read(fn);
+  }
+
+  namespace(name: string): NamespaceInfo {
+    return this.read((r) => requireNamespace(r, name));
+  }
+
+  namespaces(): NamespaceInfo[] {
+    return this.read((r) => listNamespaces(r));
+  }
+
+  async createNamespace(name: string, actor: string): Promise<NamespaceInfo> {
+    checkNamespaceName(name);
+    if (this.read((r) => getNamespace(r, name)) !== undefined) throw new KnowdError('NAMESPACE_EXISTS', `Namespace "${name}" already exists`, { namespace: name });
+    await this.submit({ type: 'ns-create', ns: name, timeMs: this.opts.clock.nowMs(), actor }, undefined);
+    return this.namespace(name);
+  }
+
+  /** Creates the namespace unless it exists; used for the default namespace at start-up. */
+  async ensureNamespace(name: string): Promise<void> {
+    if (this.read((r) => getNamespace(r, name)) === undefined) await this.submit({ type: 'ns-create', ns: name, timeMs: this.opts.clock.nowMs(), actor: 'system' }, undefined);
+  }
+
+  async deleteNamespace(name: string, actor: string): Promise<void> {
+    this.namespace(name);
+    await this.submit({ type: 'ns-delete', ns: name, timeMs: this.opts.clock.nowMs(), actor }, undefined);
+  }
+
+  /** Checks, parses and commits a transaction; resolves once it is durable and applied. */
+  async transact(req: TxRequest): Promise<TxResult> {
+    this.namespace(req.namespace);
+    const add = req.add ?? '';
+    const remove = req.remove ?? '';
+    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove])).digest('hex');
+    if (req.idempotencyKey !== undefined) {
+      const prior = this.read((r) => getIdempotency(r, req.namespace, req.idempotencyKey!));
+      if (prior !== undefined) {
+        if (prior.requestHash !== requestHash) {
+          throw new KnowdError('IDEMPOTENCY_MISMATCH', `Idempotency key "${req.idempotencyKey}" was already used for a different request`, { receiptId: prior.receiptId });
+        }
+        const receipt = this.read((r) => getReceipt(r, prior.receiptId));
+        if (receipt !== undefined) return { receipt, delta: { added: prior.added, removed: prior.removed }, replayed: true };
+      }
+    }
+    // Blank nodes are scoped to one document: a fresh prefix per transaction keeps `_:b` of two
+    // transactions apart. The leader picks it, so every replica parses the logged text identically.
+    const bnodePrefix = `k${randomBytes(6).toString('hex')}_`;
+    const base = { format: req.format, ...(req.baseIRI !== undefined && { baseIRI: req.baseIRI }) };
+    const cmd: TxCommand = {
+      type: 'tx',
+      ns: req.namespace,
+      actor: req.actor,
+      kind: req.kind ?? 'tx',
+      timeMs: this.opts.clock.nowMs(),
+      add,
+      remove,
+      ...base,
+      bnodePrefix,
+      deltaHash: '',
+      ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash } }),
+    };
+    const parsed = parseTxCommand(cmd);
+    return this.commitParsed(cmd, parsed);
+  }
+
+  /**
+   * Commits already-parsed quads (bulk import): the log keeps them as N-Quads text.
+   * Blank nodes must already carry labels unique to this load.
+   */
+  async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind): Promise<TxResult> {
+    this.namespace(ns);
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '' };
+    return this.commitParsed(cmd, { add, remove: [] });
+  }
+
+  private async commitParsed(cmd: TxCommand, parsed: ParsedDelta): Promise<TxResult> {
+    const size = parsed.add.length + parsed.remove.length;
+    if (size > this.opts.maxTxQuads) {
+      throw new KnowdError('TOO_LARGE', `The transaction has ${size} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS). Split it, or use knowdctl import.`);
+    }
+    const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove) };
+    const out = (await this.submit(hashed, parsed)) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: out.replayed };
+  }
+
+  private submit(cmd: Command, parsed: ParsedDelta | undefined): Promise<Outcome> {
+    if (this.stopping) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.'));
+    return new Promise<Outcome>((resolve, reject) => {
+      this.queue.push({ cmd, payload: encodeCommand(cmd), parsed, resolve, reject });
+      if (this.flushing === null) this.flushing = this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        let bytes = 0;
+        let n = 0;
+        while (n < this.queue.length && n < this.maxBatchEntries && (n === 0 || bytes + this.queue[n]!.payload.length <= this.maxBatchBytes)) {
+          bytes += this.queue[n]!.payload.length;
+          n++;
+        }
+        await this.commitBatch(this.queue.splice(0, n), bytes);
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** One durable commit for many entries: each in its own savepoint so a bad one fails alone. */
+  private async commitBatch(batch: Pending[], bytes: number): Promise<void> {
+    const started = performance.now();
+    const results: ({ ok: true; outcome: Outcome } | { ok: false; error: unknown })[] = [];
+    const before = this.lastLog;
+    let last = before;
+    try {
+      await this.opts.storage.write((w) => {
+        results.length = 0;
+        last = before;
+        for (const p of batch) {
+          try {
+            const outcome = w.savepoint(() => {
+              const index = last.index + 1;
+              appendRecord(w, index, last.term, p.payload);
+              const o = applyCommand(w, this.applyContext(), index, p.cmd, p.parsed);
+              setAppliedIndex(w, index);
+              return o;
+            });
+            last = { index: last.index + 1, term: last.term };
+            results.push({ ok: true, outcome });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed (disk full, IO error): nothing of the batch is durable.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    this.lastLog = last;
+    this.opts.onCommit?.({ entries: batch.length, bytes, durationMs: performance.now() - started });
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r.ok) {
+        if (r.outcome.type === 'tx') this.quads.dict.publish(r.outcome.nsId, r.outcome.created);
+        p.resolve(r.outcome);
+      } else p.reject(r.error);
+    });
+  }
+
+  /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    while (this.flushing !== null) await this.flushing;
+  }
+
+  /** Re-reads a log entry (export, verification). */
+  logEntry(index: number): Command | undefined {
+    return this.read((r) => {
+      for (const rec of readRecords(r, index, index)) return decodeCommand(rec.payload, index);
+      return undefined;
+    });
+  }
+}
+

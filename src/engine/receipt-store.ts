@@ -1,0 +1,74 @@
+import { KnowdError } from '../base/index.js';
+import type { Receipt } from '../receipts/index.js';
+import { GENESIS_PREV_HASH } from '../receipts/index.js';
+import type { ReadTxn, WriteTxn } from '../storage/index.js';
+import { prefixRange, u64Key } from '../storage/index.js';
+
+/**
+ * Receipts by id, the per-namespace chain head, and two secondary indexes for search:
+ *   't' + timeMs(u64) + id        — time ranges
+ *   'a' + actor + 0x00 + timeMs + id — one actor's receipts in time order
+ */
+function chainKey(ns: string): Buffer {
+  return Buffer.from(`chain/${ns}`, 'utf8');
+}
+
+export function chainHead(txn: ReadTxn, ns: string): string {
+  const v = txn.get('meta', chainKey(ns));
+  return v === undefined ? GENESIS_PREV_HASH : Buffer.from(v).toString('utf8');
+}
+
+export function putReceipt(txn: WriteTxn, r: Receipt): void {
+  const id = Buffer.from(r.id, 'utf8');
+  txn.put('receipts', id, Buffer.from(JSON.stringify(r), 'utf8'));
+  txn.put('meta', chainKey(r.namespace), Buffer.from(r.hash, 'utf8'));
+  const empty = Buffer.alloc(0);
+  txn.put('receiptIdx', Buffer.concat([Buffer.from('t'), u64Key(r.timeMs), id]), empty);
+  txn.put('receiptIdx', Buffer.concat([Buffer.from('a'), Buffer.from(r.actor, 'utf8'), Buffer.from([0]), u64Key(r.timeMs), id]), empty);
+}
+
+export function getReceipt(txn: ReadTxn, id: string): Receipt | undefined {
+  const v = txn.get('receipts', Buffer.from(id, 'utf8'));
+  return v === undefined ? undefined : (JSON.parse(Buffer.from(v).toString('utf8')) as Receipt);
+}
+
+export function requireReceipt(txn: ReadTxn, id: string): Receipt {
+  const r = getReceipt(txn, id);
+  if (r === undefined) throw new KnowdError('RECEIPT_NOT_FOUND', `No receipt with id "${id}"`, { id });
+  return r;
+}
+
+export interface ReceiptQuery {
+  readonly actor?: string;
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+  readonly namespace?: string;
+  readonly limit: number;
+}
+
+export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): Receipt[] {
+  const since = u64Key(q.sinceMs ?? 0);
+  const until = u64Key(q.untilMs === undefined ? Number.MAX_SAFE_INTEGER : q.untilMs + 1);
+  const base = q.actor === undefined ? Buffer.from('t') : Buffer.concat([Buffer.from('a'), Buffer.from(q.actor, 'utf8'), Buffer.from([0])]);
+  const out: Receipt[] = [];
+  const range = { ...prefixRange(base), start: Buffer.concat([base, since]), end: Buffer.concat([base, until]) };
+  for (const key of txn.scanKeys('receiptIdx', range)) {
+    const id = Buffer.from(key.subarray(base.length + 8)).toString('utf8');
+    const r = getReceipt(txn, id);
+    if (r === undefined || (q.namespace !== undefined && r.namespace !== q.namespace)) continue;
+    out.push(r);
+    if (out.length >= q.limit) break;
+  }
+  return out;
+}
+
+/** Every receipt of a namespace in log order (export for offline verification). */
+export function* receiptsOf(txn: ReadTxn, ns: string): IterableIterator<Receipt> {
+  const rs: Receipt[] = [];
+  for (const e of txn.scan('receipts', prefixRange(Buffer.from(`${ns}-`, 'utf8')))) {
+    const r = JSON.parse(Buffer.from(e.value).toString('utf8')) as Receipt;
+    if (r.namespace === ns) rs.push(r);
+  }
+  rs.sort((a, b) => a.logIndex - b.logIndex);
+  yield* rs;
+}

@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+import { KnowdError } from '../../base/index.js';
+import { TABLES, type Bytes, type Entry, type Range, type ReadTxn, type Storage, type StorageInfo, type Table, type WriteTxn } from '../port.js';
+import { lmdbTuning } from './tuning.js';
+
+export interface LmdbOptions {
+  readonly path: string;
+  readonly mapSizeBytes?: number;
+}
+
+type BinDb = Database<Buffer, Buffer>;
+
+function rangeOptions(range: Range, transaction?: Transaction): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (range.start !== undefined) o['start'] = Buffer.from(range.start.buffer, range.start.byteOffset, range.start.byteLength);
+  if (range.end !== undefined) o['end'] = Buffer.from(range.end.buffer, range.end.byteOffset, range.end.byteLength);
+  if (range.reverse === true) {
+    // lmdb-js walks from `start` downwards when reversed: swap so callers keep start ≤ keys < end.
+    o['start'] = range.end;
+    o['end'] = range.start;
+    o['reverse'] = true;
+    o['exclusiveStart'] = true;
+    o['inclusiveEnd'] = true;
+    if (range.end === undefined) delete o['start'];
+    if (range.start === undefined) delete o['end'];
+  }
+  if (range.limit !== undefined) o['limit'] = range.limit;
+  if (transaction !== undefined) o['transaction'] = transaction;
+  return o;
+}
+
+class LmdbRead implements ReadTxn {
+  constructor(
+    protected readonly dbs: Record<Table, BinDb>,
+    private readonly txn: Transaction | undefined,
+  ) {}
+
+  get(table: Table, key: Bytes): Bytes | undefined {
+    return this.txn === undefined ? this.dbs[table].get(key as Buffer) : this.dbs[table].get(key as Buffer, { transaction: this.txn });
+  }
+
+  *scan(table: Table, range: Range): IterableIterator<Entry> {
+    for (const { key, value } of this.dbs[table].getRange(rangeOptions(range, this.txn))) yield { key, value };
+  }
+
+  *scanKeys(table: Table, range: Range): IterableIterator<Bytes> {
+    yield* this.dbs[table].getKeys(rangeOptions(range, this.txn));
+  }
+
+  count(table: Table, range: Range): number {
+    return this.dbs[table].getKeysCount(rangeOptions(range, this.txn));
+  }
+}
+
+class LmdbWrite extends LmdbRead implements WriteTxn {
+  constructor(
+    dbs: Record<Table, BinDb>,
+    private readonly root: RootDatabase,
+  ) {
+    super(dbs, undefined);
+  }
+  put(table: Table, key: Bytes, value: Bytes): void {
+    this.dbs[table].putSync(key as Buffer, value as Buffer);
+  }
+  del(table: Table, key: Bytes): void {
+    this.dbs[table].removeSync(key as Buffer);
+  }
+  delRange(table: Table, range: Range): number {
+    // Collect first: deleting under a live cursor of the same transaction is not safe in lmdb-js.
+    const keys = [...this.scanKeys(table, range)];
+    for (const k of keys) this.dbs[table].removeSync(k as Buffer);
+    return keys.length;
+  }
+  savepoint<T>(fn: () => T): T {
+    return this.root.childTransaction(fn) as unknown as T;
+  }
+}
+
+export function openLmdbStorage(opts: LmdbOptions): Storage {
+  try {
+    fs.mkdirSync(opts.path, { recursive: true, mode: 0o750 });
+  } catch (e) {
+    throw new KnowdError('CONFIG_INVALID', `Cannot create data directory "${opts.path}": ${(e as Error).message}`);
+  }
+  const tuning = lmdbTuning({ mapSizeBytes: opts.mapSizeBytes ?? 0 });
+  let root: RootDatabase;
+  try {
+    // noReadAhead is a documented lmdb-js option missing from its typings.
+    const options: Parameters<typeof open>[0] & { noReadAhead: boolean } = {
+      path: path.join(opts.path, 'store'),
+      mapSize: tuning.mapSizeBytes,
+      maxReaders: tuning.maxReaders,
+      noReadAhead: tuning.noReadAhead,
+      pageSize: tuning.pageSize,
+      maxDbs: TABLES.length + 4,
+      compression: false,
+      // Durability is the point of a database: every commit is fsync'd before its promise resolves.
+      noSync: false,
+      commitDelay: 0,
+    };
+    root = open(options);
+  } catch (e) {
+    throw new KnowdError('STORE_CORRUPT', `Cannot open store "${opts.path}": ${(e as Error).message}`);
+  }
+  const dbs = Object.fromEntries(
+    TABLES.map((t) => [t, root.openDB<Buffer, Buffer>({ name: t, keyEncoding: 'binary', encoding: 'binary' })]),
+  ) as Record<Table, BinDb>;
+  const writer = new LmdbWrite(dbs, root);
+  let closed = false;
+
+  return {
+    read<T>(fn: (txn: ReadTxn) => T): T {
+      const txn = root.useReadTransaction();
+      let async = false;
+      try {
+        const out = fn(new LmdbRead(dbs, txn));
+        if (out instanceof Promise) {
+          async = true;
+          return out.finally(() => txn.done()) as T;
+        }
+        return out;
+      } finally {
+        if (!async) txn.done();
+      }
+    },
+    async write<T>(fn: (txn: WriteTxn) => T): Promise<T> {
+      if (closed) throw new KnowdError('SHUTTING_DOWN', 'The store is closed.');
+      let result = { ok: false, error: undefined } as { ok: true; value: T } | { ok: false; error: unknown };
+      // lmdb-js async transactions cannot be aborted, so the work runs in a child transaction
+      // (which can) inside one; the outer commit is then empty when the work failed.
+      await root.transaction(() => {
+        try {
+          result = { ok: true, value: root.childTransaction(() => fn(writer)) as unknown as T };
+        } catch (error) {
+          result = { ok: false, error };
+        }
+      });
+      if (!result.ok) throw result.error;
+      return result.value;
+    },
+    info(): StorageInfo {
+      const stat = root.getStats() as { pageSize?: number; treeBranchPageCount?: number; lastPageNumber?: number };
+      const used = (stat.lastPageNumber ?? 0) * (stat.pageSize ?? tuning.pageSize);
+      return { kind: 'lmdb', path: opts.path, usedBytes: used, mapSizeBytes: tuning.mapSizeBytes };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await root.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { KnowdError } from '../../base/index.js';
+import { TABLES, type Bytes, type Entry, type Range, type ReadTxn, type Storage, type StorageInfo, type Table, type WriteTxn } from '../port.js';
+import { SortedBytesMap } from './sorted-map.js';
+
+/** Faults a test can inject into the twin, to prove that callers survive failing IO. */
+export interface MemoryFaults {
+  /** Called before each commit; throwing here fails the write as a disk error would. */
+  beforeCommit?: () => void;
+}
+
+export interface MemoryStorage extends Storage {
+  readonly faults: MemoryFaults;
+}
+
+type UndoOp = { table: Table; key: Buffer; prev: Buffer | undefined };
+
+/**
+ * The deterministic in-memory twin of the LMDB store. Writes apply in place with an undo log, so a
+ * failed transaction or savepoint rolls back exactly; readers cannot interleave with a write because
+ * `write` runs its callback synchronously.
+ */
+export function openMemoryStorage(): MemoryStorage {
+  const maps = Object.fromEntries(TABLES.map((t) => [t, new SortedBytesMap()])) as Record<Table, SortedBytesMap>;
+  let closed = false;
+  let tail: Promise<unknown> = Promise.resolve();
+  const faults: MemoryFaults = {};
+
+  const reader: ReadTxn = {
+    get: (table, key) => maps[table].get(key),
+    *scan(table: Table, range: Range): IterableIterator<Entry> {
+      let n = 0;
+      for (const [key, value] of maps[table].range(range.start, range.end, range.reverse === true)) {
+        if (range.limit !== undefined && n++ >= range.limit) return;
+        yield { key, value };
+      }
+    },
+    *scanKeys(table: Table, range: Range): IterableIterator<Bytes> {
+      for (const e of reader.scan(table, range)) yield e.key;
+    },
+    count(table, range) {
+      let n = 0;
+      for (const _ of reader.scan(table, range)) n++;
+      return n;
+    },
+  };
+
+  function makeWriter(undo: UndoOp[]): WriteTxn {
+    const w: WriteTxn = {
+      ...reader,
+      put(table: Table, key: Bytes, value: Bytes) {
+        undo.push({ table, key: Buffer.from(key), prev: maps[table].set(key, value) });
+      },
+      del(table: Table, key: Bytes) {
+        const prev = maps[table].delete(key);
+        if (prev !== undefined) undo.push({ table, key: Buffer.from(key), prev });
+      },
+      delRange(table: Table, range: Range) {
+        let n = 0;
+        for (const k of [...reader.scanKeys(table, range)]) {
+          w.del(table, k);
+          n++;
+        }
+        return n;
+      },
+      savepoint<T>(fn: () => T): T {
+        const mark = undo.length;
+        try {
+          return fn();
+        } catch (e) {
+          rollback(undo, mark);
+          throw e;
+        }
+      },
+    };
+    return w;
+  }
+
+  function rollback(undo: UndoOp[], mark: number): void {
+    while (undo.length > mark) {
+      const op = undo.pop()!;
+      if (op.prev === undefined) maps[op.table].delete(op.key);
+      else maps[op.table].set(op.key, op.prev);
+    }
+  }
+
+  const storage: MemoryStorage = {
+    faults,
+    read: (fn) => fn(reader),
+    write<T>(fn: (txn: WriteTxn) => T): Promise<T> {
+      if (closed) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The store is closed.'));
+      // Serialize like LMDB's single writer, and resolve asynchronously like a real commit.
+      const run = tail.then(() => {
+        const undo: UndoOp[] = [];
+        try {
+          const out = fn(makeWriter(undo));
+          faults.beforeCommit?.();
+          return out;
+        } catch (e) {
+          rollback(undo, 0);
+          throw e;
+        }
+      });
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    info(): StorageInfo {
+      let used = 0;
+      for (const t of TABLES) for (const [k, v] of maps[t].range(undefined, undefined, false)) used += k.length + v.length;
+      return { kind: 'memory', path: null, usedBytes: used, mapSizeBytes: 0 };
+    },
+    async close() {
+      closed = true;
+      await tail;
+    },
+  };
+  return storage;
+}
