@@ -1,7 +1,7 @@
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
-import { createNamespace, dropNamespaceEntry, getNamespace, requireNamespace, type QuadStore } from '../dataset/index.js';
-import { parseRdf } from '../rdf/index.js';
+import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, getNamespace, requireNamespace, type QuadStore } from '../dataset/index.js';
+import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
 import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
 import type { Command, TxCommand } from './commands.js';
@@ -34,10 +34,12 @@ export type Outcome = TxOutcome | NamespaceOutcome;
 
 export function parseTxCommand(c: TxCommand): ParsedDelta {
   const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
-  return {
-    add: parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, source: 'add' }),
-    remove: parseRdf(c.remove, { ...common, blankNodePrefix: '', source: 'remove' }),
-  };
+  let add = parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, source: 'add' });
+  if (c.graph !== undefined) {
+    const g = c.graph === '' ? factory.defaultGraph() : factory.namedNode(c.graph);
+    add = add.map((q) => factory.quad(q.subject, q.predicate, q.object, g));
+  }
+  return { add, remove: parseRdf(c.remove, { ...common, blankNodePrefix: '', source: 'remove' }) };
 }
 
 export interface ApplyContext {
@@ -86,6 +88,12 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   const w = ctx.quads.writer(txn, ns.id);
   let removed = 0;
   let added = 0;
+  for (const g of cmd.clear ?? []) {
+    // By id: decoding terms inside a write would cache mappings that a rollback could void.
+    const gid = g === '' ? DEFAULT_GRAPH_ID : w.dict.find(encodeTerm(factory.namedNode(g)));
+    if (gid === undefined) continue;
+    for (const q of [...ctx.quads.match(txn, ns.id, { graph: { kind: 'graph', id: gid } })]) if (w.removeIds(q)) removed++;
+  }
   // Removals first, as in SPARQL's DELETE/INSERT: a quad both removed and added ends up present.
   for (const q of delta.remove) if (w.remove(q)) removed++;
   for (const q of delta.add) if (w.add(q)) added++;

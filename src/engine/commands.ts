@@ -19,6 +19,12 @@ export interface TxCommand {
   readonly format: RdfFormat;
   readonly baseIRI?: string;
   readonly bnodePrefix: string;
+  /**
+   * Graph Store Protocol: triples of `add` go into this graph ('' = default graph) and the graphs
+   * in `clear` are emptied first (PUT replaces a graph).
+   */
+  readonly graph?: string;
+  readonly clear?: readonly string[];
   readonly deltaHash: string;
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
 }

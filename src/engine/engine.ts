@@ -20,6 +20,10 @@ export interface TxRequest {
   readonly actor: string;
   readonly idempotencyKey?: string;
   readonly kind?: ReceiptKind;
+  /** Put the added triples into this graph ('' = default graph). */
+  readonly graph?: string;
+  /** Empty these graphs first ('' = default graph). */
+  readonly clear?: readonly string[];
 }
 
 export interface TxResult {
@@ -135,7 +139,7 @@ export class Engine {
     this.namespace(req.namespace);
     const add = req.add ?? '';
     const remove = req.remove ?? '';
-    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove])).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.clear ?? []])).digest('hex');
     if (req.idempotencyKey !== undefined) {
       const prior = this.read((r) => getIdempotency(r, req.namespace, req.idempotencyKey!));
       if (prior !== undefined) {
@@ -161,6 +165,8 @@ export class Engine {
       ...base,
       bnodePrefix,
       deltaHash: '',
+      ...(req.graph !== undefined && { graph: req.graph }),
+      ...(req.clear !== undefined && { clear: req.clear }),
       ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash } }),
     };
     const parsed = parseTxCommand(cmd);

@@ -1,5 +1,6 @@
 import { Parser, StreamParser } from 'n3';
-import type { Quad } from '@rdfjs/types';
+import { DataFactory } from 'n3';
+import type { BlankNode, Quad, Term } from '@rdfjs/types';
 import type { Readable } from 'node:stream';
 import { KnowdError } from '../base/index.js';
 import { n3FormatName, type RdfFormat } from './formats.js';
@@ -37,18 +38,36 @@ export function syntaxError(e: unknown, source: string | undefined): KnowdError 
   return new KnowdError('RDF_SYNTAX', `RDF syntax error${where}: ${msg}${column !== undefined ? `, column ${column}` : ''}`, details);
 }
 
-function parser(opts: ParseOptions): Parser {
-  const o: { format: string; baseIRI?: string; blankNodePrefix?: string } = { format: n3FormatName(opts.format) };
+function n3Options(opts: ParseOptions): { format: string; baseIRI?: string; blankNodePrefix: string } {
+  // Labels are taken raw from n3 and renamed here: n3 names anonymous nodes ([], lists) from a
+  // process-wide counter, which would make re-parsing the same text give different labels.
+  const o: { format: string; baseIRI?: string; blankNodePrefix: string } = { format: n3FormatName(opts.format), blankNodePrefix: '' };
   if (opts.baseIRI !== undefined) o.baseIRI = opts.baseIRI;
-  if (opts.blankNodePrefix !== undefined) o.blankNodePrefix = opts.blankNodePrefix;
-  return new Parser(o);
+  return o;
+}
+
+/** Renames blank nodes to prefix + their order of first appearance: deterministic for a given text. */
+function relabel(quads: Quad[], prefix: string): Quad[] {
+  const names = new Map<string, BlankNode>();
+  const map = <T extends Term>(t: T): T => {
+    if (t.termType !== 'BlankNode') return t;
+    let b = names.get(t.value);
+    if (b === undefined) names.set(t.value, (b = DataFactory.blankNode(`${prefix}${names.size}`)));
+    return b as unknown as T;
+  };
+  return quads.map((q) =>
+    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
+      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
+      : q,
+  );
 }
 
 /** Parses a whole document held in memory. */
 export function parseRdf(text: string, opts: ParseOptions): Quad[] {
   if (text.trim() === '') return [];
   try {
-    const quads = parser(opts).parse(text) as Quad[];
+    const raw = new Parser(n3Options(opts)).parse(text) as Quad[];
+    const quads = opts.blankNodePrefix === undefined || opts.blankNodePrefix === '' ? raw : relabel(raw, opts.blankNodePrefix);
     if (opts.format === 'turtle' || opts.format === 'n-triples') {
       // Turtle and N-Triples cannot name graphs; n3 accepts TriG syntax in Turtle mode only in lenient cases.
       for (const q of quads) if (q.graph.termType !== 'DefaultGraph') throw new KnowdError('RDF_SYNTAX', `RDF syntax error in "${opts.source ?? 'input'}": ${opts.format} cannot contain named graphs`);
@@ -62,14 +81,18 @@ export function parseRdf(text: string, opts: ParseOptions): Quad[] {
 
 /** Streams quads from a byte stream (import of large files): constant memory. */
 export async function* parseRdfStream(input: Readable, opts: ParseOptions): AsyncGenerator<Quad> {
-  const o: { format: string; baseIRI?: string; blankNodePrefix?: string } = { format: n3FormatName(opts.format) };
-  if (opts.baseIRI !== undefined) o.baseIRI = opts.baseIRI;
-  if (opts.blankNodePrefix !== undefined) o.blankNodePrefix = opts.blankNodePrefix;
-  const sp = new StreamParser(o);
+  // Streams are parsed once (the log keeps the relabelled text), so prefix + n3's label is enough.
+  const sp = new StreamParser(n3Options(opts));
+  const prefix = opts.blankNodePrefix ?? '';
+  const b = <T extends Term>(t: T): T => (t.termType === 'BlankNode' ? (DataFactory.blankNode(prefix + t.value) as unknown as T) : t);
   input.on('error', (e) => sp.destroy(e));
   input.pipe(sp);
   try {
-    for await (const q of sp) yield q as Quad;
+    for await (const q of sp as AsyncIterable<Quad>) {
+      yield prefix !== '' && (q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode')
+        ? DataFactory.quad(b(q.subject), q.predicate, b(q.object), b(q.graph))
+        : q;
+    }
   } catch (e) {
     if (e instanceof KnowdError) throw e;
     throw syntaxError(e, opts.source);

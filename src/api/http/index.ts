@@ -1,0 +1,3 @@
+export { buildApp } from './app.js';
+export type { ApiDeps } from './deps.js';
+export { isLoopback } from './auth.js';

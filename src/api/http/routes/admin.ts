@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Writer } from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { z } from 'zod';
+import { KnowdError } from '../../../base/index.js';
+import { factory, formatFromMediaType, parseFormatName, parseRdfStream, type RdfFormat } from '../../../rdf/index.js';
+import type { BuiltApp } from '../app.js';
+import type { ApiDeps } from '../deps.js';
+import { parseWith } from './common.js';
+
+const IMPORT_BATCH_QUADS = 50_000;
+
+/** Peeks at the first bytes: gzip is detected by its magic number, whatever the headers say. */
+async function maybeGunzip(body: Readable): Promise<Readable> {
+  const it = body[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head: Buffer | undefined = first.done === true ? undefined : Buffer.from(first.value as Buffer);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head !== undefined) yield head;
+    for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value as Buffer;
+  }
+  const stream = Readable.from(rest());
+  return head !== undefined && head[0] === 0x1f && head[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
+}
+
+export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
+  app.get('/v1/admin/namespaces', async (req) => {
+    can(req, 'reader');
+    const p = req.principal;
+    const list = deps.engine.namespaces().filter((n) => p.ns === '*' || p.ns.includes(n.name));
+    return {
+      namespaces: list.map((n) => ({ name: n.name, created: new Date(n.createdMs).toISOString(), ...deps.engine.read((r) => deps.engine.quads.stats(r, n.id)) })),
+    };
+  });
+
+  app.post('/v1/admin/namespaces', async (req, reply) => {
+    can(req, 'admin');
+    const body = parseWith(z.object({ name: z.string() }).strict(), req.body, 'namespace');
+    const ns = await deps.engine.createNamespace(body.name, req.principal.sub);
+    void reply.status(201);
+    return { name: ns.name, created: new Date(ns.createdMs).toISOString() };
+  });
+
+  app.delete<{ Params: { name: string } }>('/v1/admin/namespaces/:name', async (req) => {
+    can(req, 'admin', req.params.name);
+    if (req.params.name === deps.config.defaultNamespace) throw new KnowdError('CONFLICT', `The default namespace "${req.params.name}" cannot be deleted`);
+    await deps.engine.deleteNamespace(req.params.name, req.principal.sub);
+    return { deleted: req.params.name };
+  });
+
+  // Bulk load: the body streams through the parser in constant memory and is committed in batches,
+  // one log entry and one receipt per batch. A failed batch stops the load; earlier batches stay.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    scope.post('/v1/admin/import', async (req) => {
+      const q = parseWith(z.object({ namespace: z.string().optional(), format: z.string().optional(), actor: z.string().optional() }), req.query, 'import');
+      const ns = q.namespace ?? deps.config.defaultNamespace;
+      can(req, 'writer', ns);
+      deps.engine.namespace(ns);
+      const format: RdfFormat | undefined = q.format !== undefined ? parseFormatName(q.format) : formatFromMediaType(req.headers['content-type']);
+      if (format === undefined) throw new KnowdError('BAD_FORMAT', 'Say the format with ?format= (turtle, n-triples, n-quads, trig) or a Content-Type');
+      const input = await maybeGunzip(req.body as Readable);
+      const started = performance.now();
+      const bnodePrefix = `i${randomBytes(6).toString('hex')}_`;
+      const receipts: string[] = [];
+      let quads = 0;
+      let added = 0;
+      let batch: Quad[] = [];
+      const writer = new Writer({ format: 'N-Quads' });
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const text = writer.quadsToString(batch as Parameters<Writer['quadsToString']>[0]);
+        const r = await deps.engine.transactQuads(ns, batch, text, q.actor ?? req.principal.sub, 'import');
+        receipts.push(r.receipt.id);
+        added += r.delta.added;
+        batch = [];
+      };
+      try {
+        for await (const quad of parseRdfStream(input, { format, blankNodePrefix: bnodePrefix, source: 'import' })) {
+          batch.push(quad);
+          quads++;
+          if (batch.length >= IMPORT_BATCH_QUADS) await flush();
+        }
+        await flush();
+      } catch (e) {
+        if (e instanceof KnowdError) {
+          throw new KnowdError(e.code, `${e.message} (after ${quads} quads; ${receipts.length} batches committed)`, { ...e.details, committedBatches: receipts.length, quadsRead: quads });
+        }
+        throw e;
+      }
+      const durationMs = performance.now() - started;
+      return { namespace: ns, quads, added, batches: receipts.length, receipts, durationMs: Math.round(durationMs), quadsPerSec: Math.round(quads / Math.max(durationMs / 1000, 1e-3)) };
+    });
+  });
+
+  app.get('/v1/admin/export', async (req, reply) => {
+    const q = parseWith(z.object({ namespace: z.string().optional(), format: z.string().optional() }), req.query, 'export');
+    const ns = q.namespace ?? deps.config.defaultNamespace;
+    can(req, 'reader', ns);
+    const format = parseFormatName(q.format ?? 'n-quads');
+    if (format !== 'n-quads' && format !== 'n-triples') throw new KnowdError('BAD_FORMAT', 'Export writes n-quads (or n-triples for the default graph only)');
+    const info = deps.engine.namespace(ns);
+    const graph = format === 'n-triples' ? factory.defaultGraph() : 'all';
+    const out = new PassThrough();
+    const w = new Writer({ format: 'N-Quads' });
+    // One read snapshot for the whole export, streamed with backpressure: constant memory.
+    deps.engine
+      .read(async (r) => {
+        let buf = '';
+        for (const quad of deps.engine.quads.matchTerms(r, info.id, null, null, null, graph)) {
+          buf += w.quadToString(quad.subject as never, quad.predicate as never, quad.object as never, quad.graph as never);
+          if (buf.length >= 1 << 20) {
+            if (!out.write(buf)) await once(out, 'drain');
+            buf = '';
+          }
+        }
+        out.end(buf);
+      })
+      .catch((e: unknown) => out.destroy(e as Error));
+    void reply.type(format === 'n-quads' ? 'application/n-quads' : 'application/n-triples');
+    return reply.send(out);
+  });
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { KnowdError } from '../../../base/index.js';
+import { parseTxCommand, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
+import { deltaHash, verifyReceipt } from '../../../receipts/index.js';
+import { readRecords } from '../../../replication/log/index.js';
+import { decodeCommand } from '../../../engine/index.js';
+import type { BuiltApp } from '../app.js';
+import type { ApiDeps } from '../deps.js';
+import { parseWith } from './common.js';
+
+const Search = z.object({
+  actor: z.string().optional(),
+  namespace: z.string().optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+function timeParam(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new KnowdError('BAD_REQUEST', `Invalid ${name}="${v}": use an ISO 8601 time or milliseconds since the epoch`);
+  return n;
+}
+
+export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
+  const entryOf = (index: number): Command | undefined =>
+    deps.engine.read((r) => {
+      for (const rec of readRecords(r, index, index)) return decodeCommand(rec.payload, index);
+      return undefined;
+    });
+
+  app.get('/v1/receipts/search', async (req) => {
+    const q = parseWith(Search, req.query, 'search');
+    if (q.namespace !== undefined) can(req, 'reader', q.namespace);
+    const sinceMs = timeParam(q.since, 'since');
+    const untilMs = timeParam(q.until, 'until');
+    const found = deps.engine.read((r) =>
+      searchReceipts(r, {
+        limit: q.limit ?? 1000,
+        ...(q.actor !== undefined && { actor: q.actor }),
+        ...(q.namespace !== undefined && { namespace: q.namespace }),
+        ...(sinceMs !== undefined && { sinceMs }),
+        ...(untilMs !== undefined && { untilMs }),
+      }),
+    );
+    const p = req.principal;
+    return { receipts: found.filter((r) => p.ns === '*' || p.ns.includes(r.namespace)) };
+  });
+
+  /** Receipts with the logged deltas, for offline verification by `knowdctl receipts verify`. */
+  app.get('/v1/receipts/export', async (req, reply) => {
+    const q = parseWith(z.object({ namespace: z.string().optional() }), req.query, 'export');
+    const ns = q.namespace ?? deps.config.defaultNamespace;
+    can(req, 'reader', ns);
+    const lines: string[] = [];
+    deps.engine.read((r) => {
+      for (const receipt of receiptsOf(r, ns)) {
+        const e = entryOf(receipt.logIndex);
+        lines.push(JSON.stringify({ receipt, entry: e?.type === 'tx' ? e : null }));
+      }
+    });
+    void reply.type('application/x-ndjson');
+    return lines.join('\n') + (lines.length > 0 ? '\n' : '');
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/receipts/:id', async (req) => {
+    const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
+    can(req, 'reader', receipt.namespace);
+    return receipt;
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/receipts/:id/verify', async (req) => {
+    const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
+    can(req, 'reader', receipt.namespace);
+    const sig = verifyReceipt(receipt);
+    // Recompute the delta hash from the log entry: the receipt must match what was committed.
+    const entry = entryOf(receipt.logIndex);
+    let deltaOk = false;
+    if (entry?.type === 'tx') {
+      const parsed = parseTxCommand(entry);
+      deltaOk = (await deltaHash(parsed.add, parsed.remove)) === receipt.deltaHash;
+    }
+    const reason = !sig.valid ? sig.reason : deltaOk ? undefined : 'the delta hash does not match the logged transaction';
+    return { valid: sig.valid && deltaOk, canonicalHash: sig.canonicalHash ?? null, sig: receipt.sig, pub: receipt.pub, ...(reason !== undefined && { reason }) };
+  });
+}

@@ -1,0 +1,102 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KnowdError } from '../../../base/index.js';
+import { FORMAT_MEDIA_TYPE, factory, formatFromMediaType, serializeRdf, type RdfFormat } from '../../../rdf/index.js';
+import type { BuiltApp } from '../app.js';
+import type { ApiDeps } from '../deps.js';
+
+/** SPARQL 1.1 Graph Store HTTP Protocol; writes go through the same transaction pipeline. */
+type Target = { kind: 'default' } | { kind: 'graph'; iri: string } | { kind: 'dataset' };
+
+function target(query: Record<string, unknown>): Target {
+  const hasDefault = Object.prototype.hasOwnProperty.call(query, 'default');
+  const graph = query['graph'];
+  if (hasDefault && graph !== undefined) throw new KnowdError('BAD_REQUEST', 'Give either ?default or ?graph=IRI, not both');
+  if (hasDefault) return { kind: 'default' };
+  if (typeof graph === 'string') {
+    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`]*$/.test(graph)) throw new KnowdError('BAD_REQUEST', `?graph must be an absolute IRI, got "${graph}"`);
+    return { kind: 'graph', iri: graph };
+  }
+  if (graph !== undefined) throw new KnowdError('BAD_REQUEST', 'Give ?graph once');
+  return { kind: 'dataset' };
+}
+
+function negotiate(accept: string | undefined, dataset: boolean): RdfFormat {
+  const offers: RdfFormat[] = dataset ? ['n-quads', 'trig'] : ['turtle', 'n-triples', 'n-quads', 'trig'];
+  if (accept === undefined || accept.trim() === '' || accept.includes('*/*')) return offers[0]!;
+  const wanted = accept
+    .split(',')
+    .map((part) => {
+      const [type, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { type: type!.trim().toLowerCase(), q: q === undefined ? 1 : Number(q.slice(2)) };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const w of wanted) {
+    const f = formatFromMediaType(w.type);
+    if (f !== undefined && offers.includes(f) && w.q > 0) return f;
+  }
+  throw new KnowdError('NOT_ACCEPTABLE', `Cannot produce ${accept}; offered: ${offers.map((f) => FORMAT_MEDIA_TYPE[f]).join(', ')}`);
+}
+
+export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
+  const nsOf = (req: FastifyRequest): string => (req.params as { name?: string }).name ?? deps.config.defaultNamespace;
+
+  const get = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const ns = nsOf(req);
+    can(req, 'reader', ns);
+    const info = deps.engine.namespace(ns);
+    const t = target(req.query as Record<string, unknown>);
+    const format = negotiate(req.headers.accept, t.kind === 'dataset');
+    const g = t.kind === 'default' ? factory.defaultGraph() : t.kind === 'graph' ? factory.namedNode(t.iri) : 'all';
+    const quads = deps.engine.read((r) => [...deps.engine.quads.matchTerms(r, info.id, null, null, null, g)]);
+    if (t.kind === 'graph' && quads.length === 0) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
+    const triplesOnly = format === 'turtle' || format === 'n-triples';
+    const out = triplesOnly ? quads.map((q) => factory.quad(q.subject, q.predicate, q.object)) : quads;
+    void reply.type(FORMAT_MEDIA_TYPE[format]);
+    return serializeRdf(out, format);
+  };
+
+  const write = (mode: 'put' | 'post') => async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const ns = nsOf(req);
+    can(req, 'writer', ns);
+    const t = target(req.query as Record<string, unknown>);
+    const format = formatFromMediaType(req.headers['content-type']);
+    if (format === undefined) throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', `Send RDF as ${Object.values(FORMAT_MEDIA_TYPE).join(', ')}`);
+    const body = typeof req.body === 'string' ? req.body : '';
+    if (t.kind === 'dataset' && mode === 'put') throw new KnowdError('BAD_REQUEST', 'PUT needs ?default or ?graph=IRI');
+    const graph = t.kind === 'default' ? '' : t.kind === 'graph' ? t.iri : undefined;
+    const r = await deps.engine.transact({
+      namespace: ns,
+      format,
+      add: body,
+      actor: req.principal.sub,
+      baseIRI: t.kind === 'graph' ? t.iri : `http://knowd.local/ns/${encodeURIComponent(ns)}/store`,
+      ...(graph !== undefined && { graph }),
+      ...(mode === 'put' && graph !== undefined && { clear: [graph] }),
+    });
+    void reply.status(mode === 'put' && r.delta.removed === 0 && r.delta.added > 0 ? 201 : 200);
+    return { receipt: r.receipt, delta: r.delta };
+  };
+
+  const del = async (req: FastifyRequest): Promise<unknown> => {
+    const ns = nsOf(req);
+    can(req, 'writer', ns);
+    const t = target(req.query as Record<string, unknown>);
+    if (t.kind === 'dataset') throw new KnowdError('BAD_REQUEST', 'DELETE needs ?default or ?graph=IRI');
+    const graph = t.kind === 'default' ? '' : t.iri;
+    if (t.kind === 'graph') {
+      const info = deps.engine.namespace(ns);
+      const exists = deps.engine.read((r) => !deps.engine.quads.matchTerms(r, info.id, null, null, null, factory.namedNode(t.iri)).next().done);
+      if (!exists) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
+    }
+    const r = await deps.engine.transact({ namespace: ns, format: 'n-quads', actor: req.principal.sub, clear: [graph] });
+    return { receipt: r.receipt, delta: r.delta };
+  };
+
+  for (const prefix of ['', '/ns/:name']) {
+    app.get(`${prefix}/store`, get);
+    app.put(`${prefix}/store`, write('put'));
+    app.post(`${prefix}/store`, write('post'));
+    app.delete(`${prefix}/store`, del);
+  }
+}

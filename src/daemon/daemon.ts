@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/http/index.js';
+import { systemClock } from '../base/index.js';
+import type { Config } from '../config/index.js';
+import { Engine } from '../engine/index.js';
+import { Metrics, type Logger } from '../obs/index.js';
+import { createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
+import { openLmdbStorage } from '../storage/lmdb/index.js';
+import { openMemoryStorage, type Storage } from '../storage/index.js';
+import { VERSION } from './version.js';
+
+export interface Daemon {
+  readonly engine: Engine;
+  readonly http: FastifyInstance;
+  /** The bound HTTP address (useful with port 0). */
+  readonly url: string;
+  readonly nodeId: string;
+  stop(reason?: string): Promise<void>;
+}
+
+function nodeIdOf(config: Config): string {
+  if (config.store === 'mem') return randomUUID();
+  const file = path.join(config.dataDir, 'node-id');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const id = randomUUID();
+    fs.writeFileSync(file, `${id}\n`, { mode: 0o640 });
+    return id;
+  }
+}
+
+/**
+ * The composition root: builds the concrete adapters, wires them, and owns start/stop order.
+ * Start: data dir → store → signing key → engine (replays the log) → HTTP → admin socket → ready.
+ * Stop: not ready → stop accepting requests and finish in-flight ones → drain writes → close store.
+ */
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const storage: Storage = config.store === 'mem' ? openMemoryStorage() : openLmdbStorage({ path: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes });
+  const signer = config.store === 'mem' && config.signingKeyPath === undefined ? createEd25519Signer(generateSigningKeyPem()) : await loadOrCreateSigningKey(config.dataDir, config.signingKeyPath);
+  const metrics = new Metrics();
+  const engine = await Engine.open({
+    storage,
+    signer,
+    clock: systemClock,
+    maxTxQuads: config.maxTxQuads,
+    onCommit: (c) => metrics.commitBatch.observe(c.entries),
+  });
+  await engine.ensureNamespace(config.defaultNamespace);
+  const nodeId = nodeIdOf(config);
+  let ready = false;
+  const deps = { engine, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready };
+
+  if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
+
+  const http = buildApp(deps);
+  const host = config.addr.host === '' ? '::' : config.addr.host;
+  const url = await http.listen({ host, port: config.addr.port });
+
+  const admin = buildApp(deps);
+  try {
+    fs.rmSync(config.adminSocketPath, { force: true });
+  } catch {
+    // A stale socket that cannot be removed makes listen() fail below with a clear message.
+  }
+  await admin.listen({ path: config.adminSocketPath });
+  fs.chmodSync(config.adminSocketPath, 0o660);
+
+  ready = true;
+  const addr = http.server.address();
+  const boundUrl = typeof addr === 'object' && addr !== null ? `http://${addr.family === 'IPv6' && host === '::' ? '127.0.0.1' : host}:${addr.port}` : url;
+  log.info({ url: boundUrl, adminSocket: config.adminSocketPath, dataDir: config.dataDir, store: config.store, mode: config.clusterMode, nodeId, version: VERSION }, 'knowd ready');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    engine,
+    http,
+    url: boundUrl,
+    nodeId,
+    stop(reason = 'stop') {
+      stopping ??= (async () => {
+        log.info({ reason }, 'knowd stopping');
+        ready = false;
+        await Promise.all([http.close(), admin.close()]);
+        await engine.drain();
+        await storage.close();
+        fs.rmSync(config.adminSocketPath, { force: true });
+        log.info('knowd stopped');
+      })();
+      return stopping;
+    },
+  };
+}

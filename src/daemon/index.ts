@@ -1,0 +1,3 @@
+export { startDaemon } from './daemon.js';
+export type { Daemon } from './daemon.js';
+export { VERSION } from './version.js';
