@@ -10,7 +10,7 @@ const layers = {
   engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication'],
   replication: ['base', 'rdf', 'storage'],
   api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config'],
-  cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon'],
+  cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.

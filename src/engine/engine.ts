@@ -40,6 +40,8 @@ export interface EngineOptions {
   /** Entries a group commit takes at most; bounds the latency a big batch adds to the small ones. */
   readonly maxBatchEntries?: number;
   readonly maxBatchBytes?: number;
+  /** Time allowed for canonicalizing one delta (default 10 s). */
+  readonly canonTimeoutMs?: number;
   readonly onCommit?: (info: { entries: number; bytes: number; durationMs: number }) => void;
 }
 
@@ -65,11 +67,13 @@ export class Engine {
   private stopping = false;
   private readonly maxBatchEntries: number;
   private readonly maxBatchBytes: number;
+  private readonly canonTimeoutMs: number;
 
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
     this.maxBatchEntries = opts.maxBatchEntries ?? 1024;
     this.maxBatchBytes = opts.maxBatchBytes ?? 64 * 1024 * 1024;
+    this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
   }
 
   /** Opens the engine and replays log entries that were appended but not applied (crash recovery). */
@@ -188,7 +192,8 @@ export class Engine {
     if (size > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The transaction has ${size} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS). Split it, or use knowdctl import.`);
     }
-    const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove) };
+    // RDFC-1.0 is exponential on symmetric blank-node graphs; bound it so one request cannot stall the node.
+    const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove, { signal: AbortSignal.timeout(this.canonTimeoutMs) }) };
     const out = (await this.submit(hashed, parsed)) as TxOutcome;
     return { receipt: out.receipt, delta: out.delta, replayed: out.replayed };
   }

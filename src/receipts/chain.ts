@@ -63,6 +63,7 @@ function hashBytes(hash: string): Buffer {
 }
 
 export function buildReceipt(input: ReceiptInput, prevHash: string, signer: Signer): Receipt {
+  assert(Number.isSafeInteger(input.timeMs) && input.timeMs >= 0, `a receipt time is whole milliseconds, got ${input.timeMs}`);
   const body: ReceiptBody = {
     v: RECEIPT_VERSION,
     id: receiptId(input.namespace, input.logIndex),

@@ -17,6 +17,11 @@ export function canonicalJson(value: JsonValue): string {
   const record = value as { readonly [key: string]: JsonValue };
   const members = Object.keys(record)
     .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key] ?? null)}`);
+    .map((key) => {
+      const member = record[key];
+      // JSON.stringify would drop the key, null would keep it: neither is canonical, so refuse.
+      assert(member !== undefined, `canonical JSON has no undefined, at key "${key}"`);
+      return `${JSON.stringify(key)}:${canonicalJson(member)}`;
+    });
   return `{${members.join(',')}}`;
 }

@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import { KnowdError, isKnowdError } from '../base/index.js';
+import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
+import { VERSION } from '../daemon/index.js';
+import { formatFromFileName, parseFormatName } from '../rdf/index.js';
+import { callJson, parseResponse, readAll, request, type Target } from './client.js';
+import { ProgressBar } from './progress.js';
+import { parseExport, verifyFromExport } from './verify-export.js';
+
+interface GlobalOpts {
+  url?: string;
+  dataDir?: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** Exit codes (SPEC): 0 success, 1 failure, 2 bad usage. */
+class Failure extends Error {}
+
+function target(g: GlobalOpts): Target {
+  const token = g.token ?? process.env['KNOWDCTL_TOKEN'];
+  if (g.url !== undefined) return { url: g.url, ...(token !== undefined && { token }) };
+  const dataDir = g.dataDir ?? process.env['KNOWD_DATA_DIR'] ?? './data';
+  const socketPath = process.env['KNOWD_ADMIN_SOCKET'] ?? path.join(dataDir, 'admin.sock');
+  return { socketPath, ...(token !== undefined && { token }) };
+}
+
+function print(g: GlobalOpts, value: unknown, human: () => string): void {
+  process.stdout.write(g.json === true ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+const program = new Command('knowdctl')
+  .description('Maintenance of a Knowd node over its admin socket (or --url)')
+  .version(VERSION)
+  .option('--url <url>', 'talk to this HTTP address instead of the admin socket')
+  .option('--data-dir <dir>', 'data directory whose admin.sock to use (default: $KNOWD_DATA_DIR or ./data)')
+  .option('--token <token>', 'bearer token (default: $KNOWDCTL_TOKEN)')
+  .option('--json', 'machine-readable output')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+const globals = (): GlobalOpts => program.opts<GlobalOpts>();
+
+program
+  .command('status')
+  .description('node, log and store status')
+  .action(async () => {
+    const g = globals();
+    const t = target(g);
+    const [cluster, stats] = await Promise.all([callJson<Record<string, unknown>>(t, 'GET', '/v1/cluster/status'), callJson<Record<string, unknown>>(t, 'GET', '/v1/store/stats')]);
+    print(g, { cluster, store: stats }, () => {
+      const ns = (stats['namespaces'] as { name: string; quads: number }[]).map((n) => `  ${n.name}: ${n.quads} quads`).join('\n');
+      return `mode ${String(cluster['mode'])}  node ${String(cluster['nodeId'])}  version ${String(cluster['version'])}\ncommit index ${String(cluster['commitIndex'])}  applied ${String(cluster['appliedIndex'])}  WAL ${String(cluster['walSize'])} bytes\nstore ${String(stats['store'])} ${String(stats['usedBytes'])} bytes used\nnamespaces:\n${ns}`;
+    });
+  });
+
+program
+  .command('health')
+  .description('exit 0 when the node is healthy, 1 when not')
+  .action(async () => {
+    const g = globals();
+    const res = await request(target(g), 'GET', '/healthz');
+    const body = JSON.parse(await readAll(res.body)) as { status: string; failing?: string };
+    print(g, body, () => (res.status === 200 ? 'ok' : `failing: ${body.failing ?? body.status}`));
+    if (res.status !== 200) throw new Failure('');
+  });
+
+program
+  .command('import <file>')
+  .description('bulk-load an RDF file (N-Triples, N-Quads, Turtle, TriG; .gz too); one receipt per batch')
+  .option('--ns <namespace>', 'target namespace (default: the node default)')
+  .option('--format <format>', 'format, when the file name does not say it')
+  .action(async (file: string, o: { ns?: string; format?: string }) => {
+    const g = globals();
+    const format = o.format !== undefined ? parseFormatName(o.format) : formatFromFileName(file);
+    if (format === undefined) throw new KnowdError('BAD_FORMAT', `Cannot tell the format of "${file}" from its name; give --format`);
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch (e) {
+      throw new KnowdError('BAD_REQUEST', `Cannot read "${file}": ${(e as Error).message}`);
+    }
+    const bar = new ProgressBar(size);
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        sent += chunk.length;
+        bar.update(sent);
+        cb(null, chunk);
+      },
+    });
+    const qs = new URLSearchParams({ format, ...(o.ns !== undefined && { namespace: o.ns }) });
+    const started = Date.now();
+    const res = await request(target(g), 'POST', `/v1/admin/import?${qs.toString()}`, fs.createReadStream(file).pipe(counter), { 'content-type': 'application/octet-stream' });
+    const out = parseResponse<{ quads: number; added: number; batches: number; receipts: string[] }>(res.status, await readAll(res.body));
+    bar.update(size, true);
+    bar.done();
+    const secs = (Date.now() - started) / 1000;
+    print(g, { ...out, seconds: secs }, () => `imported ${out.quads} quads (${out.added} new) in ${out.batches} batches, ${secs.toFixed(1)} s, ${Math.round(out.quads / Math.max(secs, 0.001))} quads/s`);
+  });
+
+program
+  .command('export')
+  .description('write a namespace as N-Quads to stdout (or --out)')
+  .option('--ns <namespace>', 'namespace (default: the node default)')
+  .option('--format <format>', 'nquads (default) or ntriples (default graph only)', 'nquads')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action(async (o: { ns?: string; format: string; out?: string }) => {
+    const g = globals();
+    const qs = new URLSearchParams({ format: parseFormatName(o.format), ...(o.ns !== undefined && { namespace: o.ns }) });
+    const res = await request(target(g), 'GET', `/v1/admin/export?${qs.toString()}`);
+    if (res.status >= 400) parseResponse(res.status, await readAll(res.body));
+    const sink = o.out === undefined ? process.stdout : fs.createWriteStream(o.out);
+    await new Promise<void>((resolve, reject) => {
+      res.body.on('error', reject);
+      sink.on('error', reject);
+      res.body.pipe(sink);
+      res.body.on('end', () => (o.out === undefined ? resolve() : sink.on('finish', () => resolve())));
+    });
+  });
+
+const receipts = program.command('receipts').description('receipts: export and offline verification');
+receipts
+  .command('export')
+  .description('write every receipt of a namespace with its logged delta (NDJSON)')
+  .option('--ns <namespace>', 'namespace')
+  .option('--out <file>', 'file (default stdout)')
+  .action(async (o: { ns?: string; out?: string }) => {
+    const g = globals();
+    const qs = new URLSearchParams(o.ns !== undefined ? { namespace: o.ns } : {});
+    const res = await request(target(g), 'GET', `/v1/receipts/export?${qs.toString()}`);
+    const text = await readAll(res.body);
+    if (res.status >= 400) parseResponse(res.status, text);
+    if (o.out === undefined) process.stdout.write(text);
+    else fs.writeFileSync(o.out, text);
+  });
+receipts
+  .command('verify <id>')
+  .description('verify a receipt, its chain and its delta offline (from --file, or an export fetched now)')
+  .option('--file <export>', 'an export made by `knowdctl receipts export` (no server needed)')
+  .option('--pub <key>', 'accept only signatures by this base64 Ed25519 public key')
+  .action(async (id: string, o: { file?: string; pub?: string }) => {
+    const g = globals();
+    let text: string;
+    if (o.file !== undefined) text = fs.readFileSync(o.file, 'utf8');
+    else {
+      const ns = id.slice(0, id.lastIndexOf('-'));
+      const res = await request(target(g), 'GET', `/v1/receipts/export?${new URLSearchParams({ namespace: ns }).toString()}`);
+      text = await readAll(res.body);
+      if (res.status >= 400) parseResponse(res.status, text);
+    }
+    let lines;
+    try {
+      lines = parseExport(text);
+    } catch (e) {
+      throw new KnowdError('BAD_REQUEST', `The export is not valid NDJSON: ${(e as Error).message}`);
+    }
+    const out = await verifyFromExport(lines, id, o.pub);
+    print(g, out, () => (out.valid ? `valid: ${id} (chain of ${out.checked} receipts checked)` : `INVALID: ${out.reason ?? ''}`));
+    if (!out.valid) throw new Failure('');
+  });
+
+const config = program.command('config').description('configuration');
+config
+  .command('check')
+  .description('validate the settings from the environment and flags, as knowd would')
+  .allowUnknownOption()
+  .argument('[flags...]', 'knowd flags to check together with the environment')
+  .action((flags: string[]) => {
+    const g = globals();
+    const cfg = loadConfig(flags, process.env);
+    print(g, { valid: true, config: redactedConfig(cfg) }, () => {
+      const r = redactedConfig(cfg) as unknown as Record<string, unknown>;
+      return ['configuration is valid', ...Object.entries(r).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`)].join('\n');
+    });
+  });
+config
+  .command('list')
+  .description('every setting with its default')
+  .action(() => {
+    const g = globals();
+    const s = describeSettings();
+    print(g, s, () => s.map((d) => `${d.name} (${d.flag}) default ${d.default === '' ? '(unset)' : d.default}\n    ${d.description}`).join('\n'));
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exit(e.exitCode === 0 ? 0 : 2);
+    }
+    if (e instanceof Failure) process.exit(1);
+    const msg = isKnowdError(e) ? e.message : (e as Error).message;
+    if (globals().json === true) process.stdout.write(`${JSON.stringify({ error: { code: isKnowdError(e) ? e.code : 'INTERNAL', message: msg } })}\n`);
+    else process.stderr.write(`knowdctl: ${msg}\n`);
+    process.exit(isKnowdError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'BAD_FORMAT') ? 2 : 1);
+  }
+}
+
+void main();
