@@ -170,7 +170,7 @@ export const SETTINGS: SettingsTable = {
   },
   windowSec: {
     env: 'KNOWD_WINDOW_SEC', parser: p.int(1), default: text('300'),
-    description: 'Length in seconds of the sliding window used for recent-activity figures (rates, lag).',
+    description: 'Length in seconds of the WINDOW that knowledge hooks evaluate over (the last N seconds of transactions).',
   },
   embedUrl: {
     env: 'KNOWD_EMBED_URL', parser: p.httpUrl, default: unset('not set: vectors must be given, not text'),
