@@ -71,13 +71,21 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       let added = 0;
       let batch: Quad[] = [];
       const writer = new Writer({ format: 'N-Quads' });
+      // Parsing the next batch overlaps the commit of the previous one; at most one is in flight,
+      // which bounds memory to two batches and keeps batches committed in file order.
+      let inFlight: Promise<void> = Promise.resolve();
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
-        const text = writer.quadsToString(batch as Parameters<Writer['quadsToString']>[0]);
-        const r = await deps.engine.transactQuads(ns, batch, text, q.actor ?? req.principal.sub, 'import');
-        receipts.push(r.receipt.id);
-        added += r.delta.added;
+        const quadsOfBatch = batch;
         batch = [];
+        const text = writer.quadsToString(quadsOfBatch as Parameters<Writer['quadsToString']>[0]);
+        await inFlight;
+        inFlight = deps.engine.transactQuads(ns, quadsOfBatch, text, q.actor ?? req.principal.sub, 'import').then((r) => {
+          receipts.push(r.receipt.id);
+          added += r.delta.added;
+        });
+        // Marked handled here; the rejection is still raised by the next `await inFlight`.
+        inFlight.catch(() => undefined);
       };
       try {
         for await (const quad of parseRdfStream(input, { format, blankNodePrefix: bnodePrefix, source: 'import' })) {
@@ -86,7 +94,9 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
           if (batch.length >= IMPORT_BATCH_QUADS) await flush();
         }
         await flush();
+        await inFlight;
       } catch (e) {
+        await inFlight.catch(() => undefined);
         if (e instanceof KnowdError) {
           throw new KnowdError(e.code, `${e.message} (after ${quads} quads; ${receipts.length} batches committed)`, { ...e.details, committedBatches: receipts.length, quadsRead: quads });
         }
