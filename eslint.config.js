@@ -9,7 +9,7 @@ const layers = {
   dataset: ['base', 'rdf', 'storage'],
   engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication'],
   replication: ['base', 'rdf', 'storage'],
-  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
 };

@@ -1,6 +1,6 @@
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
-import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, getNamespace, requireNamespace, type QuadStore } from '../dataset/index.js';
+import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type QuadStore } from '../dataset/index.js';
 import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
 import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
@@ -55,9 +55,8 @@ export interface ApplyContext {
 export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: Command, parsed?: ParsedDelta): Outcome {
   switch (cmd.type) {
     case 'ns-create': {
-      const existing = getNamespace(txn, cmd.ns);
-      // Creating the default namespace at start-up races with nothing, but a replay must be a no-op.
-      const info = existing ?? createNamespace(txn, cmd.ns, cmd.timeMs);
+      // Throws NAMESPACE_EXISTS when two creations of one name race: the second caller learns it.
+      const info = createNamespace(txn, cmd.ns, cmd.timeMs);
       return { type: 'ns-create', ns: cmd.ns, nsId: info.id };
     }
     case 'ns-delete': {

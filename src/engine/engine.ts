@@ -94,7 +94,13 @@ export class Engine {
     if (applied === last.index) return;
     await this.opts.storage.write((w) => {
       for (const rec of [...readRecords(w, applied + 1, last.index)]) {
-        applyCommand(w, this.applyContext(), rec.index, decodeCommand(rec.payload, rec.index));
+        // A committed entry that is rejected on apply (e.g. its namespace was deleted) is rejected
+        // identically on every replica: skip its effects, but never let it stop the node opening.
+        try {
+          w.savepoint(() => applyCommand(w, this.applyContext(), rec.index, decodeCommand(rec.payload, rec.index)));
+        } catch (e) {
+          if (!(e instanceof KnowdError)) throw e;
+        }
         setAppliedIndex(w, rec.index);
       }
     });
@@ -130,7 +136,12 @@ export class Engine {
 
   /** Creates the namespace unless it exists; used for the default namespace at start-up. */
   async ensureNamespace(name: string): Promise<void> {
-    if (this.read((r) => getNamespace(r, name)) === undefined) await this.submit({ type: 'ns-create', ns: name, timeMs: this.opts.clock.nowMs(), actor: 'system' }, undefined);
+    if (this.read((r) => getNamespace(r, name)) !== undefined) return;
+    try {
+      await this.submit({ type: 'ns-create', ns: name, timeMs: this.opts.clock.nowMs(), actor: 'system' }, undefined);
+    } catch (e) {
+      if (!(e instanceof KnowdError && e.code === 'NAMESPACE_EXISTS')) throw e;
+    }
   }
 
   async deleteNamespace(name: string, actor: string): Promise<void> {

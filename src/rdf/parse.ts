@@ -39,11 +39,25 @@ export function syntaxError(e: unknown, source: string | undefined): KnowdError 
 }
 
 function n3Options(opts: ParseOptions): { format: string; baseIRI?: string; blankNodePrefix: string } {
-  // Labels are taken raw from n3 and renamed here: n3 names anonymous nodes ([], lists) from a
-  // process-wide counter, which would make re-parsing the same text give different labels.
-  const o: { format: string; baseIRI?: string; blankNodePrefix: string } = { format: n3FormatName(opts.format), blankNodePrefix: '' };
+  // Labels are renamed here, not by n3: n3 names anonymous nodes ([], lists) `n3-N` from a
+  // process-wide counter, which would make re-parsing the same text give different labels. The
+  // USER_LABEL prefix keeps a written `_:n3-7` apart from a generated `n3-7`.
+  const o: { format: string; baseIRI?: string; blankNodePrefix: string } = { format: n3FormatName(opts.format), blankNodePrefix: USER_LABEL };
   if (opts.baseIRI !== undefined) o.baseIRI = opts.baseIRI;
   return o;
+}
+
+const USER_LABEL = 'u.';
+
+/** Restores the labels as written (removals name stored blank nodes by their label). */
+function unprefix(quads: Quad[]): Quad[] {
+  const map = <T extends Term>(t: T): T =>
+    t.termType === 'BlankNode' && t.value.startsWith(USER_LABEL) ? (DataFactory.blankNode(t.value.slice(USER_LABEL.length)) as unknown as T) : t;
+  return quads.map((q) =>
+    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
+      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
+      : q,
+  );
 }
 
 /** Renames blank nodes to prefix + their order of first appearance: deterministic for a given text. */
@@ -67,7 +81,7 @@ export function parseRdf(text: string, opts: ParseOptions): Quad[] {
   if (text.trim() === '') return [];
   try {
     const raw = new Parser(n3Options(opts)).parse(text) as Quad[];
-    const quads = opts.blankNodePrefix === undefined || opts.blankNodePrefix === '' ? raw : relabel(raw, opts.blankNodePrefix);
+    const quads = opts.blankNodePrefix === undefined || opts.blankNodePrefix === '' ? unprefix(raw) : relabel(raw, opts.blankNodePrefix);
     if (opts.format === 'turtle' || opts.format === 'n-triples') {
       // Turtle and N-Triples cannot name graphs; n3 accepts TriG syntax in Turtle mode only in lenient cases.
       for (const q of quads) if (q.graph.termType !== 'DefaultGraph') throw new KnowdError('RDF_SYNTAX', `RDF syntax error in "${opts.source ?? 'input'}": ${opts.format} cannot contain named graphs`);

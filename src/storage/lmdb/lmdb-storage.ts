@@ -50,7 +50,9 @@ class LmdbRead implements ReadTxn {
   }
 
   count(table: Table, range: Range): number {
-    return this.dbs[table].getKeysCount(rangeOptions(range, this.txn));
+    // lmdb-js's getKeysCount ignores `limit`.
+    const n = this.dbs[table].getKeysCount(rangeOptions(range, this.txn));
+    return range.limit === undefined ? n : Math.min(n, range.limit);
   }
 }
 
