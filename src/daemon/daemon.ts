@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/http/index.js';
-import { systemClock } from '../base/index.js';
+import { KnowdError, systemClock } from '../base/index.js';
 import type { Config } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { Metrics, type Logger } from '../obs/index.js';
@@ -38,8 +38,42 @@ function nodeIdOf(config: Config): string {
  * Start: data dir → store → signing key → engine (replays the log) → HTTP → admin socket → ready.
  * Stop: not ready → stop accepting requests and finish in-flight ones → drain writes → close store.
  */
+/**
+ * One knowd per data directory: two writers appending to one log from their own in-memory positions
+ * would overwrite each other's entries. A pid file created exclusively is the lock; a stale one
+ * (its process is gone) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'knowd.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o640 });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      let alive = false;
+      try {
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive) throw new KnowdError('CONFLICT', `Data directory "${dataDir}" is in use by knowd process ${pid}; stop it first`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new KnowdError('CONFLICT', `Cannot lock data directory "${dataDir}"`);
+}
+
+/** How long SIGTERM waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
+  const unlock = config.store === 'mem' ? () => undefined : lockDataDir(config.dataDir);
   const storage: Storage = config.store === 'mem' ? openMemoryStorage() : openLmdbStorage({ path: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes });
   const signer = config.store === 'mem' && config.signingKeyPath === undefined ? createEd25519Signer(generateSigningKeyPem()) : await loadOrCreateSigningKey(config.dataDir, config.signingKeyPath);
   const metrics = new Metrics();
@@ -85,10 +119,19 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       stopping ??= (async () => {
         log.info({ reason }, 'knowd stopping');
         ready = false;
+        // In-flight requests get a grace period; then their connections are cut (an import keeps
+        // its committed batches, as after a crash, and the client sees the connection drop).
+        const grace = setTimeout(() => {
+          log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'closing connections still open after the grace period');
+          http.server.closeAllConnections();
+          admin.server.closeAllConnections();
+        }, SHUTDOWN_GRACE_MS);
         await Promise.all([http.close(), admin.close()]);
+        clearTimeout(grace);
         await engine.drain();
         await storage.close();
         fs.rmSync(config.adminSocketPath, { force: true });
+        unlock();
         log.info('knowd stopped');
       })();
       return stopping;

@@ -43,6 +43,8 @@ export interface ReceiptQuery {
   readonly sinceMs?: number;
   readonly untilMs?: number;
   readonly namespace?: string;
+  /** Only receipts of these namespaces (a token's grant); filtered before the limit applies. */
+  readonly allowed?: readonly string[];
   readonly limit: number;
 }
 
@@ -56,6 +58,7 @@ export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): Receipt[] {
     const id = Buffer.from(key.subarray(base.length + 8)).toString('utf8');
     const r = getReceipt(txn, id);
     if (r === undefined || (q.namespace !== undefined && r.namespace !== q.namespace)) continue;
+    if (q.allowed !== undefined && !q.allowed.includes(r.namespace)) continue;
     out.push(r);
     if (out.length >= q.limit) break;
   }

@@ -35,17 +35,18 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     if (q.namespace !== undefined) can(req, 'reader', q.namespace);
     const sinceMs = timeParam(q.since, 'since');
     const untilMs = timeParam(q.until, 'until');
+    const p = req.principal;
     const found = deps.engine.read((r) =>
       searchReceipts(r, {
         limit: q.limit ?? 1000,
+        ...(p.ns !== '*' && { allowed: p.ns }),
         ...(q.actor !== undefined && { actor: q.actor }),
         ...(q.namespace !== undefined && { namespace: q.namespace }),
         ...(sinceMs !== undefined && { sinceMs }),
         ...(untilMs !== undefined && { untilMs }),
       }),
     );
-    const p = req.principal;
-    return { receipts: found.filter((r) => p.ns === '*' || p.ns.includes(r.namespace)) };
+    return { receipts: found };
   });
 
   /** Receipts with the logged deltas, for offline verification by `knowdctl receipts verify`. */
