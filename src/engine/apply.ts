@@ -1,6 +1,6 @@
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
-import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type QuadStore } from '../dataset/index.js';
+import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type QuadWriter, type QuadStore } from '../dataset/index.js';
 import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
 import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
@@ -39,7 +39,8 @@ export function parseTxCommand(c: TxCommand): ParsedDelta {
     const g = c.graph === '' ? factory.defaultGraph() : factory.namedNode(c.graph);
     add = add.map((q) => factory.quad(q.subject, q.predicate, q.object, g));
   }
-  return { add, remove: parseRdf(c.remove, { ...common, blankNodePrefix: '', source: 'remove' }) };
+  const removeOpts = { ...common, ...(c.removeFormat !== undefined && { format: c.removeFormat }), blankNodePrefix: '', source: 'remove' };
+  return { add, remove: parseRdf(c.remove, removeOpts) };
 }
 
 export interface ApplyContext {
@@ -70,6 +71,17 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
   }
 }
 
+/** Fails the transaction when a replaced graph holds anything but the new content (a concurrent write). */
+function checkExact(txn: WriteTxn, ctx: ApplyContext, nsId: number, graph: string, w: QuadWriter, add: readonly Quad[]): void {
+  // By id: decoding terms inside a write would cache mappings that a rollback could void.
+  const gid = graph === '' ? DEFAULT_GRAPH_ID : w.dict.find(encodeTerm(factory.namedNode(graph)));
+  const held = gid === undefined ? 0 : ctx.quads.count(txn, nsId, { graph: { kind: 'graph', id: gid } });
+  const wanted = new Set(add.map((q) => `${encodeTerm(q.subject)} ${encodeTerm(q.predicate)} ${encodeTerm(q.object)}`)).size;
+  if (held !== wanted) {
+    throw new KnowdError('CONFLICT', `Graph ${graph === '' ? 'default' : `<${graph}>`} changed while it was being replaced; retry the request`, { graph });
+  }
+}
+
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
   if (cmd.idempotency !== undefined) {
@@ -87,16 +99,11 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   const w = ctx.quads.writer(txn, ns.id);
   let removed = 0;
   let added = 0;
-  for (const g of cmd.clear ?? []) {
-    // By id: decoding terms inside a write would cache mappings that a rollback could void.
-    const gid = g === '' ? DEFAULT_GRAPH_ID : w.dict.find(encodeTerm(factory.namedNode(g)));
-    if (gid === undefined) continue;
-    for (const q of [...ctx.quads.match(txn, ns.id, { graph: { kind: 'graph', id: gid } })]) if (w.removeIds(q)) removed++;
-  }
   // Removals first, as in SPARQL's DELETE/INSERT: a quad both removed and added ends up present.
   for (const q of delta.remove) if (w.remove(q)) removed++;
   for (const q of delta.add) if (w.add(q)) added++;
   w.finish();
+  if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
   const receipt = buildReceipt(
     // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },

@@ -19,12 +19,16 @@ export interface TxCommand {
   readonly format: RdfFormat;
   readonly baseIRI?: string;
   readonly bnodePrefix: string;
-  /**
-   * Graph Store Protocol: triples of `add` go into this graph ('' = default graph) and the graphs
-   * in `clear` are emptied first (PUT replaces a graph).
-   */
+  /** Format of `remove` when it differs from `format` (a replaced graph's old content is N-Quads). */
+  readonly removeFormat?: RdfFormat;
+  /** Graph Store Protocol: the triples of `add` go into this graph ('' = default graph). */
   readonly graph?: string;
-  readonly clear?: readonly string[];
+  /**
+   * Graph replacement (GSP PUT/DELETE): the proposer listed the graph's old content in `remove`;
+   * after applying, the graph must hold exactly the quads of `add`, or the graph changed in between
+   * and the transaction fails with CONFLICT. So the receipt's hash covers what was removed.
+   */
+  readonly exact?: string;
   readonly deltaHash: string;
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
 }

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Quad } from '@rdfjs/types';
+import { Writer } from 'n3';
 import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
-import type { RdfFormat } from '../rdf/index.js';
+import { factory, type RdfFormat } from '../rdf/index.js';
 import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
 import { appendRecord, appliedIndex, lastIndex, readRecords, setAppliedIndex } from '../replication/log/index.js';
 import type { ReadTxn, Storage } from '../storage/index.js';
@@ -22,8 +23,8 @@ export interface TxRequest {
   readonly kind?: ReceiptKind;
   /** Put the added triples into this graph ('' = default graph). */
   readonly graph?: string;
-  /** Empty these graphs first ('' = default graph). */
-  readonly clear?: readonly string[];
+  /** Replace this graph's content with `add` ('' = default graph); GSP PUT and DELETE. */
+  readonly replace?: string;
 }
 
 export interface TxResult {
@@ -65,6 +66,7 @@ export class Engine {
   private flushing: Promise<void> | null = null;
   private lastLog = { index: 0, term: 0 };
   private stopping = false;
+  private readonly inflight = new Map<string, Promise<TxResult>>();
   private readonly maxBatchEntries: number;
   private readonly maxBatchBytes: number;
   private readonly canonTimeoutMs: number;
@@ -151,10 +153,28 @@ export class Engine {
 
   /** Checks, parses and commits a transaction; resolves once it is durable and applied. */
   async transact(req: TxRequest): Promise<TxResult> {
+    if (req.idempotencyKey === undefined) return this.transactOnce(req);
+    // Concurrent retries of one key wait for the first, then find its record: one log entry, not N.
+    const k = `${req.namespace}\0${req.idempotencyKey}`;
+    const running = this.inflight.get(k);
+    if (running !== undefined) {
+      await running.catch(() => undefined);
+      return this.transact(req);
+    }
+    const p = this.transactOnce(req);
+    this.inflight.set(k, p);
+    try {
+      return await p;
+    } finally {
+      if (this.inflight.get(k) === p) this.inflight.delete(k);
+    }
+  }
+
+  private async transactOnce(req: TxRequest): Promise<TxResult> {
     this.namespace(req.namespace);
     const add = req.add ?? '';
     const remove = req.remove ?? '';
-    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.clear ?? []])).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.replace ?? null])).digest('hex');
     if (req.idempotencyKey !== undefined) {
       const prior = this.read((r) => getIdempotency(r, req.namespace, req.idempotencyKey!));
       if (prior !== undefined) {
@@ -181,11 +201,27 @@ export class Engine {
       bnodePrefix,
       deltaHash: '',
       ...(req.graph !== undefined && { graph: req.graph }),
-      ...(req.clear !== undefined && { clear: req.clear }),
+
       ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash } }),
     };
     const parsed = parseTxCommand(cmd);
+    if (req.replace !== undefined) return this.commitParsed(...this.replacement(cmd, parsed, req.replace));
     return this.commitParsed(cmd, parsed);
+  }
+
+  /**
+   * Turns "replace graph g with add" into explicit removals of g's current content (minus what is
+   * re-added), read from a snapshot; apply checks that g did not change in between (`exact`).
+   */
+  private replacement(cmd: TxCommand, parsed: ParsedDelta, graph: string): [TxCommand, ParsedDelta] {
+    const w = new Writer({ format: 'N-Quads' });
+    const line = (q: Quad): string => w.quadToString(q.subject as never, q.predicate as never, q.object as never, q.graph as never);
+    const keep = new Set(parsed.add.map(line));
+    const g = graph === '' ? factory.defaultGraph() : factory.namedNode(graph);
+    const ns = this.namespace(cmd.ns);
+    const old = this.read((r) => [...this.quads.matchTerms(r, ns.id, null, null, null, g)]).filter((q) => !keep.has(line(q)));
+    const next: TxCommand = { ...cmd, remove: old.map(line).join(''), removeFormat: 'n-quads', exact: graph };
+    return [next, { add: parsed.add, remove: old }];
   }
 
   /**

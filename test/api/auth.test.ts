@@ -119,3 +119,18 @@ test('receipt search with a namespace-limited token fills the limit from its own
   t.is(res.statusCode, 200);
   t.deepEqual(json<{ receipts: { id: string }[] }>(res).receipts.map((r) => r.id), [json<{ receipt: { id: string } }>(inA).receipt.id]);
 });
+
+test('with tokens the receipt names the token subject; only an admin may set another actor', async (t) => {
+  const { app, close } = await makeApp({ argv: ['--token-secret', TOKEN_SECRET] });
+  t.teardown(close);
+  const writer = await makeToken({ role: 'writer', ns: '*' });
+  const own = await postTx(app, { ...txBody }, { headers: bearer(writer) });
+  t.is(own.statusCode, 200);
+  t.is(json<{ receipt: { actor: string } }>(own).receipt.actor, 'alice');
+  const spoof = await postTx(app, { ...txBody, actor: 'mallory' }, { headers: bearer(writer) });
+  t.is(spoof.statusCode, 403);
+  const admin = await makeToken({ role: 'admin', ns: '*' });
+  const relayed = await postTx(app, { add: '<http://e/s2> <http://e/p> <http://e/o> .', format: 'n-triples', actor: 'bob' }, { headers: bearer(admin) });
+  t.is(relayed.statusCode, 200);
+  t.is(json<{ receipt: { actor: string } }>(relayed).receipt.actor, 'bob');
+});

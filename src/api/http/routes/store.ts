@@ -72,7 +72,7 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       actor: req.principal.sub,
       baseIRI: t.kind === 'graph' ? t.iri : `http://knowd.local/ns/${encodeURIComponent(ns)}/store`,
       ...(graph !== undefined && { graph }),
-      ...(mode === 'put' && graph !== undefined && { clear: [graph] }),
+      ...(mode === 'put' && graph !== undefined && { replace: graph }),
     });
     void reply.status(mode === 'put' && r.delta.removed === 0 && r.delta.added > 0 ? 201 : 200);
     return { receipt: r.receipt, delta: r.delta };
@@ -89,7 +89,7 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       const exists = deps.engine.read((r) => !deps.engine.quads.matchTerms(r, info.id, null, null, null, factory.namedNode(t.iri)).next().done);
       if (!exists) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
     }
-    const r = await deps.engine.transact({ namespace: ns, format: 'n-quads', actor: req.principal.sub, clear: [graph] });
+    const r = await deps.engine.transact({ namespace: ns, format: 'n-quads', actor: req.principal.sub, replace: graph });
     return { receipt: r.receipt, delta: r.delta };
   };
 

@@ -25,12 +25,18 @@ export function registerTxRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
     can(req, 'writer', namespace);
     if (body.add === undefined && body.remove === undefined) throw new KnowdError('BAD_REQUEST', 'A transaction needs "add" and/or "remove"');
     const format = parseFormatName(body.format ?? 'turtle');
+    const p = req.principal;
+    // Receipts name who wrote: with tokens that is the token's subject; only an admin may write on
+    // behalf of another actor (an ingestion service relaying for users, say).
+    if (!p.local && body.actor !== undefined && body.actor !== p.sub && p.role !== 'admin') {
+      throw new KnowdError('FORBIDDEN', `Only an admin may set "actor" to someone other than the token's subject "${p.sub}"`);
+    }
     const started = performance.now();
     try {
       const r = await deps.engine.transact({
         namespace,
         format,
-        actor: body.actor ?? req.principal.sub,
+        actor: body.actor ?? p.sub,
         ...(body.add !== undefined && { add: body.add }),
         ...(body.remove !== undefined && { remove: body.remove }),
         ...(body.idempotencyKey !== undefined && { idempotencyKey: body.idempotencyKey }),
