@@ -28,17 +28,23 @@ export function readCount(txn: ReadTxn, key: Buffer): number {
 
 /** Accumulates counter changes of one transaction and writes each counter once at the end. */
 export class CountDeltas {
-  private readonly deltas = new Map<string, number>();
+  // Keyed by kind × 2^40 + id (a safe integer): no key Buffer or string per quad in bulk loads.
+  private readonly deltas = new Map<number, number>();
 
-  add(key: Buffer, delta: number): void {
-    const k = key.toString('latin1');
+  constructor(private readonly nsId: number) {}
+
+  add(kind: CountKind, id: number | undefined, delta: number): void {
+    const k = kind * 2 ** 40 + (id ?? 0);
     this.deltas.set(k, (this.deltas.get(k) ?? 0) + delta);
   }
 
   flush(txn: WriteTxn): void {
     for (const [k, d] of this.deltas) {
       if (d === 0) continue;
-      const key = Buffer.from(k, 'latin1');
+      const kind = Math.floor(k / 2 ** 40) as CountKind;
+      const id = k % 2 ** 40;
+      const withId = kind === CountKind.PredicateDefault || kind === CountKind.PredicateNamed || kind === CountKind.Graph;
+      const key = countKey(this.nsId, kind, withId ? id : undefined);
       const next = readCount(txn, key) + d;
       if (next <= 0) txn.del('counts', key);
       else txn.put('counts', key, u64Key(next));

@@ -56,9 +56,10 @@ export function nsPrefix(nsId: number): Buffer {
   return b;
 }
 
-export function quadKey(nsId: number, order: Order, q: IdQuad): Buffer {
+/** Writes the key into `into` when given (hot loops reuse one buffer per order; storage copies keys). */
+export function quadKey(nsId: number, order: Order, q: IdQuad, into?: Buffer): Buffer {
   const comps = ORDER_COMPONENTS[order];
-  const b = Buffer.allocUnsafe(NS_BYTES + 1 + comps.length * ID_BYTES);
+  const b = into ?? Buffer.allocUnsafe(NS_BYTES + 1 + comps.length * ID_BYTES);
   b.writeUInt32BE(nsId, 0);
   b[NS_BYTES] = order;
   let off = NS_BYTES + 1;

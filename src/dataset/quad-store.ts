@@ -8,6 +8,7 @@ import {
   DEFAULT_GRAPH_ID,
   DEFAULT_ORDERS,
   NAMED_ORDERS,
+  ORDER_COMPONENTS,
   Order,
   decodeQuadKey,
   nsPrefix,
@@ -167,13 +168,15 @@ export class QuadStore {
 
 /** Adds and removes quads within one write transaction (set semantics), keeping counters exact. */
 export class QuadWriter {
-  private readonly counts = new CountDeltas();
+  private readonly counts: CountDeltas;
 
   constructor(
     private readonly txn: WriteTxn,
     private readonly nsId: number,
     readonly dict: DictionaryWriter,
-  ) {}
+  ) {
+    this.counts = new CountDeltas(nsId);
+  }
 
   private static readonly EMPTY = Buffer.alloc(0);
 
@@ -190,13 +193,19 @@ export class QuadWriter {
     return this.addIds(ids);
   }
 
+  // One scratch key per order: bulk loads would otherwise allocate several Buffers per quad.
+  private readonly scratch = new Map<Order, Buffer>();
+  private key(order: Order, ids: IdQuad): Buffer {
+    let b = this.scratch.get(order);
+    if (b === undefined) this.scratch.set(order, (b = Buffer.allocUnsafe(4 + 1 + ORDER_COMPONENTS[order].length * 5)));
+    return quadKey(this.nsId, order, ids, b);
+  }
+
   addIds(ids: IdQuad): boolean {
     const isDefault = ids[3] === DEFAULT_GRAPH_ID;
     const orders = isDefault ? DEFAULT_ORDERS : NAMED_ORDERS;
-    const primary = quadKey(this.nsId, orders[0], ids);
-    if (this.txn.get('quads', primary) !== undefined) return false;
-    this.txn.put('quads', primary, QuadWriter.EMPTY);
-    for (let i = 1; i < orders.length; i++) this.txn.put('quads', quadKey(this.nsId, orders[i]!, ids), QuadWriter.EMPTY);
+    if (!this.txn.putIfAbsent('quads', this.key(orders[0], ids), QuadWriter.EMPTY)) return false;
+    for (let i = 1; i < orders.length; i++) this.txn.put('quads', this.key(orders[i]!, ids), QuadWriter.EMPTY);
     this.bump(ids, 1);
     return true;
   }
@@ -216,22 +225,20 @@ export class QuadWriter {
 
   removeIds(ids: IdQuad): boolean {
     const orders = ids[3] === DEFAULT_GRAPH_ID ? DEFAULT_ORDERS : NAMED_ORDERS;
-    const primary = quadKey(this.nsId, orders[0], ids);
-    if (this.txn.get('quads', primary) === undefined) return false;
-    for (const order of orders) this.txn.del('quads', quadKey(this.nsId, order, ids));
+    if (this.txn.get('quads', this.key(orders[0], ids)) === undefined) return false;
+    for (const order of orders) this.txn.del('quads', this.key(order, ids));
     this.bump(ids, -1);
     return true;
   }
 
   private bump(ids: IdQuad, d: number): void {
-    const ns = this.nsId;
     if (ids[3] === DEFAULT_GRAPH_ID) {
-      this.counts.add(countKey(ns, CountKind.TotalDefault), d);
-      this.counts.add(countKey(ns, CountKind.PredicateDefault, ids[1]), d);
+      this.counts.add(CountKind.TotalDefault, undefined, d);
+      this.counts.add(CountKind.PredicateDefault, ids[1], d);
     } else {
-      this.counts.add(countKey(ns, CountKind.TotalNamed), d);
-      this.counts.add(countKey(ns, CountKind.PredicateNamed, ids[1]), d);
-      this.counts.add(countKey(ns, CountKind.Graph, ids[3]), d);
+      this.counts.add(CountKind.TotalNamed, undefined, d);
+      this.counts.add(CountKind.PredicateNamed, ids[1], d);
+      this.counts.add(CountKind.Graph, ids[3], d);
     }
   }
 

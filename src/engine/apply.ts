@@ -34,7 +34,7 @@ export type Outcome = TxOutcome | NamespaceOutcome;
 
 export function parseTxCommand(c: TxCommand): ParsedDelta {
   const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
-  let add = parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, source: 'add' });
+  let add = parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, ...(c.bnodeMode !== undefined && { blankNodeMode: c.bnodeMode }), source: 'add' });
   if (c.graph !== undefined) {
     const g = c.graph === '' ? factory.defaultGraph() : factory.namedNode(c.graph);
     add = add.map((q) => factory.quad(q.subject, q.predicate, q.object, g));

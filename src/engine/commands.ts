@@ -19,6 +19,8 @@ export interface TxCommand {
   readonly format: RdfFormat;
   readonly baseIRI?: string;
   readonly bnodePrefix: string;
+  /** How blank-node labels get the prefix (see ParseOptions.blankNodeMode); default 'ordinal'. */
+  readonly bnodeMode?: 'ordinal' | 'prefix';
   /** Format of `remove` when it differs from `format` (a replaced graph's old content is N-Quads). */
   readonly removeFormat?: RdfFormat;
   /** Graph Store Protocol: the triples of `add` go into this graph ('' = default graph). */

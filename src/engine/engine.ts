@@ -3,7 +3,7 @@ import type { Quad } from '@rdfjs/types';
 import { Writer } from 'n3';
 import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
-import { factory, type RdfFormat } from '../rdf/index.js';
+import { factory, parseRdf, type RdfFormat } from '../rdf/index.js';
 import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
 import { appendRecord, appliedIndex, lastIndex, readRecords, setAppliedIndex } from '../replication/log/index.js';
 import type { ReadTxn, Storage } from '../storage/index.js';
@@ -222,6 +222,17 @@ export class Engine {
     const old = this.read((r) => [...this.quads.matchTerms(r, ns.id, null, null, null, g)]).filter((q) => !keep.has(line(q)));
     const next: TxCommand = { ...cmd, remove: old.map(line).join(''), removeFormat: 'n-quads', exact: graph };
     return [next, { add: parsed.add, remove: old }];
+  }
+
+  /**
+   * Commits one batch of a line-based bulk import (N-Triples/N-Quads). The log keeps the text as
+   * sent; blank nodes get `bnodePrefix` + label, the same in every batch of one import.
+   */
+  async importText(ns: string, text: string, format: 'n-triples' | 'n-quads', bnodePrefix: string, firstLine: number, actor: string): Promise<TxResult & { quads: number }> {
+    this.namespace(ns);
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: text, remove: '', format, bnodePrefix, bnodeMode: 'prefix', deltaHash: '' };
+    const add = parseRdf(text, { format, blankNodePrefix: bnodePrefix, blankNodeMode: 'prefix', firstLine, source: 'import' });
+    return { ...(await this.commitParsed(cmd, { add, remove: [] })), quads: add.length };
   }
 
   /**

@@ -6,3 +6,5 @@ export { encodeCommand, decodeCommand } from './commands.js';
 export type { Command, TxCommand, NamespaceCommand } from './commands.js';
 export { getReceipt, requireReceipt, searchReceipts, receiptsOf, chainHead } from './receipt-store.js';
 export type { ReceiptQuery } from './receipt-store.js';
+export { bulkImport } from './bulk-import.js';
+export type { ImportOptions, ImportResult } from './bulk-import.js';

@@ -14,6 +14,14 @@ export interface ParseOptions {
    * blank node can be deleted.
    */
   readonly blankNodePrefix?: string;
+  /**
+   * 'ordinal' (default): labels become prefix + order of first appearance in this text.
+   * 'prefix': labels become prefix + the label as written, so one document split into several
+   * texts (a bulk import's batches) keeps a blank node that spans batches one node.
+   */
+  readonly blankNodeMode?: 'ordinal' | 'prefix';
+  /** Line of the first line of `text` in a larger document (error messages of split imports). */
+  readonly firstLine?: number;
   /** Which field of a request the text came from, for error messages ("add", "remove", "body"). */
   readonly source?: string;
 }
@@ -24,9 +32,9 @@ interface N3ErrorContext {
 }
 
 /** Turns n3's error into a 400 naming line and column, so the user can find the typo. */
-export function syntaxError(e: unknown, source: string | undefined): KnowdError {
+export function syntaxError(e: unknown, source: string | undefined, lineOffset = 0): KnowdError {
   const err = e as Error & { context?: N3ErrorContext };
-  const line = err.context?.line;
+  const line = err.context?.line === undefined ? undefined : err.context.line + lineOffset;
   const start = err.context?.token?.start;
   const column = typeof start === 'number' ? start + 1 : undefined;
   const where = source === undefined ? '' : ` in "${source}"`;
@@ -34,7 +42,7 @@ export function syntaxError(e: unknown, source: string | undefined): KnowdError 
   if (line !== undefined) details['line'] = line;
   if (column !== undefined) details['column'] = column;
   if (source !== undefined) details['source'] = source;
-  const msg = err.message.replace(/\.$/, '');
+  const msg = err.message.replace(/ on line \d+\.?$/, line === undefined ? '' : ` on line ${line}`).replace(/\.$/, '');
   return new KnowdError('RDF_SYNTAX', `RDF syntax error${where}: ${msg}${column !== undefined ? `, column ${column}` : ''}`, details);
 }
 
@@ -81,7 +89,8 @@ export function parseRdf(text: string, opts: ParseOptions): Quad[] {
   if (text.trim() === '') return [];
   try {
     const raw = new Parser(n3Options(opts)).parse(text) as Quad[];
-    const quads = opts.blankNodePrefix === undefined || opts.blankNodePrefix === '' ? unprefix(raw) : relabel(raw, opts.blankNodePrefix);
+    const prefix = opts.blankNodePrefix ?? '';
+    const quads = prefix === '' ? unprefix(raw) : opts.blankNodeMode === 'prefix' ? prefixLabels(raw, prefix) : relabel(raw, prefix);
     if (opts.format === 'turtle' || opts.format === 'n-triples') {
       // Turtle and N-Triples cannot name graphs; n3 accepts TriG syntax in Turtle mode only in lenient cases.
       for (const q of quads) if (q.graph.termType !== 'DefaultGraph') throw new KnowdError('RDF_SYNTAX', `RDF syntax error in "${opts.source ?? 'input'}": ${opts.format} cannot contain named graphs`);
@@ -89,8 +98,19 @@ export function parseRdf(text: string, opts: ParseOptions): Quad[] {
     return quads;
   } catch (e) {
     if (e instanceof KnowdError) throw e;
-    throw syntaxError(e, opts.source);
+    throw syntaxError(e, opts.source, (opts.firstLine ?? 1) - 1);
   }
+}
+
+/** prefix + label as written (the USER_LABEL marker dropped). */
+function prefixLabels(quads: Quad[], prefix: string): Quad[] {
+  const map = <T extends Term>(t: T): T =>
+    t.termType === 'BlankNode' ? (DataFactory.blankNode(prefix + (t.value.startsWith(USER_LABEL) ? t.value.slice(USER_LABEL.length) : t.value)) as unknown as T) : t;
+  return quads.map((q) =>
+    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
+      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
+      : q,
+  );
 }
 
 /** Streams quads from a byte stream (import of large files): constant memory. */

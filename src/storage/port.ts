@@ -35,7 +35,10 @@ export interface ReadTxn {
 }
 
 export interface WriteTxn extends ReadTxn {
+  /** Stores the value; the key and value bytes are copied, so callers may reuse their buffers. */
   put(table: Table, key: Bytes, value: Bytes): void;
+  /** Stores the value only if the key is absent; true when it stored (one B-tree descent, not two). */
+  putIfAbsent(table: Table, key: Bytes, value: Bytes): boolean;
   del(table: Table, key: Bytes): void;
   /** Removes every key in the range; returns how many. */
   delRange(table: Table, range: Range): number;

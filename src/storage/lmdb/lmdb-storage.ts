@@ -66,6 +66,9 @@ class LmdbWrite extends LmdbRead implements WriteTxn {
   put(table: Table, key: Bytes, value: Bytes): void {
     this.dbs[table].putSync(key as Buffer, value as Buffer);
   }
+  putIfAbsent(table: Table, key: Bytes, value: Bytes): boolean {
+    return this.dbs[table].putSync(key as Buffer, value as Buffer, { noOverwrite: true }) as unknown as boolean;
+  }
   del(table: Table, key: Bytes): void {
     this.dbs[table].removeSync(key as Buffer);
   }

@@ -50,6 +50,11 @@ export function openMemoryStorage(): MemoryStorage {
       put(table: Table, key: Bytes, value: Bytes) {
         undo.push({ table, key: Buffer.from(key), prev: maps[table].set(key, value) });
       },
+      putIfAbsent(table: Table, key: Bytes, value: Bytes) {
+        if (maps[table].get(key) !== undefined) return false;
+        w.put(table, key, value);
+        return true;
+      },
       del(table: Table, key: Bytes) {
         const prev = maps[table].delete(key);
         if (prev !== undefined) undo.push({ table, key: Buffer.from(key), prev });

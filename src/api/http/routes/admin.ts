@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Writer } from 'n3';
-import type { Quad } from '@rdfjs/types';
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
-import { factory, formatFromMediaType, parseFormatName, parseRdfStream, type RdfFormat } from '../../../rdf/index.js';
+import { bulkImport } from '../../../engine/index.js';
+import { factory, formatFromMediaType, parseFormatName, type RdfFormat } from '../../../rdf/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
-
-const IMPORT_BATCH_QUADS = 50_000;
 
 /** Peeks at the first bytes: gzip is detected by its magic number, whatever the headers say. */
 async function maybeGunzip(body: Readable): Promise<Readable> {
@@ -64,46 +61,8 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       const format: RdfFormat | undefined = q.format !== undefined ? parseFormatName(q.format) : formatFromMediaType(req.headers['content-type']);
       if (format === undefined) throw new KnowdError('BAD_FORMAT', 'Say the format with ?format= (turtle, n-triples, n-quads, trig) or a Content-Type');
       const input = await maybeGunzip(req.body as Readable);
-      const started = performance.now();
-      const bnodePrefix = `i${randomBytes(6).toString('hex')}_`;
-      const receipts: string[] = [];
-      let quads = 0;
-      let added = 0;
-      let batch: Quad[] = [];
-      const writer = new Writer({ format: 'N-Quads' });
-      // Parsing the next batch overlaps the commit of the previous one; at most one is in flight,
-      // which bounds memory to two batches and keeps batches committed in file order.
-      let inFlight: Promise<void> = Promise.resolve();
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return;
-        const quadsOfBatch = batch;
-        batch = [];
-        const text = writer.quadsToString(quadsOfBatch as Parameters<Writer['quadsToString']>[0]);
-        await inFlight;
-        inFlight = deps.engine.transactQuads(ns, quadsOfBatch, text, q.actor ?? req.principal.sub, 'import').then((r) => {
-          receipts.push(r.receipt.id);
-          added += r.delta.added;
-        });
-        // Marked handled here; the rejection is still raised by the next `await inFlight`.
-        inFlight.catch(() => undefined);
-      };
-      try {
-        for await (const quad of parseRdfStream(input, { format, blankNodePrefix: bnodePrefix, source: 'import' })) {
-          batch.push(quad);
-          quads++;
-          if (batch.length >= IMPORT_BATCH_QUADS) await flush();
-        }
-        await flush();
-        await inFlight;
-      } catch (e) {
-        await inFlight.catch(() => undefined);
-        if (e instanceof KnowdError) {
-          throw new KnowdError(e.code, `${e.message} (after ${quads} quads; ${receipts.length} batches committed)`, { ...e.details, committedBatches: receipts.length, quadsRead: quads });
-        }
-        throw e;
-      }
-      const durationMs = performance.now() - started;
-      return { namespace: ns, quads, added, batches: receipts.length, receipts, durationMs: Math.round(durationMs), quadsPerSec: Math.round(quads / Math.max(durationMs / 1000, 1e-3)) };
+      const r = await bulkImport(deps.engine, input, { namespace: ns, format, actor: q.actor ?? req.principal.sub });
+      return { ...r, quadsPerSec: Math.round(r.quads / Math.max(r.durationMs / 1000, 1e-3)) };
     });
   });
 

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Writer } from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { KnowdError } from '../base/index.js';
+import { parseRdfStream, type RdfFormat } from '../rdf/index.js';
+import type { Engine, TxResult } from './engine.js';
+
+export interface ImportOptions {
+  readonly namespace: string;
+  readonly format: RdfFormat;
+  readonly actor: string;
+  /** Quads (lines, for line-based formats) per batch: one log entry and one receipt each. */
+  readonly batchQuads?: number;
+}
+
+export interface ImportResult {
+  readonly namespace: string;
+  readonly quads: number;
+  readonly added: number;
+  readonly batches: number;
+  readonly receipts: string[];
+  readonly durationMs: number;
+}
+
+const DEFAULT_BATCH = 50_000;
+
+/**
+ * Bulk load in constant memory: the input is cut into batches, each committed as one log entry with
+ * one receipt. Parsing the next batch overlaps the commit of the previous one; at most one batch is
+ * in flight, which bounds memory to two batches and keeps batches committed in input order. A failed
+ * batch stops the load; the batches before it stay committed (and are reported in the error).
+ */
+export async function bulkImport(engine: Engine, input: Readable, opts: ImportOptions): Promise<ImportResult> {
+  engine.namespace(opts.namespace);
+  const started = performance.now();
+  // One prefix for the whole input: a blank node label names one node across all batches.
+  const bnodePrefix = `i${randomBytes(6).toString('hex')}_`;
+  const batchQuads = opts.batchQuads ?? DEFAULT_BATCH;
+  const receipts: string[] = [];
+  let quads = 0;
+  let added = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const submit = async (commit: () => Promise<TxResult>): Promise<void> => {
+    await inFlight;
+    inFlight = commit().then((r) => {
+      receipts.push(r.receipt.id);
+      added += r.delta.added;
+    });
+    // Marked handled here; the rejection is still raised by the next `await inFlight`.
+    inFlight.catch(() => undefined);
+  };
+
+  try {
+    if (opts.format === 'n-triples' || opts.format === 'n-quads') {
+      // Line-based formats are cut at line ends and logged as sent: no re-serialization.
+      const format = opts.format;
+      for await (const batch of lineBatches(input, batchQuads)) {
+        await submit(async () => {
+          const r = await engine.importText(opts.namespace, batch.text, format, bnodePrefix, batch.firstLine, opts.actor);
+          quads += r.quads;
+          return r;
+        });
+      }
+    } else {
+      const writer = new Writer({ format: 'N-Quads' });
+      let batch: Quad[] = [];
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const b = batch;
+        batch = [];
+        const text = writer.quadsToString(b as Parameters<Writer['quadsToString']>[0]);
+        await submit(() => engine.transactQuads(opts.namespace, b, text, opts.actor, 'import'));
+      };
+      for await (const quad of parseRdfStream(input, { format: opts.format, blankNodePrefix: bnodePrefix, source: 'import' })) {
+        batch.push(quad);
+        quads++;
+        if (batch.length >= batchQuads) await flush();
+      }
+      await flush();
+    }
+    await inFlight;
+  } catch (e) {
+    await inFlight.catch(() => undefined);
+    if (e instanceof KnowdError) {
+      throw new KnowdError(e.code, `${e.message} (${receipts.length} batches committed before it)`, { ...e.details, committedBatches: receipts.length });
+    }
+    throw e;
+  }
+  return { namespace: opts.namespace, quads, added, batches: receipts.length, receipts, durationMs: Math.round(performance.now() - started) };
+}
+
+interface LineBatch {
+  readonly text: string;
+  /** Lines in the text (comments and blank lines included), for error line numbers. */
+  readonly lines: number;
+  readonly firstLine: number;
+}
+
+/** Cuts a byte stream into texts of about `maxLines` lines, each ending at a line end. */
+async function* lineBatches(input: Readable, maxLines: number): AsyncGenerator<LineBatch> {
+  let carry = '';
+  let parts: string[] = [];
+  let lines = 0;
+  let firstLine = 1;
+  input.setEncoding('utf8');
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = carry + chunk;
+    const cut = text.lastIndexOf('\n');
+    if (cut < 0) {
+      carry = text;
+      continue;
+    }
+    const whole = text.slice(0, cut + 1);
+    carry = text.slice(cut + 1);
+    parts.push(whole);
+    for (let i = whole.indexOf('\n'); i >= 0; i = whole.indexOf('\n', i + 1)) lines++;
+    if (lines >= maxLines) {
+      yield { text: parts.join(''), lines, firstLine };
+      firstLine += lines;
+      parts = [];
+      lines = 0;
+    }
+  }
+  if (carry !== '') {
+    parts.push(carry);
+    lines++;
+  }
+  if (parts.length > 0) yield { text: parts.join(''), lines, firstLine };
+}
