@@ -50,7 +50,9 @@ export class Dictionary {
   private readonly toId = new Map<number, BoundedCache<string, number>>();
   private readonly toTerm = new Map<number, BoundedCache<number, string>>();
 
-  constructor(private readonly cacheEntries = 1_000_000) {}
+  // 250k mappings per namespace (~50 MB of heap) keep hot terms of large loads without holding
+  // the whole dictionary in memory; misses cost one B-tree lookup.
+  constructor(private readonly cacheEntries = 250_000) {}
 
   private idCache(nsId: number): BoundedCache<string, number> {
     let c = this.toId.get(nsId);

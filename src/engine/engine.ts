@@ -63,7 +63,11 @@ interface Pending {
 export class Engine {
   readonly quads: QuadStore;
   private readonly queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private slotRequested = false;
+  // Per-process random base + counter: unique blank-node prefixes without a syscall per transaction.
+  private readonly bnodeBase = randomBytes(6).toString('hex');
+  private bnodeSeq = 0;
+  private readonly inflightCommits = new Set<Promise<void>>();
   private lastLog = { index: 0, term: 0 };
   private stopping = false;
   private readonly inflight = new Map<string, Promise<TxResult>>();
@@ -187,7 +191,7 @@ export class Engine {
     }
     // Blank nodes are scoped to one document: a fresh prefix per transaction keeps `_:b` of two
     // transactions apart. The leader picks it, so every replica parses the logged text identically.
-    const bnodePrefix = `k${randomBytes(6).toString('hex')}_`;
+    const bnodePrefix = `k${this.bnodeBase}${(this.bnodeSeq++).toString(36)}_`;
     const base = { format: req.format, ...(req.baseIRI !== undefined && { baseIRI: req.baseIRI }) };
     const cmd: TxCommand = {
       type: 'tx',
@@ -260,36 +264,50 @@ export class Engine {
     if (this.stopping) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.'));
     return new Promise<Outcome>((resolve, reject) => {
       this.queue.push({ cmd, payload: encodeCommand(cmd), parsed, resolve, reject });
-      if (this.flushing === null) this.flushing = this.flushLoop();
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        let bytes = 0;
-        let n = 0;
-        while (n < this.queue.length && n < this.maxBatchEntries && (n === 0 || bytes + this.queue[n]!.payload.length <= this.maxBatchBytes)) {
-          bytes += this.queue[n]!.payload.length;
-          n++;
-        }
-        await this.commitBatch(this.queue.splice(0, n), bytes);
-      }
-    } finally {
-      this.flushing = null;
+  /**
+   * Group commit. A write is requested when work is queued and no requested write is still waiting
+   * for the write slot; the batch is taken from the queue only when the slot comes, so everything
+   * that arrived while the previous commit was being flushed goes into one commit. While one batch
+   * is flushed to disk the next one is already being applied (LMDB overlapping sync), and each entry
+   * is acknowledged only once its own commit is durable.
+   */
+  private schedule(): void {
+    if (this.slotRequested || this.queue.length === 0) return;
+    this.slotRequested = true;
+    const run = this.commitNext().finally(() => {
+      this.inflightCommits.delete(run);
+      this.schedule();
+    });
+    this.inflightCommits.add(run);
+  }
+
+  private takeBatch(): { batch: Pending[]; bytes: number } {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatchEntries && (n === 0 || bytes + this.queue[n]!.payload.length <= this.maxBatchBytes)) {
+      bytes += this.queue[n]!.payload.length;
+      n++;
     }
+    return { batch: this.queue.splice(0, n), bytes };
   }
 
   /** One durable commit for many entries: each in its own savepoint so a bad one fails alone. */
-  private async commitBatch(batch: Pending[], bytes: number): Promise<void> {
+  private async commitNext(): Promise<void> {
     const started = performance.now();
+    let batch: Pending[] = [];
+    let bytes = 0;
     const results: ({ ok: true; outcome: Outcome } | { ok: false; error: unknown })[] = [];
-    const before = this.lastLog;
-    let last = before;
+    let last = this.lastLog;
     try {
       await this.opts.storage.write((w) => {
-        results.length = 0;
-        last = before;
+        this.slotRequested = false;
+        ({ batch, bytes } = this.takeBatch());
+        // Read from the store, not from memory: an earlier commit may have failed and rolled back.
+        last = lastIndex(w);
         for (const p of batch) {
           try {
             const outcome = w.savepoint(() => {
@@ -307,12 +325,14 @@ export class Engine {
         }
       });
     } catch (error) {
+      this.slotRequested = false;
       // The commit itself failed (disk full, IO error): nothing of the batch is durable.
       for (const p of batch) p.reject(error);
+      this.lastLog = this.opts.storage.read((r) => lastIndex(r));
       return;
     }
-    this.lastLog = last;
-    this.opts.onCommit?.({ entries: batch.length, bytes, durationMs: performance.now() - started });
+    if (last.index > this.lastLog.index) this.lastLog = last;
+    if (batch.length > 0) this.opts.onCommit?.({ entries: batch.length, bytes, durationMs: performance.now() - started });
     batch.forEach((p, i) => {
       const r = results[i]!;
       if (r.ok) {
@@ -325,7 +345,7 @@ export class Engine {
   /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */
   async drain(): Promise<void> {
     this.stopping = true;
-    while (this.flushing !== null) await this.flushing;
+    while (this.inflightCommits.size > 0) await Promise.allSettled([...this.inflightCommits]);
   }
 
   /** Re-reads a log entry (export, verification). */
