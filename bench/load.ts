@@ -889,6 +889,7 @@ async function main(): Promise<void> {
     log('warning: src/ has .ts files newer than dist/: the numbers are for the last build (use --build or npm run bench:load)');
   }
 
+  const commitAtStart = gitCommit(); // right after the build: the code that is measured
   const files: Record<string, string> = {};
   for (const s of opts.sizes) {
     const f = path.join(opts.dataDir, `${s}.nt.gz`);
@@ -988,7 +989,7 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? null,
       memTotalMiB: Math.round(os.totalmem() / MIB),
-      gitCommit: gitCommit(),
+      gitCommit: commitAtStart,
       distBuiltAt: new Date(fs.statSync(KNOWD_JS).mtimeMs).toISOString(),
       oxigraphVersion: (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/oxigraph/package.json'), 'utf8')) as { version: string }).version,
       knowdctl: haveCtl,
