@@ -7,9 +7,10 @@ const edgeOnly = ['lmdb', 'fastify', 'usearch', '@grpc/grpc-js', 'mdns'];
 const layers = {
   base: [], rdf: ['base'], storage: ['base'], receipts: ['base', 'rdf'], config: ['base'], obs: ['base', 'config'],
   dataset: ['base', 'rdf', 'storage'],
-  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication'],
+  sparql: ['base', 'rdf'],
+  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql'],
   replication: ['base', 'rdf', 'storage'],
-  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
 };

@@ -88,6 +88,13 @@ export class Dictionary {
     return s;
   }
 
+  /** Decodes an id without touching the shared cache: safe inside a write that may roll back. */
+  termUncached(txn: ReadTxn, nsId: number, id: number): string {
+    const v = txn.get('ids', idKey(nsId, id));
+    if (v === undefined) throw new KnowdError('STORE_CORRUPT', `Term id ${id} of namespace #${nsId} has no dictionary entry`);
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  }
+
   /** Publishes mappings created by a committed write, so later lookups skip storage. */
   publish(nsId: number, created: ReadonlyMap<string, number>): void {
     const ids = this.idCache(nsId);

@@ -137,6 +137,12 @@ export class QuadStore {
     return { quads: d + n, defaultGraphQuads: d, namedGraphQuads: n, graphs, terms };
   }
 
+  /** Ids of the named graphs that hold at least one quad. */
+  *graphIds(txn: ReadTxn, nsId: number): IterableIterator<number> {
+    const prefix = Buffer.concat([nsPrefix(nsId), Buffer.from([CountKind.Graph])]);
+    for (const key of txn.scanKeys('counts', prefixRange(prefix))) yield Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUIntBE(prefix.length, 5);
+  }
+
   /** Per-predicate counts (planner statistics, /v1/store/stats). */
   predicateCounts(txn: ReadTxn, nsId: number): { predicate: string; default: number; named: number }[] {
     const out = new Map<number, { default: number; named: number }>();

@@ -2,9 +2,10 @@ import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type QuadWriter, type QuadStore } from '../dataset/index.js';
 import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
-import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
+import { buildReceipt, digestDeltaSync, type Receipt, type Signer } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
-import type { Command, TxCommand } from './commands.js';
+import type { Command, TxCommand, UpdateCommand } from './commands.js';
+import { applyUpdate } from './update.js';
 import { getIdempotency, putIdempotency } from './idempotency.js';
 import { chainHead, getReceipt, putReceipt } from './receipt-store.js';
 
@@ -68,7 +69,21 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
     }
     case 'tx':
       return applyTx(txn, ctx, index, cmd, parsed);
+    case 'update':
+      return applySparqlUpdate(txn, ctx, index, cmd);
   }
+}
+
+function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: UpdateCommand): TxOutcome {
+  const ns = requireNamespace(txn, cmd.ns);
+  const w = ctx.quads.writer(txn, ns.id);
+  const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
+  w.finish();
+  // The receipt covers the effective change: the update's text says what to do, the delta what it did.
+  const digest = digestDeltaSync(effect.added, effect.removed);
+  const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
+  putReceipt(txn, receipt);
+  return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id };
 }
 
 /** Fails the transaction when a replaced graph holds anything but the new content (a concurrent write). */

@@ -42,7 +42,19 @@ export interface NamespaceCommand {
   readonly actor: string;
 }
 
-export type Command = TxCommand | NamespaceCommand;
+/** A SPARQL update, evaluated at apply time against the state the log has reached. */
+export interface UpdateCommand {
+  readonly type: 'update';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly text: string;
+  readonly baseIRI?: string;
+  /** Seeds RAND(), UUID() and blank-node labels so every replica computes the same. */
+  readonly seed: string;
+}
+
+export type Command = TxCommand | NamespaceCommand | UpdateCommand;
 
 export function encodeCommand(c: Command): Buffer {
   return Buffer.from(JSON.stringify(c), 'utf8');
@@ -56,6 +68,6 @@ export function decodeCommand(payload: Buffer, index: number): Command {
     throw new KnowdError('STORE_CORRUPT', `Log entry ${index} is not valid JSON`);
   }
   const type = (c as { type?: unknown }).type;
-  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
+  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete' && type !== 'update') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
   return c as Command;
 }

@@ -8,7 +8,9 @@ import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../recei
 import { appendRecord, appliedIndex, lastIndex, readRecords, setAppliedIndex } from '../replication/log/index.js';
 import type { ReadTxn, Storage } from '../storage/index.js';
 import { applyCommand, parseTxCommand, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
-import { decodeCommand, encodeCommand, type Command, type TxCommand } from './commands.js';
+import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
+import { executeQuery, parseUpdate, type ParsedQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
+import { queryableDataset } from './queryable.js';
 import { getIdempotency } from './idempotency.js';
 import { getReceipt } from './receipt-store.js';
 
@@ -211,6 +213,27 @@ export class Engine {
     const parsed = parseTxCommand(cmd);
     if (req.replace !== undefined) return this.commitParsed(...this.replacement(cmd, parsed, req.replace));
     return this.commitParsed(cmd, parsed);
+  }
+
+  /**
+   * Runs a query in one read snapshot. The result is lazy: `consume` must finish with it (stream it
+   * out) before its promise settles, which is when the snapshot is released.
+   */
+  async query<T>(ns: string, parsed: ParsedQuery, opts: QueryOptions, consume: (r: QueryResult) => Promise<T> | T): Promise<T> {
+    const info = this.namespace(ns);
+    return this.read(async (txn) => consume(executeQuery(parsed, queryableDataset(this.quads, txn, info.id), opts)));
+  }
+
+  /**
+   * Runs a SPARQL update through the log. Syntax is checked now (400 before anything is logged);
+   * evaluation happens when the entry is applied (see update.ts).
+   */
+  async update(ns: string, text: string, actor: string, baseIRI?: string): Promise<TxResult> {
+    this.namespace(ns);
+    parseUpdate(text, baseIRI);
+    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
+    const out = (await this.submit(cmd, undefined)) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: false };
   }
 
   /**

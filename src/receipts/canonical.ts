@@ -6,7 +6,7 @@
 import type { Quad } from '@rdfjs/types';
 import { sha256Hex } from './hash.js';
 import { hasBlankNode, nquadLine } from './nquads.js';
-import { canonizeRdfc10 } from './rdfc10.js';
+import { canonizeRdfc10, canonizeRdfc10Sync } from './rdfc10.js';
 
 export interface CanonicalOptions {
   /** Stops a long blank-node canonicalization (KnowdError TOO_LARGE). */
@@ -27,7 +27,10 @@ export interface DeltaDigest {
   readonly removed: number;
 }
 
-async function canonicalPart(quads: readonly Quad[], options: CanonicalOptions): Promise<CanonicalPart> {
+/** Either the finished part (no blank nodes) or the de-duplicated quads RDFC-1.0 must relabel. */
+type Prepared = { readonly done: CanonicalPart } | { readonly blank: Quad[] };
+
+function prepare(quads: readonly Quad[]): Prepared {
   const lines = new Array<string>(quads.length);
   let blank = false;
   for (let i = 0; i < quads.length; i++) {
@@ -40,7 +43,7 @@ async function canonicalPart(quads: readonly Quad[], options: CanonicalOptions):
     // quads before RDFC-1.0 sees them (rdf-canonize keeps duplicates of array input).
     const unique = new Map<string, Quad>();
     lines.forEach((line, i) => unique.set(line, quads[i] as Quad));
-    return { text: await canonizeRdfc10([...unique.values()], options.signal), count: unique.size };
+    return { blank: [...unique.values()] };
   }
   // Fast path, exact and not an approximation: RDFC-1.0 changes nothing but blank node labels, so for
   // a set without blank nodes its output is each quad's canonical N-Quads line, sorted. The sort is
@@ -56,7 +59,17 @@ async function canonicalPart(quads: readonly Quad[], options: CanonicalOptions):
     text += line;
     count++;
   }
-  return { text, count };
+  return { done: { text, count } };
+}
+
+async function canonicalPart(quads: readonly Quad[], options: CanonicalOptions): Promise<CanonicalPart> {
+  const p = prepare(quads);
+  return 'done' in p ? p.done : { text: await canonizeRdfc10(p.blank, options.signal), count: p.blank.length };
+}
+
+function canonicalPartSync(quads: readonly Quad[]): CanonicalPart {
+  const p = prepare(quads);
+  return 'done' in p ? p.done : { text: canonizeRdfc10Sync(p.blank), count: p.blank.length };
 }
 
 async function canonicalParts(
@@ -97,4 +110,11 @@ export async function digestDelta(
 ): Promise<DeltaDigest> {
   const parts = await canonicalParts(added, removed, options);
   return { hash: sha256Hex(parts.text), added: parts.added, removed: parts.removed };
+}
+
+/** digestDelta, synchronously (for use inside a write transaction). */
+export function digestDeltaSync(added: readonly Quad[], removed: readonly Quad[]): DeltaDigest {
+  const a = canonicalPartSync(added);
+  const r = canonicalPartSync(removed);
+  return { hash: sha256Hex(`added\n${a.text}removed\n${r.text}`), added: a.count, removed: r.count };
 }

@@ -2,7 +2,7 @@
  * Receipts: signed, hash-chained records of committed transactions. See receipt.ts for the record,
  * canonical.ts for what deltaHash commits to, chain.ts for building and verifying.
  */
-export { canonicalDelta, canonicalNQuads, deltaHash, digestDelta } from './canonical.js';
+export { canonicalDelta, canonicalNQuads, deltaHash, digestDelta, digestDeltaSync } from './canonical.js';
 export type { CanonicalOptions, DeltaDigest } from './canonical.js';
 export {
   GENESIS_PREV_HASH,

@@ -26,6 +26,8 @@ interface RdfCanonize {
     dataset: readonly CanonizeQuad[],
     options: { algorithm: 'RDFC-1.0'; maxWorkFactor: number; signal?: AbortSignal },
   ): Promise<string>;
+  /** Synchronous twin (exported by the library with a leading underscore; used where a write transaction cannot wait). */
+  _canonizeSync(dataset: readonly CanonizeQuad[], options: { algorithm: 'RDFC-1.0'; maxWorkFactor: number }): string;
 }
 
 const rdfCanonize = createRequire(import.meta.url)('rdf-canonize') as RdfCanonize;
@@ -78,6 +80,28 @@ export async function canonizeRdfc10(quads: readonly Quad[], signal?: AbortSigna
         { quads: quads.length },
         { cause: e },
       );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Synchronous RDFC-1.0, for hashing inside a write transaction (SPARQL updates are evaluated when
+ * their log entry is applied). The work factor bounds it as it bounds the asynchronous path.
+ */
+export function canonizeRdfc10Sync(quads: readonly Quad[]): string {
+  const dataset = quads.map((q) => ({
+    subject: toCanonizeTerm(q.subject),
+    predicate: toCanonizeTerm(q.predicate),
+    object: toCanonizeTerm(q.object),
+    graph: toCanonizeTerm(q.graph),
+  }));
+  try {
+    return rdfCanonize._canonizeSync(dataset, { algorithm: 'RDFC-1.0', maxWorkFactor: MAX_WORK_FACTOR });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith('Maximum deep iterations exceeded')) {
+      throw new KnowdError('TOO_LARGE', `Cannot canonicalize the ${quads.length} quads with blank nodes: their blank nodes are too symmetric (give the blank nodes IRIs to avoid this)`, { quads: quads.length }, { cause: e });
     }
     throw e;
   }

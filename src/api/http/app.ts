@@ -6,6 +6,7 @@ import { errorHandler } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerReceiptRoutes } from './routes/receipts.js';
+import { registerSparqlRoutes } from './routes/sparql.js';
 import { registerStoreRoutes } from './routes/store.js';
 import { registerTxRoutes } from './routes/tx.js';
 
@@ -57,5 +58,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerReceiptRoutes(built, deps);
   registerAdminRoutes(built, deps);
   registerStoreRoutes(built, deps);
+  registerSparqlRoutes(built, deps);
   return app;
 }

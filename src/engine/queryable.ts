@@ -1,0 +1,51 @@
+import type { Term } from '@rdfjs/types';
+import { DEFAULT_GRAPH_ID, type GraphSel, type IdPattern, type QuadStore } from '../dataset/index.js';
+import { decodeTerm, encodeTerm } from '../rdf/index.js';
+import type { QueryableDataset } from '../sparql/index.js';
+import type { ReadTxn } from '../storage/index.js';
+
+function graphSel(g: number | 'named'): GraphSel {
+  if (g === 'named') return { kind: 'named' };
+  return g === DEFAULT_GRAPH_ID ? { kind: 'default' } : { kind: 'graph', id: g };
+}
+
+function pattern(s: number | undefined, p: number | undefined, o: number | undefined, g: number | 'named'): IdPattern {
+  return { graph: graphSel(g), ...(s !== undefined && { s }), ...(p !== undefined && { p }), ...(o !== undefined && { o }) };
+}
+
+/** The query evaluator's view of one namespace in one read snapshot. */
+export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, opts: { insideWrite?: boolean } = {}): QueryableDataset {
+  // Inside a write, ids may belong to terms this very transaction created and may roll back:
+  // decode them without the shared cache.
+  const decode = opts.insideWrite === true ? (id: number) => quads.dict.termUncached(txn, nsId, id) : (id: number) => quads.dict.term(txn, nsId, id);
+  const terms = new Map<number, Term>();
+  const ids = new Map<string, number | null>();
+  return {
+    lookup(t: Term): number | undefined {
+      if (t.termType === 'Variable' || t.termType === 'DefaultGraph') return undefined;
+      const key = encodeTerm(t);
+      const hit = ids.get(key);
+      if (hit !== undefined) return hit ?? undefined;
+      const id = quads.dict.lookup(txn, nsId, key);
+      if (ids.size < 100_000) ids.set(key, id ?? null);
+      return id;
+    },
+    term(id: number): Term {
+      let t = terms.get(id);
+      if (t === undefined) {
+        t = decodeTerm(decode(id));
+        if (terms.size < 1_000_000) terms.set(id, t);
+      }
+      return t;
+    },
+    match(s, p, o, g) {
+      return quads.match(txn, nsId, pattern(s, p, o, g));
+    },
+    count(s, p, o, g) {
+      return quads.count(txn, nsId, pattern(s, p, o, g));
+    },
+    namedGraphs() {
+      return quads.graphIds(txn, nsId);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { Term } from '@rdfjs/types';
+import { KnowdError } from '../../base/index.js';
+import type { QueryableDataset } from './dataset.js';
+import type { Val } from './rows.js';
+import { VarTable } from './rows.js';
+
+/**
+ * Sources of non-determinism, injectable: a SPARQL update is evaluated when its log entry is
+ * applied, on every replica, so RAND/UUID/BNODE must come from the entry's seed there.
+ */
+export interface EvalEntropy {
+  random(): number;
+  uuid(): string;
+  blankLabel(): string;
+}
+
+let processBlank = 0;
+export const defaultEntropy: EvalEntropy = {
+  random: Math.random,
+  uuid: () => crypto.randomUUID(),
+  blankLabel: () => `q${(processBlank++).toString(36)}`,
+};
+
+export interface EvalLimits {
+  /** Absolute deadline (ms since epoch, from the injected clock). */
+  readonly deadlineMs: number;
+  readonly timeoutMs: number;
+  /** Values held in memory at once by blocking operators (sort, group, distinct, hash tables). */
+  readonly maxHeldValues: number;
+  readonly signal?: AbortSignal;
+  readonly nowMs: () => number;
+  readonly entropy?: EvalEntropy;
+}
+
+/** Which graphs a pattern reads (SPARQL's active graph). */
+export type ActiveGraph =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'id'; readonly id: number }
+  | { readonly kind: 'var'; readonly slot: number };
+
+/** Per-query state: the dataset, variable slots, limits, and the dataset clause (FROM / FROM NAMED). */
+export class Context {
+  readonly vars = new VarTable();
+  /** Graph ids merged into the default graph (FROM); undefined = the store's default graph. */
+  defaultGraphs: number[] | undefined;
+  /** Graph ids visible to GRAPH (FROM NAMED); undefined = every named graph. */
+  namedGraphs: number[] | undefined;
+  private held = 0;
+  private ticks = 0;
+  readonly memo = new Map<unknown, unknown>();
+  readonly now: Date;
+  readonly entropy: EvalEntropy;
+
+  constructor(
+    readonly data: QueryableDataset,
+    readonly limits: EvalLimits,
+  ) {
+    this.now = new Date(limits.nowMs());
+    this.entropy = limits.entropy ?? defaultEntropy;
+  }
+
+  /** Called in every loop that produces rows: enforces the time limit and cancellation. */
+  tick(): void {
+    if ((++this.ticks & 1023) !== 0) return;
+    this.checkNow();
+  }
+
+  checkNow(): void {
+    if (this.limits.signal?.aborted === true) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+    if (this.limits.nowMs() > this.limits.deadlineMs) {
+      throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${this.limits.timeoutMs} ms (timeoutMs, default KNOWD_CLUSTER_READ_TIMEOUT)`, { timeoutMs: this.limits.timeoutMs });
+    }
+  }
+
+  /** Accounts values held by blocking operators against the memory bound. */
+  hold(values: number): void {
+    this.held += values;
+    if (this.held > this.limits.maxHeldValues) {
+      throw new KnowdError('TOO_LARGE', `The query holds more than ${this.limits.maxHeldValues} values in memory (sorting, grouping or joining); narrow it or add LIMIT`);
+    }
+  }
+
+  release(values: number): void {
+    this.held = Math.max(0, this.held - values);
+  }
+
+  /** The canonical value of a term: its id when the store knows it. */
+  canon(t: Term): Val {
+    if (t.termType === 'DefaultGraph') return 0;
+    const id = this.data.lookup(t);
+    return id ?? t;
+  }
+
+  term(v: Val): Term {
+    return typeof v === 'number' ? this.data.term(v) : v;
+  }
+}

@@ -1,0 +1,521 @@
+import type { Term } from '@rdfjs/types';
+import { KnowdError } from '../../base/index.js';
+import { orderCompare } from '../functions/index.js';
+import type { Algebra } from '../parse/index.js';
+import { computeAggregates } from './aggregates.js';
+import { planBgp } from './bgp.js';
+import type { ActiveGraph, Context } from './context.js';
+import { ExprEvaluator } from './expr.js';
+import { evalPath } from './paths.js';
+import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
+import { certainVars, inScopeVars } from './scope.js';
+
+const DEFAULT: ActiveGraph = { kind: 'default' };
+
+/** Operators whose result does not depend on bindings passed in: evaluated once, then joined. */
+const OPAQUE = new Set(['group', 'slice', 'project', 'distinct', 'reduced', 'orderby', 'values', 'minus']);
+
+/**
+ * The evaluator: lazy, pull-based iteration over id-encoded solutions. `exec(op, parent)` is the
+ * join of `op` with the parent solution: bindings the operator always binds are passed into it
+ * (index nested-loop join: a bound variable becomes a prefix of an index scan), the rest is
+ * checked on the way out. Operators that must see their whole input (grouping, slicing) run once
+ * and are hash-joined.
+ */
+export class Evaluator {
+  readonly expr: ExprEvaluator;
+  private existsGraph: ActiveGraph = DEFAULT;
+
+  constructor(
+    readonly ctx: Context,
+    baseIRI?: string,
+  ) {
+    this.expr = new ExprEvaluator(ctx, (op, row) => this.exists(op, row), baseIRI);
+  }
+
+  slot(name: string): number {
+    return this.ctx.vars.slot(name);
+  }
+
+  private exists(op: Algebra.Operation, row: Row): boolean {
+    // EXISTS substitutes the current solution into its pattern (§18.6): pass every binding.
+    for (const _ of this.run(op, row, this.existsGraph, true)) return true;
+    return false;
+  }
+
+  *exec(op: Algebra.Operation, parent: Row, g: ActiveGraph = DEFAULT): Generator<Row> {
+    const certain = certainVars(op);
+    if (certain.size === 0 && OPAQUE.has(op.type)) {
+      yield* this.hashJoin(op, parent, g);
+      return;
+    }
+    const passed: Row = [];
+    let restricted = false;
+    for (const v of certain) {
+      const s = this.slot(v);
+      const val = parent[s];
+      if (val !== undefined) passed[s] = val;
+    }
+    for (let i = 0; i < parent.length; i++) if (parent[i] !== undefined && passed[i] === undefined) restricted = true;
+    for (const r of this.run(op, passed, g, false)) {
+      if (!restricted) {
+        yield r;
+        continue;
+      }
+      const m = mergeRows(parent, r);
+      if (m !== undefined) yield m;
+    }
+  }
+
+  /** All rows of an operator evaluated on its own, once per active graph. */
+  private materialize(op: Algebra.Operation, g: ActiveGraph): Row[] {
+    const memoKey = this.memoKey(op, g);
+    let rows = this.ctx.memo.get(memoKey) as Row[] | undefined;
+    if (rows === undefined) {
+      rows = [];
+      for (const r of this.run(op, [], g, false)) {
+        this.ctx.tick();
+        this.ctx.hold(r.length);
+        rows.push(r);
+      }
+      this.ctx.memo.set(memoKey, rows);
+    }
+    return rows;
+  }
+
+  /** Runs an opaque operator once (per active graph) and joins its rows with the parent by hash. */
+  private *hashJoin(op: Algebra.Operation, parent: Row, g: ActiveGraph): Generator<Row> {
+    const memoKey = this.memoKey(op, g);
+    const rows = this.materialize(op, g);
+    const shared = [...inScopeVars(op)].map((v) => this.slot(v)).filter((s) => parent[s] !== undefined);
+    if (shared.length === 0) {
+      for (const r of rows) {
+        const m = mergeRows(parent, r);
+        if (m !== undefined) yield m;
+      }
+      return;
+    }
+    // Index the rows on the variables the parent binds. Rows that leave one of them unbound may
+    // still be compatible, so they are kept apart and always checked.
+    const indexKey = `${memoKeyString(memoKey)}|${shared.join(',')}`;
+    let index = this.ctx.memo.get(indexKey) as { byKey: Map<string, Row[]>; partial: Row[] } | undefined;
+    if (index === undefined) {
+      index = { byKey: new Map(), partial: [] };
+      for (const r of rows) {
+        if (shared.some((s) => r[s] === undefined)) index.partial.push(r);
+        else {
+          const k = rowKey(r, shared);
+          const list = index.byKey.get(k);
+          if (list === undefined) index.byKey.set(k, [r]);
+          else list.push(r);
+        }
+      }
+      this.ctx.memo.set(indexKey, index);
+    }
+    for (const r of index.byKey.get(rowKey(parent, shared)) ?? []) {
+      const m = mergeRows(parent, r);
+      if (m !== undefined) yield m;
+    }
+    for (const r of index.partial) {
+      const m = mergeRows(parent, r);
+      if (m !== undefined) yield m;
+    }
+  }
+
+  private memoKey(op: Algebra.Operation, g: ActiveGraph): object {
+    const k = g.kind === 'default' ? 'd' : g.kind === 'id' ? `i${g.id}` : `v${g.slot}`;
+    let perOp = this.ctx.memo.get(op) as Map<string, object> | undefined;
+    if (perOp === undefined) this.ctx.memo.set(op, (perOp = new Map()));
+    let key = perOp.get(k);
+    if (key === undefined) perOp.set(k, (key = { op, k }));
+    return key;
+  }
+
+  /** The operator's own semantics; `passed` holds bindings to respect (all of them when `subst`). */
+  *run(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    this.ctx.tick();
+    switch (op.type) {
+      case 'bgp':
+        yield* this.bgp(op as Algebra.Bgp, passed, g);
+        return;
+      case 'path':
+        yield* this.path(op as Algebra.Path, passed, g);
+        return;
+      case 'join': {
+        const inputs = (op as Algebra.Join).input;
+        yield* this.joinChain(inputs, 0, passed, g, subst);
+        return;
+      }
+      case 'leftjoin': {
+        const lj = op as Algebra.LeftJoin;
+        for (const a of this.sub(lj.input[0], passed, g, subst)) {
+          let found = false;
+          for (const b of this.sub(lj.input[1], a, g, subst)) {
+            if (lj.expression !== undefined && !this.filterTest(lj.expression, b, g)) continue;
+            found = true;
+            yield b;
+          }
+          if (!found) yield a;
+        }
+        return;
+      }
+      case 'union':
+        for (const input of (op as Algebra.Union).input) yield* this.sub(input, passed, g, subst);
+        return;
+      case 'minus': {
+        const m = op as Algebra.Minus;
+        const right = this.materialize(m.input[1], g);
+        for (const a of this.sub(m.input[0], passed, g, subst)) {
+          const excluded = right.some((b) => {
+            let shared = false;
+            for (let i = 0; i < b.length; i++) {
+              const x = a[i];
+              const y = b[i];
+              if (x === undefined || y === undefined) continue;
+              if (!sameVal(x, y)) return false;
+              shared = true;
+            }
+            return shared;
+          });
+          if (!excluded) yield a;
+        }
+        return;
+      }
+      case 'filter': {
+        const f = op as Algebra.Filter;
+        for (const r of this.sub(f.input, passed, g, subst)) if (this.filterTest(f.expression, r, g)) yield r;
+        return;
+      }
+      case 'extend': {
+        const e = op as Algebra.Extend;
+        const s = this.slot(e.variable.value);
+        for (const r of this.sub(e.input, passed, g, subst)) {
+          this.existsGraph = g;
+          this.expr.newRow();
+          const v = this.expr.tryEval(e.expression, r);
+          if (v === undefined) {
+            yield r;
+            continue;
+          }
+          const val = this.ctx.canon(v);
+          if (r[s] !== undefined) {
+            if (sameVal(r[s]!, val)) yield r;
+            continue;
+          }
+          const out = r.slice();
+          out[s] = val;
+          yield out;
+        }
+        return;
+      }
+      case 'graph':
+        yield* this.graph(op as Algebra.Graph, passed, subst);
+        return;
+      case 'project': {
+        const p = op as Algebra.Project;
+        const slots = p.variables.map((v) => this.slot(v.value));
+        for (const r of this.sub(p.input, passed, g, subst)) {
+          const out: Row = [];
+          for (const s of slots) if (r[s] !== undefined) out[s] = r[s];
+          yield out;
+        }
+        return;
+      }
+      case 'distinct':
+      case 'reduced': {
+        const seen = new Set<string>();
+        const all = Array.from({ length: this.ctx.vars.size }, (_, i) => i);
+        for (const r of this.sub((op as Algebra.Distinct).input, passed, g, subst)) {
+          const k = rowKey(r, all);
+          if (seen.has(k)) continue;
+          seen.add(k);
+          this.ctx.hold(1);
+          yield r;
+        }
+        return;
+      }
+      case 'orderby':
+        yield* this.orderBy(op as Algebra.OrderBy, passed, g, subst);
+        return;
+      case 'slice': {
+        const s = op as Algebra.Slice;
+        let skipped = 0;
+        let taken = 0;
+        if (s.length === 0) return;
+        for (const r of this.sub(s.input, passed, g, subst)) {
+          if (skipped < s.start) {
+            skipped++;
+            continue;
+          }
+          yield r;
+          if (s.length !== undefined && ++taken >= s.length) return;
+        }
+        return;
+      }
+      case 'group':
+        yield* computeAggregates(this, op as Algebra.Group, this.sub((op as Algebra.Group).input, passed, g, subst), g);
+        return;
+      case 'values':
+        yield* this.values(op as Algebra.Values, passed);
+        return;
+      case 'from':
+        yield* this.from(op as Algebra.From, passed, g, subst);
+        return;
+      case 'nop':
+        yield passed;
+        return;
+      case 'service':
+        throw new KnowdError('NOT_SUPPORTED', 'SERVICE (federated query to other endpoints) is not supported by Knowd');
+      default:
+        throw new KnowdError('NOT_SUPPORTED', `The SPARQL operator "${op.type}" is not supported here`);
+    }
+  }
+
+  /** Evaluates a child: with substitution (EXISTS) every binding goes in; otherwise a normal join. */
+  private sub(op: Algebra.Operation, row: Row, g: ActiveGraph, subst: boolean): Iterable<Row> {
+    return subst ? this.runMerged(op, row, g) : this.exec(op, row, g);
+  }
+
+  private *runMerged(op: Algebra.Operation, row: Row, g: ActiveGraph): Generator<Row> {
+    for (const r of this.run(op, row, g, true)) {
+      const m = mergeRows(row, r);
+      if (m !== undefined) yield m;
+    }
+  }
+
+  filterTest(e: Algebra.Expression, r: Row, g: ActiveGraph): boolean {
+    this.existsGraph = g;
+    this.expr.newRow();
+    return this.expr.test(e, r);
+  }
+
+  private *joinChain(inputs: readonly Algebra.Operation[], i: number, row: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    if (i === inputs.length) {
+      yield row;
+      return;
+    }
+    for (const r of this.sub(inputs[i]!, row, g, subst)) yield* this.joinChain(inputs, i + 1, r, g, subst);
+  }
+
+  /** The graphs a pattern reads in the active graph, or 'var' when the pattern binds the graph. */
+  private graphsOf(g: ActiveGraph, row: Row): number[] | 'var' {
+    if (g.kind === 'default') return this.ctx.defaultGraphs ?? [0];
+    if (g.kind === 'id') return [g.id];
+    const v = row[g.slot];
+    if (v === undefined) return 'var';
+    if (typeof v !== 'number' || !this.isNamedGraphVisible(v)) return [];
+    return [v];
+  }
+
+  private isNamedGraphVisible(id: number): boolean {
+    return id !== 0 && (this.ctx.namedGraphs === undefined || this.ctx.namedGraphs.includes(id));
+  }
+
+  private *bgp(op: Algebra.Bgp, passed: Row, g: ActiveGraph): Generator<Row> {
+    if (op.patterns.length === 0) {
+      yield passed;
+      return;
+    }
+    const bound = new Set<string>();
+    for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if (t.termType === 'Variable' && passed[this.slot(t.value)] !== undefined) bound.add(t.value);
+    const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
+    const plan = planBgp(this.ctx, op.patterns, bound, planGraph);
+    yield* this.patterns(plan.map((x) => x.pattern), 0, passed, g);
+  }
+
+  private *patterns(ps: readonly Algebra.Pattern[], i: number, row: Row, g: ActiveGraph): Generator<Row> {
+    if (i === ps.length) {
+      yield row;
+      return;
+    }
+    for (const r of this.matchPattern(ps[i]!, row, g)) yield* this.patterns(ps, i + 1, r, g);
+  }
+
+  /** Resolves a pattern position: [id or undefined if free, slot if variable]; null = cannot match. */
+  private position(t: Term, row: Row): { id: number | undefined; slot: number | undefined } | null {
+    if (t.termType === 'Variable') {
+      const s = this.slot(t.value);
+      const v = row[s];
+      if (v === undefined) return { id: undefined, slot: s };
+      return typeof v === 'number' ? { id: v, slot: undefined } : null;
+    }
+    const id = this.ctx.data.lookup(t);
+    return id === undefined ? null : { id, slot: undefined };
+  }
+
+  private *matchPattern(p: Algebra.Pattern, row: Row, active: ActiveGraph): Generator<Row> {
+    // Update WHERE clauses are translated with graphs inside the patterns (quads mode).
+    let g = active;
+    if (p.graph.termType === 'NamedNode') {
+      const id = this.ctx.data.lookup(p.graph);
+      if (id === undefined) return;
+      g = { kind: 'id', id };
+    } else if (p.graph.termType === 'Variable') g = { kind: 'var', slot: this.slot(p.graph.value) };
+    const s = this.position(p.subject, row);
+    const pr = this.position(p.predicate, row);
+    const o = this.position(p.object, row);
+    if (s === null || pr === null || o === null) return;
+    const graphs = this.graphsOf(g, row);
+    const gslot = graphs === 'var' && g.kind === 'var' ? g.slot : undefined;
+    const targets: (number | 'named')[] = graphs === 'var' ? ['named'] : graphs;
+    const dedupe = targets.length > 1 ? new Set<string>() : undefined;
+    for (const target of targets) {
+      for (const q of this.ctx.data.match(s.id, pr.id, o.id, target)) {
+        this.ctx.tick();
+        if (gslot !== undefined && !this.isNamedGraphVisible(q[3])) continue;
+        if (dedupe !== undefined) {
+          const k = `${q[0]} ${q[1]} ${q[2]}`;
+          if (dedupe.has(k)) continue;
+          dedupe.add(k);
+        }
+        const out = row.slice();
+        if (!bind(out, s.slot, q[0]) || !bind(out, pr.slot, q[1]) || !bind(out, o.slot, q[2])) continue;
+        if (gslot !== undefined && !bind(out, gslot, q[3])) continue;
+        yield out;
+      }
+    }
+  }
+
+  private *path(op: Algebra.Path, passed: Row, g: ActiveGraph): Generator<Row> {
+    const end = (t: Term): { val: Val | undefined; slot: number | undefined } => {
+      if (t.termType === 'Variable') {
+        const s = this.slot(t.value);
+        return { val: passed[s], slot: passed[s] === undefined ? s : undefined };
+      }
+      return { val: this.ctx.canon(t), slot: undefined };
+    };
+    const s = end(op.subject);
+    const o = end(op.object);
+    const graphs = this.graphsOf(g, passed);
+    if (graphs === 'var' && g.kind === 'var') {
+      // GRAPH ?g with a path: one evaluation per visible named graph.
+      for (const gid of this.visibleNamedGraphs()) {
+        const row = passed.slice();
+        row[g.slot] = gid;
+        yield* this.pathIn(op, row, s, o, [gid]);
+      }
+      return;
+    }
+    yield* this.pathIn(op, passed, s, o, graphs === 'var' ? [] : graphs);
+  }
+
+  private *pathIn(op: Algebra.Path, row: Row, s: { val: Val | undefined; slot: number | undefined }, o: { val: Val | undefined; slot: number | undefined }, graphs: number[]): Generator<Row> {
+    const sameVar = op.subject.termType === 'Variable' && op.object.termType === 'Variable' && op.subject.value === op.object.value;
+    for (const [a, b] of evalPath(this.ctx, op.predicate, s.val, o.val, graphs)) {
+      if (sameVar && !sameVal(a, b)) continue;
+      const out = row.slice();
+      if (!bind(out, s.slot, a) || !bind(out, o.slot, b)) continue;
+      yield out;
+    }
+  }
+
+  visibleNamedGraphs(): number[] {
+    return this.ctx.namedGraphs ?? [...this.ctx.data.namedGraphs()];
+  }
+
+  private *graph(op: Algebra.Graph, passed: Row, subst: boolean): Generator<Row> {
+    if (op.name.termType === 'NamedNode') {
+      const id = this.ctx.data.lookup(op.name);
+      if (id === undefined || !this.isNamedGraphVisible(id)) {
+        // A graph with no triples: only patterns that match nothing... an empty group still matches once.
+        if (isEmptyGroup(op.input) && this.ctx.namedGraphs !== undefined && id !== undefined && this.ctx.namedGraphs.includes(id)) yield passed;
+        return;
+      }
+      yield* this.sub(op.input, passed, { kind: 'id', id }, subst);
+      return;
+    }
+    const slot = this.slot(op.name.value);
+    const bound = passed[slot];
+    if (bound !== undefined) {
+      if (typeof bound !== 'number' || !this.isNamedGraphVisible(bound)) return;
+      yield* this.sub(op.input, passed, { kind: 'id', id: bound }, subst);
+      return;
+    }
+    if (op.input.type === 'bgp' && (op.input as Algebra.Bgp).patterns.length > 0) {
+      yield* this.sub(op.input, passed, { kind: 'var', slot }, subst);
+      return;
+    }
+    for (const gid of this.visibleNamedGraphs()) {
+      const row = passed.slice();
+      row[slot] = gid;
+      yield* this.sub(op.input, row, { kind: 'id', id: gid }, subst);
+    }
+  }
+
+  private *values(op: Algebra.Values, passed: Row): Generator<Row> {
+    for (const b of op.bindings) {
+      const row: Row = [];
+      for (const v of op.variables) {
+        const t = b[`?${v.value}`];
+        if (t !== undefined) row[this.slot(v.value)] = this.ctx.canon(t);
+      }
+      const m = mergeRows(passed, row);
+      if (m !== undefined) yield m;
+    }
+  }
+
+  private *from(op: Algebra.From, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const ids = (list: readonly Term[]): number[] => list.map((t) => this.ctx.data.lookup(t)).filter((x): x is number => x !== undefined);
+    const prevDefault = this.ctx.defaultGraphs;
+    const prevNamed = this.ctx.namedGraphs;
+    // FROM without FROM NAMED leaves no named graphs, and the reverse leaves an empty default graph.
+    this.ctx.defaultGraphs = ids(op.default);
+    this.ctx.namedGraphs = ids(op.named);
+    try {
+      yield* this.sub(op.input, passed, g, subst);
+    } finally {
+      this.ctx.defaultGraphs = prevDefault;
+      this.ctx.namedGraphs = prevNamed;
+    }
+  }
+
+  private *orderBy(op: Algebra.OrderBy, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const keys = op.expressions.map((e) => {
+      const desc = e.expressionType === 'operator' && (e as Algebra.OperatorExpression).operator === 'desc';
+      const inner = desc || (e.expressionType === 'operator' && (e as Algebra.OperatorExpression).operator === 'asc') ? (e as Algebra.OperatorExpression).args[0]! : e;
+      return { inner, desc };
+    });
+    const rows: { row: Row; vals: (Term | undefined)[] }[] = [];
+    for (const r of this.sub(op.input, passed, g, subst)) {
+      this.ctx.tick();
+      this.existsGraph = g;
+      this.expr.newRow();
+      rows.push({ row: r, vals: keys.map((k) => this.expr.tryEval(k.inner, r)) });
+      this.ctx.hold(r.length + keys.length);
+    }
+    rows.sort((a, b) => {
+      for (let i = 0; i < keys.length; i++) {
+        const c = orderCompare(a.vals[i], b.vals[i]);
+        if (c !== 0) return keys[i]!.desc ? -c : c;
+      }
+      return 0;
+    });
+    for (const r of rows) yield r.row;
+  }
+}
+
+function isEmptyGroup(op: Algebra.Operation): boolean {
+  return op.type === 'bgp' && (op as Algebra.Bgp).patterns.length === 0;
+}
+
+function bind(row: Row, slot: number | undefined, v: Val): boolean {
+  if (slot === undefined) return true;
+  const cur = row[slot];
+  if (cur === undefined) {
+    row[slot] = v;
+    return true;
+  }
+  return sameVal(cur, v);
+}
+
+function memoKeyString(k: object): string {
+  const o = k as { k: string };
+  return `${o.k}@${String(memoIds.get(k) ?? assignId(k))}`;
+}
+const memoIds = new WeakMap<object, number>();
+let memoSeq = 0;
+function assignId(k: object): number {
+  const id = memoSeq++;
+  memoIds.set(k, id);
+  return id;
+}

@@ -1,0 +1,142 @@
+import type { Algebra } from '../parse/index.js';
+import type { Context } from './context.js';
+import { sameVal, valKey, type Val } from './rows.js';
+
+/**
+ * Property paths over one or more graphs (several when FROM merges graphs into the default graph).
+ * Sequences and alternatives keep duplicates (they are joins and unions); `*`, `+` and `?` are
+ * evaluated as sets with a visited set per start node, so cycles terminate (SPARQL 1.1 §18.4 ALP).
+ */
+export type Pair = readonly [Val, Val];
+
+export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[]): Generator<Pair> {
+  switch (path.type) {
+    case 'link': {
+      const p = ctx.data.lookup((path as Algebra.Link).iri);
+      if (p === undefined) return;
+      const sid = typeof s === 'number' ? s : undefined;
+      const oid = typeof o === 'number' ? o : undefined;
+      if ((s !== undefined && sid === undefined) || (o !== undefined && oid === undefined)) return;
+      const seen = graphs.length > 1 ? new Set<string>() : undefined;
+      for (const g of graphs) {
+        for (const q of ctx.data.match(sid, p, oid, g)) {
+          ctx.tick();
+          if (seen !== undefined) {
+            const k = `${q[0]} ${q[2]}`;
+            if (seen.has(k)) continue;
+            seen.add(k);
+          }
+          yield [q[0], q[2]];
+        }
+      }
+      return;
+    }
+    case 'inv':
+      for (const [a, b] of evalPath(ctx, (path as Algebra.Inv).path, o, s, graphs)) yield [b, a];
+      return;
+    case 'seq': {
+      const [first, ...rest] = (path as Algebra.Seq).input;
+      if (first === undefined) return;
+      if (rest.length === 0) {
+        yield* evalPath(ctx, first, s, o, graphs);
+        return;
+      }
+      const tail: Algebra.PropertyPathSymbol = rest.length === 1 ? rest[0]! : ({ type: 'seq', input: rest } as Algebra.Seq);
+      if (s === undefined && o !== undefined) {
+        // Bound end: walk from the object side so the first step is selective.
+        for (const [m, b] of evalPath(ctx, tail, undefined, o, graphs)) for (const [a] of evalPath(ctx, first, undefined, m, graphs)) yield [a, b];
+        return;
+      }
+      for (const [a, m] of evalPath(ctx, first, s, undefined, graphs)) for (const [, b] of evalPath(ctx, tail, m, o, graphs)) yield [a, b];
+      return;
+    }
+    case 'alt':
+      for (const p of (path as Algebra.Alt).input) yield* evalPath(ctx, p, s, o, graphs);
+      return;
+    case 'nps': {
+      const excluded = new Set((path as Algebra.Nps).iris.map((i) => ctx.data.lookup(i)).filter((x): x is number => x !== undefined));
+      const sid = typeof s === 'number' ? s : undefined;
+      const oid = typeof o === 'number' ? o : undefined;
+      if ((s !== undefined && sid === undefined) || (o !== undefined && oid === undefined)) return;
+      for (const g of graphs) {
+        for (const q of ctx.data.match(sid, undefined, oid, g)) {
+          ctx.tick();
+          if (!excluded.has(q[1])) yield [q[0], q[2]];
+        }
+      }
+      return;
+    }
+    case 'ZeroOrOnePath':
+      yield* closure(ctx, (path as Algebra.ZeroOrOnePath).path, s, o, graphs, 'zeroOrOne');
+      return;
+    case 'ZeroOrMorePath':
+      yield* closure(ctx, (path as Algebra.ZeroOrMorePath).path, s, o, graphs, 'zeroOrMore');
+      return;
+    case 'OneOrMorePath':
+      yield* closure(ctx, (path as Algebra.OneOrMorePath).path, s, o, graphs, 'oneOrMore');
+      return;
+    default:
+      throw new Error(`unknown path operator ${path.type}`);
+  }
+}
+
+type Mode = 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore';
+
+/** Every node reached from `start` (set semantics), including start itself for zero-length modes. */
+function reach(ctx: Context, p: Algebra.PropertyPathSymbol, start: Val, graphs: readonly number[], mode: Mode, forward: boolean): Val[] {
+  const seen = new Map<string, Val>();
+  if (mode !== 'oneOrMore') seen.set(valKey(start), start);
+  let frontier: Val[] = [start];
+  const visitedFrom = new Set<string>();
+  while (frontier.length > 0) {
+    const next: Val[] = [];
+    for (const x of frontier) {
+      const kx = valKey(x);
+      if (visitedFrom.has(kx)) continue;
+      visitedFrom.add(kx);
+      const steps = forward ? evalPath(ctx, p, x, undefined, graphs) : evalPath(ctx, p, undefined, x, graphs);
+      for (const [a, b] of steps) {
+        const y = forward ? b : a;
+        const ky = valKey(y);
+        if (!seen.has(ky)) {
+          seen.set(ky, y);
+          ctx.hold(1);
+        }
+        if (mode !== 'zeroOrOne') next.push(y);
+      }
+    }
+    frontier = mode === 'zeroOrOne' ? [] : next;
+  }
+  return [...seen.values()];
+}
+
+/** All subjects and objects of the graphs: the nodes a zero-length path relates to themselves. */
+function allNodes(ctx: Context, graphs: readonly number[]): Val[] {
+  const nodes = new Map<number, true>();
+  for (const g of graphs) {
+    for (const q of ctx.data.match(undefined, undefined, undefined, g)) {
+      ctx.tick();
+      nodes.set(q[0], true);
+      nodes.set(q[2], true);
+    }
+  }
+  ctx.hold(nodes.size);
+  return [...nodes.keys()];
+}
+
+function* closure(ctx: Context, p: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[], mode: Mode): Generator<Pair> {
+  if (s !== undefined) {
+    for (const y of reach(ctx, p, s, graphs, mode, true)) if (o === undefined || sameVal(o, y)) yield [s, y];
+    return;
+  }
+  if (o !== undefined) {
+    for (const x of reach(ctx, p, o, graphs, mode, false)) yield [x, o];
+    return;
+  }
+  // Both ends free: start from every node that can begin a path (all nodes for zero-length modes).
+  const starts =
+    mode === 'oneOrMore'
+      ? [...new Map([...evalPath(ctx, p, undefined, undefined, graphs)].map(([a]) => [valKey(a), a] as const)).values()]
+      : allNodes(ctx, graphs);
+  for (const x of starts) for (const y of reach(ctx, p, x, graphs, mode, true)) yield [x, y];
+}

@@ -1,0 +1,10 @@
+export { parseQuery, parseUpdate } from './parse/index.js';
+export type { ParsedQuery, ParsedUpdate, QueryForm } from './parse/index.js';
+export { executeQuery } from './query.js';
+export type { QueryOptions, QueryResult, Solution } from './query.js';
+export type { QueryableDataset, IdQuad as QueryIdQuad } from './eval/dataset.js';
+export { Context, defaultEntropy } from './eval/context.js';
+export type { EvalEntropy, EvalLimits } from './eval/context.js';
+export { Evaluator } from './eval/evaluate.js';
+export type { Row, Val } from './eval/rows.js';
+export type { Algebra } from './parse/index.js';

@@ -1,0 +1,89 @@
+/**
+ * SPARQL text → algebra. The only importer of sparqljs and sparqlalgebrajs' translator: everything
+ * after this works on the algebra (sparqlalgebrajs' types, re-exported as our algebra).
+ */
+import { Parser, type SparqlQuery } from 'sparqljs';
+import { Algebra, translate } from 'sparqlalgebrajs';
+import { KnowdError } from '../../base/index.js';
+
+export { Algebra };
+
+export type QueryForm = 'select' | 'ask' | 'construct' | 'describe';
+
+export interface ParsedQuery {
+  readonly kind: 'query';
+  readonly form: QueryForm;
+  readonly algebra: Algebra.Operation;
+  /** Projected variable names in order (SELECT); empty for other forms. */
+  readonly variables: readonly string[];
+}
+
+export interface ParsedUpdate {
+  readonly kind: 'update';
+  readonly algebra: Algebra.Operation;
+}
+
+interface SparqljsError extends Error {
+  hash?: { line?: number; loc?: { first_line?: number; first_column?: number } };
+}
+
+function syntaxError(e: unknown, what: string): KnowdError {
+  const err = e as SparqljsError;
+  const line = err.hash?.loc?.first_line ?? err.hash?.line;
+  const column = err.hash?.loc?.first_column;
+  const details: Record<string, unknown> = {};
+  if (line !== undefined) details['line'] = line;
+  if (column !== undefined) details['column'] = column + 1;
+  // sparqljs puts the offending text and the expected tokens on the following lines.
+  const lines = (err.message ?? String(e)).split('\n');
+  const got = (err as SparqljsError & { hash?: { text?: string } }).hash?.text;
+  const first = got !== undefined ? `unexpected "${got}"` : (lines[0] ?? 'syntax error');
+  const where = line !== undefined ? ` at line ${line}${column !== undefined ? `, column ${column + 1}` : ''}` : '';
+  return new KnowdError('SPARQL_SYNTAX', `SPARQL ${what} syntax error${where}: ${first}`, details);
+}
+
+function parser(baseIRI: string | undefined): InstanceType<typeof Parser> {
+  // sparqlStar off: plain SPARQL 1.1; skipValidation off so scoping errors (BIND to a bound
+  // variable, aggregates without GROUP BY) are reported as the spec requires.
+  return new Parser(baseIRI === undefined ? {} : { baseIRI });
+}
+
+export function parseQuery(text: string, baseIRI?: string): ParsedQuery {
+  let ast: SparqlQuery;
+  try {
+    ast = parser(baseIRI).parse(text);
+  } catch (e) {
+    throw syntaxError(e, 'query');
+  }
+  if (ast.type !== 'query') throw new KnowdError('BAD_REQUEST', 'Expected a query, got an update: send updates as application/sparql-update or update=');
+  let algebra: Algebra.Operation;
+  try {
+    algebra = translate(ast, { quads: false, ...(baseIRI !== undefined && { baseIRI }) });
+  } catch (e) {
+    throw new KnowdError('SPARQL_SYNTAX', `SPARQL query error: ${(e as Error).message}`);
+  }
+  const form = ast.queryType.toLowerCase() as QueryForm;
+  const variables = ast.queryType === 'SELECT' ? projectedVars(algebra) : [];
+  return { kind: 'query', form, algebra, variables };
+}
+
+function projectedVars(op: Algebra.Operation): string[] {
+  let cur: Algebra.Operation = op;
+  for (let i = 0; i < 8 && cur.type !== 'project'; i++) cur = (cur as Algebra.Single).input;
+  return cur.type === 'project' ? (cur as Algebra.Project).variables.map((v) => v.value) : [];
+}
+
+export function parseUpdate(text: string, baseIRI?: string): ParsedUpdate {
+  let ast: SparqlQuery;
+  try {
+    ast = parser(baseIRI).parse(text);
+  } catch (e) {
+    throw syntaxError(e, 'update');
+  }
+  if (ast.type !== 'update') throw new KnowdError('BAD_REQUEST', 'Expected an update, got a query: send queries as application/sparql-query or query=');
+  try {
+    return { kind: 'update', algebra: translate(ast, { quads: true, ...(baseIRI !== undefined && { baseIRI }) }) };
+  } catch (e) {
+    throw new KnowdError('SPARQL_SYNTAX', `SPARQL update error: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,156 @@
+import type { Quad, Term } from '@rdfjs/types';
+import { factory } from '../rdf/index.js';
+import { Context, type EvalLimits } from './eval/context.js';
+import type { QueryableDataset } from './eval/dataset.js';
+import { Evaluator } from './eval/evaluate.js';
+import type { Algebra, ParsedQuery } from './parse/index.js';
+
+export interface QueryOptions extends EvalLimits {
+  readonly baseIRI?: string;
+  /** Initial bindings (`params` of /v1/query): joined as VALUES, never spliced into the text. */
+  readonly params?: Readonly<Record<string, Term>>;
+  /** The protocol's default-graph-uri / named-graph-uri: replaces the query's own FROM clauses. */
+  readonly dataset?: { readonly default: readonly Term[]; readonly named: readonly Term[] };
+}
+
+export type Solution = Readonly<Record<string, Term>>;
+
+export type QueryResult =
+  | { readonly kind: 'bindings'; readonly vars: readonly string[]; readonly rows: Iterable<Solution> }
+  | { readonly kind: 'boolean'; readonly value: boolean }
+  | { readonly kind: 'quads'; readonly quads: Iterable<Quad> };
+
+const WRAPPERS = new Set(['slice', 'distinct', 'reduced', 'project', 'orderby', 'construct', 'describe', 'ask']);
+
+/** Puts the parameter VALUES at the bottom of the solution modifiers, joined with the WHERE clause. */
+function injectParams(op: Algebra.Operation, values: Algebra.Values): Algebra.Operation {
+  if (WRAPPERS.has(op.type)) {
+    return { ...op, input: injectParams((op as Algebra.Single).input, values) } as Algebra.Operation;
+  }
+  return { type: 'join', input: [values, op] } as Algebra.Join;
+}
+
+function stripFrom(op: Algebra.Operation): Algebra.Operation {
+  if (op.type === 'from') return (op as Algebra.From).input;
+  if (WRAPPERS.has(op.type)) return { ...op, input: stripFrom((op as Algebra.Single).input) } as Algebra.Operation;
+  return op;
+}
+
+function withDataset(op: Algebra.Operation, ds: NonNullable<QueryOptions['dataset']>): Algebra.Operation {
+  const from = (input: Algebra.Operation): Algebra.From =>
+    ({ type: 'from', input, default: ds.default as Algebra.From['default'], named: ds.named as Algebra.From['named'] }) as Algebra.From;
+  const inner = stripFrom(op);
+  if (inner.type === 'ask' || inner.type === 'construct' || inner.type === 'describe') return { ...inner, input: from((inner as Algebra.Single).input) } as Algebra.Operation;
+  return from(inner);
+}
+
+/**
+ * Runs a parsed query over a dataset. Results are lazy: rows are produced as they are pulled, so
+ * the caller must consume them while the dataset's snapshot is open.
+ */
+export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
+  const ctx = new Context(data, opts);
+  const ev = new Evaluator(ctx, opts.baseIRI);
+  let algebra = parsed.algebra;
+  if (opts.params !== undefined && Object.keys(opts.params).length > 0) {
+    const names = Object.keys(opts.params);
+    const values: Algebra.Values = {
+      type: 'values' as Algebra.Values['type'],
+      variables: names.map((n) => factory.variable(n)),
+      bindings: [Object.fromEntries(names.map((n) => [`?${n}`, opts.params![n] as Algebra.Values['bindings'][number][string]]))],
+    };
+    algebra = injectParams(algebra, values);
+  }
+  if (opts.dataset !== undefined) algebra = withDataset(algebra, opts.dataset);
+  switch (algebra.type) {
+    case 'ask': {
+      for (const _ of ev.exec((algebra as Algebra.Ask).input, [])) return { kind: 'boolean', value: true };
+      return { kind: 'boolean', value: false };
+    }
+    case 'construct':
+      return { kind: 'quads', quads: construct(ev, algebra as Algebra.Construct) };
+    case 'describe':
+      return { kind: 'quads', quads: describe(ev, algebra as Algebra.Describe) };
+    default: {
+      const vars = parsed.variables;
+      const slots = vars.map((v) => ev.slot(v));
+      return {
+        kind: 'bindings',
+        vars,
+        rows: (function* () {
+          for (const r of ev.exec(algebra, [])) {
+            // No prototype: a variable named ?__proto__ must stay a binding.
+            const sol = Object.create(null) as Record<string, Term>;
+            slots.forEach((s, i) => {
+              const v = r[s];
+              if (v !== undefined) sol[vars[i]!] = ctx.term(v);
+            });
+            yield sol;
+          }
+        })(),
+      };
+    }
+  }
+}
+
+function* construct(ev: Evaluator, op: Algebra.Construct): Generator<Quad> {
+  const seen = new Set<string>();
+  let n = 0;
+  for (const r of ev.exec(op.input, [])) {
+    n++;
+    const fresh = new Map<string, Term>();
+    for (const t of op.template) {
+      const inst = (x: Term): Term | undefined => {
+        if (x.termType === 'Variable') {
+          const v = r[ev.slot(x.value)];
+          return v === undefined ? undefined : ev.ctx.term(v);
+        }
+        if (x.termType === 'BlankNode') {
+          let b = fresh.get(x.value);
+          if (b === undefined) fresh.set(x.value, (b = factory.blankNode(`c${n}_${x.value}`)));
+          return b;
+        }
+        return x;
+      };
+      const s = inst(t.subject);
+      const p = inst(t.predicate);
+      const o = inst(t.object);
+      if (s === undefined || p === undefined || o === undefined) continue;
+      if (s.termType === 'Literal' || p.termType !== 'NamedNode') continue;
+      const q = factory.quad(s as Quad['subject'], p as Quad['predicate'], o as Quad['object']);
+      const k = `${s.termType}${s.value}|${p.value}|${o.termType}${o.value}|${o.termType === 'Literal' ? `${(o as { language: string }).language}^${(o as { datatype: Term }).datatype.value}` : ''}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      ev.ctx.hold(1);
+      yield q;
+    }
+  }
+}
+
+/** DESCRIBE: the concise bounded description (outgoing triples, following blank nodes) of each resource. */
+function* describe(ev: Evaluator, op: Algebra.Describe): Generator<Quad> {
+  const ctx = ev.ctx;
+  const targets = new Map<string, number>();
+  const add = (v: number | Term | undefined): void => {
+    if (typeof v === 'number') targets.set(`#${v}`, v);
+  };
+  const varTerms = op.terms.filter((t) => t.termType === 'Variable');
+  for (const t of op.terms) if (t.termType !== 'Variable') add(ctx.data.lookup(t));
+  if (varTerms.length > 0) {
+    for (const r of ev.exec(op.input, [])) for (const v of varTerms) add(r[ev.slot(v.value)] as number | Term | undefined);
+  }
+  const done = new Set<number>();
+  const queue = [...targets.values()];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (done.has(id)) continue;
+    done.add(id);
+    for (const q of ctx.data.match(id, undefined, undefined, 0)) {
+      ctx.tick();
+      const o = ctx.data.term(q[2]);
+      if (o.termType === 'BlankNode') queue.push(q[2]);
+      yield factory.quad(ctx.data.term(q[0]) as Quad['subject'], ctx.data.term(q[1]) as Quad['predicate'], o as Quad['object']);
+    }
+  }
+}
+
