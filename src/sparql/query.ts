@@ -30,6 +30,14 @@ function injectParams(op: Algebra.Operation, values: Algebra.Values): Algebra.Op
   return { type: 'join', input: [values, op] } as Algebra.Join;
 }
 
+/** sparqlalgebrajs puts FROM above ASK/CONSTRUCT/DESCRIBE; the query form belongs on top. */
+function formOnTop(op: Algebra.Operation): Algebra.Operation {
+  if (op.type !== 'from') return op;
+  const inner = (op as Algebra.From).input;
+  if (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe') return op;
+  return { ...inner, input: { ...op, input: (inner as Algebra.Single).input } } as Algebra.Operation;
+}
+
 function stripFrom(op: Algebra.Operation): Algebra.Operation {
   if (op.type === 'from') return (op as Algebra.From).input;
   if (WRAPPERS.has(op.type)) return { ...op, input: stripFrom((op as Algebra.Single).input) } as Algebra.Operation;
@@ -50,7 +58,7 @@ function withDataset(op: Algebra.Operation, ds: NonNullable<QueryOptions['datase
  */
 export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
   const ctx = new Context(data, opts);
-  const ev = new Evaluator(ctx, opts.baseIRI);
+  const ev = new Evaluator(ctx, opts.baseIRI ?? parsed.baseIRI);
   let algebra = parsed.algebra;
   if (opts.params !== undefined && Object.keys(opts.params).length > 0) {
     const names = Object.keys(opts.params);
@@ -62,6 +70,7 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
     algebra = injectParams(algebra, values);
   }
   if (opts.dataset !== undefined) algebra = withDataset(algebra, opts.dataset);
+  algebra = formOnTop(algebra);
   switch (algebra.type) {
     case 'ask': {
       for (const _ of ev.exec((algebra as Algebra.Ask).input, [])) return { kind: 'boolean', value: true };

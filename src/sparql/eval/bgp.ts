@@ -13,7 +13,11 @@ export interface PlannedPattern {
 }
 
 function isVar(t: Term): boolean {
-  return t.termType === 'Variable';
+  return t.termType === 'Variable' || t.termType === 'BlankNode';
+}
+
+function name(t: Term): string {
+  return t.termType === 'BlankNode' ? `_:${t.value}` : t.value;
 }
 
 export function planBgp(ctx: Context, patterns: readonly Algebra.Pattern[], bound: ReadonlySet<string>, graph: number | 'named'): PlannedPattern[] {
@@ -35,12 +39,12 @@ export function planBgp(ctx: Context, patterns: readonly Algebra.Pattern[], boun
       let connected = known.size === 0 || out.length === 0;
       const pos = [c.p.subject, c.p.predicate, c.p.object] as const;
       pos.forEach((t, k) => {
-        if (isVar(t) && known.has(t.value)) {
+        if (isVar(t) && known.has(name(t))) {
           connected = true;
           est = k === 0 ? Math.min(est, 4) : k === 2 ? Math.min(est, 64) : est / 8;
         }
       });
-      const allVarsFree = pos.every((t) => !isVar(t) || !known.has(t.value));
+      const allVarsFree = pos.every((t) => !isVar(t) || !known.has(name(t)));
       if (!connected && allVarsFree && out.length > 0) est = est * 1e6 + 1e6;
       if (est < bestScore) {
         bestScore = est;
@@ -49,7 +53,7 @@ export function planBgp(ctx: Context, patterns: readonly Algebra.Pattern[], boun
     });
     const chosen = remaining.splice(best, 1)[0]!;
     out.push({ pattern: chosen.p, estimate: bestScore });
-    for (const t of [chosen.p.subject, chosen.p.predicate, chosen.p.object]) if (isVar(t)) known.add(t.value);
+    for (const t of [chosen.p.subject, chosen.p.predicate, chosen.p.object]) if (isVar(t)) known.add(name(t));
   }
   return out;
 }

@@ -317,7 +317,7 @@ export class Evaluator {
       return;
     }
     const bound = new Set<string>();
-    for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if (t.termType === 'Variable' && passed[this.slot(t.value)] !== undefined) bound.add(t.value);
+    for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
     const plan = planBgp(this.ctx, op.patterns, bound, planGraph);
     yield* this.patterns(plan.map((x) => x.pattern), 0, passed, g);
@@ -333,8 +333,8 @@ export class Evaluator {
 
   /** Resolves a pattern position: [id or undefined if free, slot if variable]; null = cannot match. */
   private position(t: Term, row: Row): { id: number | undefined; slot: number | undefined } | null {
-    if (t.termType === 'Variable') {
-      const s = this.slot(t.value);
+    if (t.termType === 'Variable' || t.termType === 'BlankNode') {
+      const s = this.slot(varName(t));
       const v = row[s];
       if (v === undefined) return { id: undefined, slot: s };
       return typeof v === 'number' ? { id: v, slot: undefined } : null;
@@ -378,8 +378,8 @@ export class Evaluator {
 
   private *path(op: Algebra.Path, passed: Row, g: ActiveGraph): Generator<Row> {
     const end = (t: Term): { val: Val | undefined; slot: number | undefined } => {
-      if (t.termType === 'Variable') {
-        const s = this.slot(t.value);
+      if (t.termType === 'Variable' || t.termType === 'BlankNode') {
+        const s = this.slot(varName(t));
         return { val: passed[s], slot: passed[s] === undefined ? s : undefined };
       }
       return { val: this.ctx.canon(t), slot: undefined };
@@ -400,7 +400,7 @@ export class Evaluator {
   }
 
   private *pathIn(op: Algebra.Path, row: Row, s: { val: Val | undefined; slot: number | undefined }, o: { val: Val | undefined; slot: number | undefined }, graphs: number[]): Generator<Row> {
-    const sameVar = op.subject.termType === 'Variable' && op.object.termType === 'Variable' && op.subject.value === op.object.value;
+    const sameVar = op.subject.termType === op.object.termType && (op.subject.termType === 'Variable' || op.subject.termType === 'BlankNode') && op.subject.value === op.object.value;
     for (const [a, b] of evalPath(this.ctx, op.predicate, s.val, o.val, graphs)) {
       if (sameVar && !sameVal(a, b)) continue;
       const out = row.slice();
@@ -492,6 +492,11 @@ export class Evaluator {
     });
     for (const r of rows) yield r.row;
   }
+}
+
+/** Blank nodes in a query pattern are variables that cannot be projected (§4.1.4). */
+export function varName(t: Term): string {
+  return t.termType === 'BlankNode' ? `_:${t.value}` : t.value;
 }
 
 function isEmptyGroup(op: Algebra.Operation): boolean {

@@ -8,8 +8,9 @@ import type { Algebra } from '../parse/index.js';
 const cache = new WeakMap<Algebra.Operation, Set<string>>();
 const inScopeCache = new WeakMap<Algebra.Operation, Set<string>>();
 
+/** Variables of pattern positions; blank nodes there are variables too, named `_:label`. */
 function termVars(...terms: { termType: string; value: string }[]): string[] {
-  return terms.filter((t) => t.termType === 'Variable').map((t) => t.value);
+  return terms.filter((t) => t.termType === 'Variable' || t.termType === 'BlankNode').map((t) => (t.termType === 'BlankNode' ? `_:${t.value}` : t.value));
 }
 
 export function certainVars(op: Algebra.Operation): Set<string> {

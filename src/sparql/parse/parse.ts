@@ -16,6 +16,8 @@ export interface ParsedQuery {
   readonly algebra: Algebra.Operation;
   /** Projected variable names in order (SELECT); empty for other forms. */
   readonly variables: readonly string[];
+  /** The query's BASE (what IRI() resolves against), if it declares one. */
+  readonly baseIRI?: string;
 }
 
 export interface ParsedUpdate {
@@ -64,7 +66,8 @@ export function parseQuery(text: string, baseIRI?: string): ParsedQuery {
   }
   const form = ast.queryType.toLowerCase() as QueryForm;
   const variables = ast.queryType === 'SELECT' ? projectedVars(algebra) : [];
-  return { kind: 'query', form, algebra, variables };
+  const base = (ast as { base?: string }).base ?? baseIRI;
+  return { kind: 'query', form, algebra, variables, ...(base !== undefined && { baseIRI: base }) };
 }
 
 function projectedVars(op: Algebra.Operation): string[] {
