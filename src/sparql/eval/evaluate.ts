@@ -189,9 +189,13 @@ export class Evaluator {
       case 'extend': {
         const e = op as Algebra.Extend;
         const s = this.slot(e.variable.value);
+        // BNODE(str) is scoped to one solution: a chain of BINDs / SELECT expressions shares one
+        // scope, started by the innermost extend (evaluation is lazy, so the outer ones see the
+        // same solution before the inner one moves on).
+        const startsScope = e.input.type !== 'extend';
         for (const r of this.sub(e.input, passed, g, subst)) {
           this.existsGraph = g;
-          this.expr.newRow();
+          if (startsScope) this.expr.newRow();
           const v = this.expr.tryEval(e.expression, r);
           if (v === undefined) {
             yield r;
@@ -401,7 +405,8 @@ export class Evaluator {
 
   private *pathIn(op: Algebra.Path, row: Row, s: { val: Val | undefined; slot: number | undefined }, o: { val: Val | undefined; slot: number | undefined }, graphs: number[]): Generator<Row> {
     const sameVar = op.subject.termType === op.object.termType && (op.subject.termType === 'Variable' || op.subject.termType === 'BlankNode') && op.subject.value === op.object.value;
-    for (const [a, b] of evalPath(this.ctx, op.predicate, s.val, o.val, graphs)) {
+    const isConst = (t: Term): boolean => t.termType !== 'Variable' && t.termType !== 'BlankNode';
+    for (const [a, b] of evalPath(this.ctx, op.predicate, s.val, o.val, graphs, { s: isConst(op.subject), o: isConst(op.object) })) {
       if (sameVar && !sameVal(a, b)) continue;
       const out = row.slice();
       if (!bind(out, s.slot, a) || !bind(out, o.slot, b)) continue;

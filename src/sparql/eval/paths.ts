@@ -9,7 +9,18 @@ import { sameVal, valKey, type Val } from './rows.js';
  */
 export type Pair = readonly [Val, Val];
 
-export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[]): Generator<Pair> {
+/**
+ * `constEnds` says which ends are constants written in the query: a zero-length path relates such a
+ * constant to itself even on an empty graph, while a value bound from elsewhere (VALUES, a join)
+ * must occur in the graph (W3C property-path zero_or_*_set_* and values_and_path).
+ */
+export interface ConstEnds {
+  readonly s: boolean;
+  readonly o: boolean;
+}
+const NO_CONST: ConstEnds = { s: false, o: false };
+
+export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[], constEnds: ConstEnds = NO_CONST): Generator<Pair> {
   switch (path.type) {
     case 'link': {
       const p = ctx.data.lookup((path as Algebra.Link).iri);
@@ -32,26 +43,26 @@ export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val
       return;
     }
     case 'inv':
-      for (const [a, b] of evalPath(ctx, (path as Algebra.Inv).path, o, s, graphs)) yield [b, a];
+      for (const [a, b] of evalPath(ctx, (path as Algebra.Inv).path, o, s, graphs, { s: constEnds.o, o: constEnds.s })) yield [b, a];
       return;
     case 'seq': {
       const [first, ...rest] = (path as Algebra.Seq).input;
       if (first === undefined) return;
       if (rest.length === 0) {
-        yield* evalPath(ctx, first, s, o, graphs);
+        yield* evalPath(ctx, first, s, o, graphs, constEnds);
         return;
       }
       const tail: Algebra.PropertyPathSymbol = rest.length === 1 ? rest[0]! : ({ type: 'seq', input: rest } as Algebra.Seq);
       if (s === undefined && o !== undefined) {
         // Bound end: walk from the object side so the first step is selective.
-        for (const [m, b] of evalPath(ctx, tail, undefined, o, graphs)) for (const [a] of evalPath(ctx, first, undefined, m, graphs)) yield [a, b];
+        for (const [m, b] of evalPath(ctx, tail, undefined, o, graphs, { s: false, o: constEnds.o })) for (const [a] of evalPath(ctx, first, undefined, m, graphs)) yield [a, b];
         return;
       }
-      for (const [a, m] of evalPath(ctx, first, s, undefined, graphs)) for (const [, b] of evalPath(ctx, tail, m, o, graphs)) yield [a, b];
+      for (const [a, m] of evalPath(ctx, first, s, undefined, graphs, { s: constEnds.s, o: false })) for (const [, b] of evalPath(ctx, tail, m, o, graphs, { s: false, o: constEnds.o })) yield [a, b];
       return;
     }
     case 'alt':
-      for (const p of (path as Algebra.Alt).input) yield* evalPath(ctx, p, s, o, graphs);
+      for (const p of (path as Algebra.Alt).input) yield* evalPath(ctx, p, s, o, graphs, constEnds);
       return;
     case 'nps': {
       const excluded = new Set((path as Algebra.Nps).iris.map((i) => ctx.data.lookup(i)).filter((x): x is number => x !== undefined));
@@ -67,13 +78,13 @@ export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val
       return;
     }
     case 'ZeroOrOnePath':
-      yield* closure(ctx, (path as Algebra.ZeroOrOnePath).path, s, o, graphs, 'zeroOrOne');
+      yield* closure(ctx, (path as Algebra.ZeroOrOnePath).path, s, o, graphs, 'zeroOrOne', constEnds);
       return;
     case 'ZeroOrMorePath':
-      yield* closure(ctx, (path as Algebra.ZeroOrMorePath).path, s, o, graphs, 'zeroOrMore');
+      yield* closure(ctx, (path as Algebra.ZeroOrMorePath).path, s, o, graphs, 'zeroOrMore', constEnds);
       return;
     case 'OneOrMorePath':
-      yield* closure(ctx, (path as Algebra.OneOrMorePath).path, s, o, graphs, 'oneOrMore');
+      yield* closure(ctx, (path as Algebra.OneOrMorePath).path, s, o, graphs, 'oneOrMore', constEnds);
       return;
     default:
       throw new Error(`unknown path operator ${path.type}`);
@@ -83,9 +94,11 @@ export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val
 type Mode = 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore';
 
 /** Every node reached from `start` (set semantics), including start itself for zero-length modes. */
-function reach(ctx: Context, p: Algebra.PropertyPathSymbol, start: Val, graphs: readonly number[], mode: Mode, forward: boolean): Val[] {
+function reach(ctx: Context, p: Algebra.PropertyPathSymbol, start: Val, graphs: readonly number[], mode: Mode, forward: boolean, startIsConst = false): Val[] {
   const seen = new Map<string, Val>();
-  if (mode !== 'oneOrMore') seen.set(valKey(start), start);
+  // Zero-length paths relate terms of the graph to themselves, not values the store has never
+  // seen (W3C property-path/values_and_path).
+  if (mode !== 'oneOrMore' && (startIsConst || inGraphs(ctx, start, graphs))) seen.set(valKey(start), start);
   let frontier: Val[] = [start];
   const visitedFrom = new Set<string>();
   while (frontier.length > 0) {
@@ -110,6 +123,16 @@ function reach(ctx: Context, p: Algebra.PropertyPathSymbol, start: Val, graphs: 
   return [...seen.values()];
 }
 
+/** Whether a value occurs as a subject or object in one of the graphs (the dictionary keeps terms of removed quads). */
+function inGraphs(ctx: Context, v: Val, graphs: readonly number[]): boolean {
+  if (typeof v !== 'number') return false;
+  for (const g of graphs) {
+    for (const _ of ctx.data.match(v, undefined, undefined, g)) return true;
+    for (const _ of ctx.data.match(undefined, undefined, v, g)) return true;
+  }
+  return false;
+}
+
 /** All subjects and objects of the graphs: the nodes a zero-length path relates to themselves. */
 function allNodes(ctx: Context, graphs: readonly number[]): Val[] {
   const nodes = new Map<number, true>();
@@ -124,13 +147,13 @@ function allNodes(ctx: Context, graphs: readonly number[]): Val[] {
   return [...nodes.keys()];
 }
 
-function* closure(ctx: Context, p: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[], mode: Mode): Generator<Pair> {
+function* closure(ctx: Context, p: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[], mode: Mode, constEnds: ConstEnds): Generator<Pair> {
   if (s !== undefined) {
-    for (const y of reach(ctx, p, s, graphs, mode, true)) if (o === undefined || sameVal(o, y)) yield [s, y];
+    for (const y of reach(ctx, p, s, graphs, mode, true, constEnds.s)) if (o === undefined || sameVal(o, y)) yield [s, y];
     return;
   }
   if (o !== undefined) {
-    for (const x of reach(ctx, p, o, graphs, mode, false)) yield [x, o];
+    for (const x of reach(ctx, p, o, graphs, mode, false, constEnds.o)) yield [x, o];
     return;
   }
   // Both ends free: start from every node that can begin a path (all nodes for zero-length modes).
