@@ -18,6 +18,7 @@ import {
   numericValue,
   parseDouble,
   parseInteger,
+  numericToLiteral,
 } from './numeric.js';
 import {
   XSD_BOOLEAN,
@@ -153,14 +154,14 @@ function castToDecimal(t: Term): Literal {
     case 'string': {
       const d = parseDecimal(collapse(s.value));
       if (d === undefined) throw fail(XSD_DECIMAL, t);
-      return typedLiteral(decimalToString(d), XSD_DECIMAL);
+      return numericToLiteral({ kind: 'decimal', value: d });
     }
     case 'boolean':
-      return typedLiteral(s.value ? '1' : '0', XSD_DECIMAL);
+      return typedLiteral(s.value ? '1.0' : '0.0', XSD_DECIMAL);
     case 'numeric': {
       const v = s.value;
       if ((v.kind === 'float' || v.kind === 'double') && !Number.isFinite(v.value)) throw fail(XSD_DECIMAL, t, 'it is not finite');
-      return typedLiteral(decimalToString(numericToDecimal(v)), XSD_DECIMAL);
+      return numericToLiteral({ kind: 'decimal', value: numericToDecimal(v) });
     }
     default:
       throw fail(XSD_DECIMAL, t);

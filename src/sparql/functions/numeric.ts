@@ -217,13 +217,19 @@ export function doubleToXPathString(x: number, float: boolean): string {
   return scientific(v, float);
 }
 
-/** The literal of a numeric value in the canonical form of its type ("3", "3.5", "3.5E0"). */
-export function numericToLiteral(n: Numeric): Literal {
+/**
+ * The literal of a numeric value ("3", "3.0", "3.5E0"). Decimals keep one fractional digit ("3.0",
+ * the XSD 1.0 canonical form the W3C SPARQL results use for arithmetic, AVG and casts) unless
+ * `integralDecimal` is set: CEIL/FLOOR/ROUND results print without it ("3"), as those tests expect.
+ */
+export function numericToLiteral(n: Numeric, integralDecimal = false): Literal {
   switch (n.kind) {
     case 'integer':
       return integerLiteral(n.value);
-    case 'decimal':
-      return typedLiteral(decimalToString(n.value), XSD_DECIMAL);
+    case 'decimal': {
+      const text = decimalToString(n.value);
+      return typedLiteral(integralDecimal || text.includes('.') ? text : `${text}.0`, XSD_DECIMAL);
+    }
     case 'float':
       return typedLiteral(formatFloat(n.value), XSD_FLOAT);
     case 'double':

@@ -208,9 +208,9 @@ const BUILTINS: ReadonlyMap<string, Entry> = new Map<string, Entry>([
 
   // §17.4.4 Functions on numerics
   ['abs', fixed(1, (args) => numericToLiteral(numericRounding('abs', numericArg('ABS', a0(args)))))],
-  ['ceil', fixed(1, (args) => numericToLiteral(numericRounding('ceil', numericArg('CEIL', a0(args)))))],
-  ['floor', fixed(1, (args) => numericToLiteral(numericRounding('floor', numericArg('FLOOR', a0(args)))))],
-  ['round', fixed(1, (args) => numericToLiteral(numericRounding('round', numericArg('ROUND', a0(args)))))],
+  ['ceil', fixed(1, (args) => numericToLiteral(numericRounding('ceil', numericArg('CEIL', a0(args))), true))],
+  ['floor', fixed(1, (args) => numericToLiteral(numericRounding('floor', numericArg('FLOOR', a0(args))), true))],
+  ['round', fixed(1, (args) => numericToLiteral(numericRounding('round', numericArg('ROUND', a0(args))), true))],
   ['rand', fixed(0, (_args, ctx) => typedLiteral(formatDouble(ctx.random()), XSD_DOUBLE))],
 
   // §17.4.5 Functions on dates and times (YEAR..DAY also take xsd:date, HOURS..SECONDS xsd:time)
