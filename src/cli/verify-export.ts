@@ -1,9 +1,11 @@
-import { parseTxCommand, type TxCommand } from '../engine/index.js';
+import { deltaOf, type StoredDelta, type TxCommand, type UpdateCommand } from '../engine/index.js';
 import { deltaHash, verifyChain, verifyReceipt, type Receipt } from '../receipts/index.js';
 
 export interface ExportLine {
   readonly receipt: Receipt;
-  readonly entry: TxCommand | null;
+  readonly entry: TxCommand | UpdateCommand | null;
+  /** SPARQL update entries: the effect the update had, which the entry alone cannot reproduce. */
+  readonly updateDelta?: StoredDelta;
 }
 
 export interface VerifyOutcome {
@@ -30,8 +32,8 @@ export async function verifyFromExport(lines: readonly ExportLine[], id: string,
   for (const l of chain) {
     const sig = verifyReceipt(l.receipt, trustedPub === undefined ? {} : { trustedPub });
     if (!sig.valid) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id}: ${sig.reason ?? 'invalid'}` };
-    if (l.entry === null) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id} has no logged delta in the export` };
-    const parsed = parseTxCommand(l.entry);
+    const parsed = deltaOf({ entry: l.entry, ...(l.updateDelta !== undefined && { updateDelta: l.updateDelta }) });
+    if (parsed === undefined) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id} has no logged delta in the export` };
     if ((await deltaHash(parsed.add, parsed.remove)) !== l.receipt.deltaHash) {
       return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id}: the delta does not match its deltaHash` };
     }

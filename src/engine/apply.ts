@@ -7,7 +7,7 @@ import { prefixRange, type WriteTxn } from '../storage/index.js';
 import type { Command, TxCommand, UpdateCommand } from './commands.js';
 import { applyUpdate } from './update.js';
 import { getIdempotency, putIdempotency } from './idempotency.js';
-import { chainHead, getReceipt, putReceipt } from './receipt-store.js';
+import { chainHead, getReceipt, putReceipt, putUpdateDelta } from './receipt-store.js';
 
 export interface ParsedDelta {
   readonly add: readonly Quad[];
@@ -83,6 +83,9 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const digest = digestDeltaSync(effect.added, effect.removed);
   const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
   putReceipt(txn, receipt);
+  // The effect is not derivable from the entry alone (it depends on the state the update met), so
+  // it is kept beside the receipt for verification.
+  putUpdateDelta(txn, receipt.id, effect.added, effect.removed);
   return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id };
 }
 

@@ -1,3 +1,5 @@
+import { Writer } from 'n3';
+import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import type { Receipt } from '../receipts/index.js';
 import { GENESIS_PREV_HASH } from '../receipts/index.js';
@@ -74,4 +76,26 @@ export function* receiptsOf(txn: ReadTxn, ns: string): IterableIterator<Receipt>
   }
   rs.sort((a, b) => a.logIndex - b.logIndex);
   yield* rs;
+}
+
+/** The effective delta of a SPARQL update entry, as N-Quads, kept for receipt verification. */
+export interface StoredDelta {
+  readonly add: string;
+  readonly remove: string;
+}
+
+function deltaKey(receiptId: string): Buffer {
+  return Buffer.from(`updelta/${receiptId}`, 'utf8');
+}
+
+export function putUpdateDelta(txn: WriteTxn, receiptId: string, added: readonly Quad[], removed: readonly Quad[]): void {
+  const w = new Writer({ format: 'N-Quads' });
+  const text = (qs: readonly Quad[]): string => w.quadsToString(qs as Parameters<Writer['quadsToString']>[0]);
+  const d: StoredDelta = { add: text(added), remove: text(removed) };
+  txn.put('meta', deltaKey(receiptId), Buffer.from(JSON.stringify(d), 'utf8'));
+}
+
+export function getUpdateDelta(txn: ReadTxn, receiptId: string): StoredDelta | undefined {
+  const v = txn.get('meta', deltaKey(receiptId));
+  return v === undefined ? undefined : (JSON.parse(Buffer.from(v).toString('utf8')) as StoredDelta);
 }

@@ -19,6 +19,13 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly queries = new Counter({ name: 'knowd_queries_total', help: 'SPARQL queries by outcome (ok, error, timeout, cancelled)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly queryDuration = new Histogram({
+    name: 'knowd_query_duration_seconds',
+    help: 'Query time including streaming the result',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
   readonly storeBytes = new Gauge({ name: 'knowd_store_bytes', help: 'Bytes used by the store', registers: [this.registry] });
   readonly storeQuads = new Gauge({ name: 'knowd_store_quads', help: 'Quads per namespace', labelNames: ['namespace'] as const, registers: [this.registry] });
   readonly logEntries = new Gauge({ name: 'knowd_log_entries', help: 'Entries in the replication log', registers: [this.registry] });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
-import { parseTxCommand, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
+import { deltaOf, getUpdateDelta, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
 import { deltaHash, verifyReceipt } from '../../../receipts/index.js';
 import { readRecords } from '../../../replication/log/index.js';
 import { decodeCommand } from '../../../engine/index.js';
@@ -58,7 +58,8 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     deps.engine.read((r) => {
       for (const receipt of receiptsOf(r, ns)) {
         const e = entryOf(receipt.logIndex);
-        lines.push(JSON.stringify({ receipt, entry: e?.type === 'tx' ? e : null }));
+        const updateDelta = e?.type === 'update' ? getUpdateDelta(r, receipt.id) : undefined;
+        lines.push(JSON.stringify({ receipt, entry: e?.type === 'tx' || e?.type === 'update' ? e : null, ...(updateDelta !== undefined && { updateDelta }) }));
       }
     });
     void reply.type('application/x-ndjson');
@@ -76,12 +77,10 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     can(req, 'reader', receipt.namespace);
     const sig = verifyReceipt(receipt);
     // Recompute the delta hash from the log entry: the receipt must match what was committed.
-    const entry = entryOf(receipt.logIndex);
-    let deltaOk = false;
-    if (entry?.type === 'tx') {
-      const parsed = parseTxCommand(entry);
-      deltaOk = (await deltaHash(parsed.add, parsed.remove)) === receipt.deltaHash;
-    }
+    const entry = entryOf(receipt.logIndex) ?? null;
+    const updateDelta = entry?.type === 'update' ? deps.engine.read((r) => getUpdateDelta(r, receipt.id)) : undefined;
+    const delta = deltaOf({ entry, ...(updateDelta !== undefined && { updateDelta }) });
+    const deltaOk = delta !== undefined && (await deltaHash(delta.add, delta.remove)) === receipt.deltaHash;
     const reason = !sig.valid ? sig.reason : deltaOk ? undefined : 'the delta hash does not match the logged transaction';
     return { valid: sig.valid && deltaOk, canonicalHash: sig.canonicalHash ?? null, sig: receipt.sig, pub: receipt.pub, ...(reason !== undefined && { reason }) };
   });

@@ -93,27 +93,53 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     return { deadlineMs: now + timeoutMs, timeoutMs, maxHeldValues: 20_000_000, signal: ac.signal, nowMs: () => systemClock.nowMs(), ...extra };
   };
 
+  const outcomeOf = (e: unknown): string => {
+    const code = (e as KnowdError).code;
+    return code === 'QUERY_TIMEOUT' ? 'timeout' : code === 'QUERY_CANCELLED' ? 'cancelled' : 'error';
+  };
+
   /**
    * Streams a result: the first chunk is computed before the status line, so errors found early
    * (time limit, bad function use) still become a proper JSON error; later ones cut the stream.
    */
-  const stream = async (req: FastifyRequest, reply: FastifyReply, ns: string, parsed: ParsedQuery, fmt: ResultFormat, opts: QueryOptions): Promise<FastifyReply> => {
-    await deps.engine.query(ns, parsed, opts, async (result) => {
-      const it = chunksOf(result, fmt);
-      const first = await it.next();
-      const out = new PassThrough();
-      void reply.type(fmt.contentType).send(out);
-      if (first.done !== true) out.write(first.value);
-      try {
-        for (let r = await it.next(); r.done !== true; r = await it.next()) {
-          if (!out.write(r.value)) await once(out, 'drain');
+  /** Runs a query and counts its outcome; `late` records a failure after the response has started. */
+  const tracked = async <T>(run: (late: (e: unknown) => void) => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await run((e) => {
+        outcome = outcomeOf(e);
+      });
+    } catch (e) {
+      outcome = outcomeOf(e);
+      throw e;
+    } finally {
+      deps.metrics.queries.inc({ outcome });
+      deps.metrics.queryDuration.observe((performance.now() - started) / 1000);
+    }
+  };
+
+  const stream = async (reply: FastifyReply, ns: string, parsed: ParsedQuery, fmt: ResultFormat, opts: QueryOptions): Promise<FastifyReply> => {
+    await tracked((late) =>
+      deps.engine.query(ns, parsed, opts, async (result) => {
+        const it = chunksOf(result, fmt);
+        const first = await it.next();
+        const out = new PassThrough();
+        void reply.type(fmt.contentType).send(out);
+        if (first.done !== true) out.write(first.value);
+        try {
+          for (let r = await it.next(); r.done !== true; r = await it.next()) {
+            if (!out.write(r.value)) await once(out, 'drain');
+          }
+          out.end();
+        } catch (e) {
+          // Headers are gone: the only way left to tell the client is to cut the response.
+          late(e);
+          if (outcomeOf(e) !== 'cancelled') deps.log.warn({ err: e, ns }, 'query failed while streaming its result');
+          out.destroy(e as Error);
         }
-        out.end();
-      } catch (e) {
-        deps.log.warn({ err: e, ns }, 'query failed while streaming its result');
-        out.destroy(e as Error);
-      }
-    });
+      }),
+    );
     return reply;
   };
 
@@ -135,7 +161,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     const kind = resultKind(parsed);
     const fmt = typeof q['format'] === 'string' ? formatFromName(q['format'], kind) : negotiateResults(req.headers.accept, kind);
     const dataset = p.defaultGraphs.length > 0 || p.namedGraphs.length > 0 ? { dataset: { default: p.defaultGraphs.map(iri), named: p.namedGraphs.map(iri) } } : {};
-    return stream(req, reply, ns, parsed, fmt, queryOptions(req, reply, deps.config.clusterReadTimeoutMs, dataset));
+    return stream(reply, ns, parsed, fmt, queryOptions(req, reply, deps.config.clusterReadTimeoutMs, dataset));
   };
 
   for (const prefix of ['', '/ns/:name']) {
@@ -166,7 +192,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
   app.post('/v1/query', async (req, reply) => {
     const { ns, parsed, opts } = prepare(req, reply);
     const started = performance.now();
-    return deps.engine.query(ns, parsed, opts, (result) => {
+    return tracked(() => deps.engine.query(ns, parsed, opts, (result) => {
       const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
       if (result.kind === 'boolean') return { boolean: result.value, stats: stats(1) };
       if (result.kind === 'quads') {
@@ -175,14 +201,14 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       }
       const rows = [...result.rows].map((r) => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value])));
       return { vars: result.vars, rows, stats: stats(rows.length) };
-    });
+    }));
   });
 
   // NDJSON: one row a line, last line {"stats": {...}}; constant memory.
   app.post('/v1/query/stream', async (req, reply) => {
     const { ns, parsed, opts } = prepare(req, reply);
     const started = performance.now();
-    await deps.engine.query(ns, parsed, opts, async (result) => {
+    await tracked((late) => deps.engine.query(ns, parsed, opts, async (result) => {
       const out = new PassThrough();
       void reply.type('application/x-ndjson').send(out);
       let n = 0;
@@ -209,9 +235,10 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
         buf += `${JSON.stringify({ stats: { rows: n, elapsedMs: Math.round(performance.now() - started) } })}\n`;
         out.end(buf);
       } catch (e) {
+        late(e);
         out.end(`${JSON.stringify({ error: { code: (e as KnowdError).code ?? 'INTERNAL', message: (e as Error).message } })}\n`);
       }
-    });
+    }));
     return reply;
   });
 }

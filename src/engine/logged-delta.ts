@@ -1,0 +1,24 @@
+import type { Quad } from '@rdfjs/types';
+import { parseRdf } from '../rdf/index.js';
+import type { Command, TxCommand } from './commands.js';
+import { parseTxCommand } from './apply.js';
+import type { StoredDelta } from './receipt-store.js';
+
+/** What a receipt's deltaHash must match: the logged tx, or the kept effect of a SPARQL update. */
+export interface DeltaEvidence {
+  readonly entry: Command | null;
+  /** For SPARQL update entries: the effective delta kept at apply time. */
+  readonly updateDelta?: StoredDelta;
+}
+
+export function deltaOf(ev: DeltaEvidence): { add: readonly Quad[]; remove: readonly Quad[] } | undefined {
+  if (ev.entry?.type === 'tx') return parseTxCommand(ev.entry as TxCommand);
+  if (ev.entry?.type === 'update' && ev.updateDelta !== undefined) {
+    return {
+      add: parseRdf(ev.updateDelta.add, { format: 'n-quads', source: 'delta' }),
+      remove: parseRdf(ev.updateDelta.remove, { format: 'n-quads', source: 'delta' }),
+    };
+  }
+  return undefined;
+}
+
