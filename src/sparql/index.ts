@@ -8,3 +8,4 @@ export type { EvalEntropy, EvalLimits } from './eval/context.js';
 export { Evaluator } from './eval/evaluate.js';
 export type { Row, Val } from './eval/rows.js';
 export type { Algebra } from './parse/index.js';
+export type { PlanNode } from './explain.js';

@@ -3,9 +3,10 @@ import { factory } from '../rdf/index.js';
 import { Context, type EvalLimits } from './eval/context.js';
 import type { QueryableDataset } from './eval/dataset.js';
 import { Evaluator } from './eval/evaluate.js';
+import { explainPlan, type PlanNode } from './explain.js';
 import type { Algebra, ParsedQuery } from './parse/index.js';
 
-export interface QueryOptions extends EvalLimits {
+export interface QueryOptions extends EvalLimits, QueryOptionsExplain {
   readonly baseIRI?: string;
   /** Initial bindings (`params` of /v1/query): joined as VALUES, never spliced into the text. */
   readonly params?: Readonly<Record<string, Term>>;
@@ -15,8 +16,13 @@ export interface QueryOptions extends EvalLimits {
 
 export type Solution = Readonly<Record<string, Term>>;
 
+export interface QueryOptionsExplain {
+  /** Collect row counts per operator (see explain.ts); read them with `plan()` after consuming the rows. */
+  readonly explain?: boolean;
+}
+
 export type QueryResult =
-  | { readonly kind: 'bindings'; readonly vars: readonly string[]; readonly rows: Iterable<Solution> }
+  | { readonly kind: 'bindings'; readonly vars: readonly string[]; readonly rows: Iterable<Solution>; readonly plan?: () => PlanNode }
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'quads'; readonly quads: Iterable<Quad> };
 
@@ -59,6 +65,7 @@ function withDataset(op: Algebra.Operation, ds: NonNullable<QueryOptions['datase
 export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
   const ctx = new Context(data, opts);
   const ev = new Evaluator(ctx, opts.baseIRI ?? parsed.baseIRI);
+  if (opts.explain === true) ev.profile = { ops: new Map(), patterns: new Map() };
   let algebra = parsed.algebra;
   if (opts.params !== undefined && Object.keys(opts.params).length > 0) {
     const names = Object.keys(opts.params);
@@ -83,9 +90,11 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
     default: {
       const vars = parsed.variables;
       const slots = vars.map((v) => ev.slot(v));
+      const root = algebra;
       return {
         kind: 'bindings',
         vars,
+        ...(ev.profile !== undefined && { plan: () => explainPlan(root, ev.profile!) }),
         rows: (function* () {
           for (const r of ev.exec(algebra, [])) {
             // No prototype: a variable named ?__proto__ must stay a binding.

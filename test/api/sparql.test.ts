@@ -109,3 +109,23 @@ test('namespaces have their own endpoint and readers need the namespace', async 
   const missing = await server.inject({ method: 'POST', url: '/ns/nope/sparql', headers: { 'content-type': 'application/sparql-query' }, payload: q });
   t.is(missing.statusCode, 404);
 });
+
+test('"explain": true returns the plan with estimated and actual row counts', async (t) => {
+  const { app: server, close } = await app();
+  t.teardown(close);
+  const res = await server.inject({ method: 'POST', url: '/v1/query', payload: { query: 'SELECT ?n WHERE { ?p <http://e/knows> ?q . ?q <http://e/name> ?n }', explain: true } });
+  t.is(res.statusCode, 200, res.body);
+  interface Node { op: string; rows: number; calls: number; patterns?: { pattern: string; order: number; estimate: number; rows: number }[]; children: Node[] }
+  const body = json<{ rows: { n: string }[]; plan: Node }>(res);
+  t.deepEqual(body.rows, [{ n: 'Alice' }]);
+  t.is(body.plan.op, 'project');
+  t.is(body.plan.rows, 1);
+  const bgp = body.plan.children[0]!;
+  t.is(bgp.op, 'bgp');
+  t.is(bgp.patterns?.length, 2);
+  // The planner starts from the rarer predicate (:knows, 1 quad) and then follows the join.
+  t.is(bgp.patterns?.[0]?.pattern, '?p <http://e/knows> ?q');
+  t.is(bgp.patterns?.[0]?.estimate, 1);
+  t.is(bgp.patterns?.[0]?.rows, 1);
+  t.is(bgp.patterns?.[1]?.rows, 1);
+});

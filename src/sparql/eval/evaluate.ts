@@ -22,9 +22,16 @@ const OPAQUE = new Set(['group', 'slice', 'project', 'distinct', 'reduced', 'ord
  * checked on the way out. Operators that must see their whole input (grouping, slicing) run once
  * and are hash-joined.
  */
+/** Row counts gathered when a query is explained. */
+export interface Profile {
+  readonly ops: Map<Algebra.Operation, { calls: number; rows: number }>;
+  readonly patterns: Map<Algebra.Pattern, { estimate: number; rows: number; order: number }>;
+}
+
 export class Evaluator {
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
+  profile: Profile | undefined;
 
   constructor(
     readonly ctx: Context,
@@ -132,7 +139,22 @@ export class Evaluator {
   }
 
   /** The operator's own semantics; `passed` holds bindings to respect (all of them when `subst`). */
-  *run(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+  run(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    return this.profile === undefined ? this.runOp(op, passed, g, subst) : this.counted(op, this.runOp(op, passed, g, subst));
+  }
+
+  private *counted(op: Algebra.Operation, rows: Generator<Row>): Generator<Row> {
+    const ops = this.profile!.ops;
+    let stat = ops.get(op);
+    if (stat === undefined) ops.set(op, (stat = { calls: 0, rows: 0 }));
+    stat.calls++;
+    for (const r of rows) {
+      stat.rows++;
+      yield r;
+    }
+  }
+
+  private *runOp(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
     this.ctx.tick();
     switch (op.type) {
       case 'bgp':
@@ -324,6 +346,12 @@ export class Evaluator {
     for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
     const plan = planBgp(this.ctx, op.patterns, bound, planGraph);
+    if (this.profile !== undefined) {
+      plan.forEach((x, order) => {
+        const st = this.profile!.patterns.get(x.pattern);
+        if (st === undefined) this.profile!.patterns.set(x.pattern, { estimate: x.estimate, rows: 0, order });
+      });
+    }
     yield* this.patterns(plan.map((x) => x.pattern), 0, passed, g);
   }
 
@@ -332,7 +360,11 @@ export class Evaluator {
       yield row;
       return;
     }
-    for (const r of this.matchPattern(ps[i]!, row, g)) yield* this.patterns(ps, i + 1, r, g);
+    const stat = this.profile?.patterns.get(ps[i]!);
+    for (const r of this.matchPattern(ps[i]!, row, g)) {
+      if (stat !== undefined) stat.rows++;
+      yield* this.patterns(ps, i + 1, r, g);
+    }
   }
 
   /** Resolves a pattern position: [id or undefined if free, slot if variable]; null = cannot match. */

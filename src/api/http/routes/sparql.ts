@@ -175,6 +175,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       namespace: z.string().optional(),
       params: z.record(z.string(), z.string()).optional(),
       timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional(),
+      explain: z.boolean().optional(),
     })
     .strict();
 
@@ -184,7 +185,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     can(req, 'reader', ns);
     const parsed = parseQuery(body.query);
     const params = body.params === undefined ? undefined : Object.fromEntries(Object.entries(body.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
-    const opts = queryOptions(req, reply, body.timeoutMs ?? deps.config.clusterReadTimeoutMs, params === undefined ? {} : { params });
+    const opts = queryOptions(req, reply, body.timeoutMs ?? deps.config.clusterReadTimeoutMs, { ...(params !== undefined && { params }), ...(body.explain === true && { explain: true }) });
     return { ns, parsed, opts };
   };
 
@@ -200,7 +201,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
         return { quads, stats: stats(quads.length) };
       }
       const rows = [...result.rows].map((r) => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value])));
-      return { vars: result.vars, rows, stats: stats(rows.length) };
+      return { vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }) };
     }));
   });
 
