@@ -74,10 +74,19 @@ function resultKind(p: ParsedQuery): 'bindings' | 'boolean' | 'graph' {
 
 async function* chunksOf(result: QueryResult, fmt: ResultFormat): AsyncGenerator<string> {
   // negotiateResults picked fmt for this result's kind, so the guards only fail on a programmer error.
-  if (result.kind === 'boolean' && isBooleanFormat(fmt)) yield writeBoolean(fmt, result.value);
-  else if (result.kind === 'bindings' && isBindingsFormat(fmt)) yield* serializeBindings(createBindingsWriter(fmt), result.vars, result.rows);
-  else if (result.kind === 'quads' && isGraphFormat(fmt)) yield* serializeGraph(createGraphWriter(fmt), result.quads);
+  let chunks: AsyncGenerator<string>;
+  if (result.kind === 'boolean' && isBooleanFormat(fmt)) {
+    yield writeBoolean(fmt, result.value);
+    return;
+  } else if (result.kind === 'bindings' && isBindingsFormat(fmt)) chunks = serializeBindings(createBindingsWriter(fmt), result.vars, result.rows);
+  else if (result.kind === 'quads' && isGraphFormat(fmt)) chunks = serializeGraph(createGraphWriter(fmt), result.quads);
   else throw new KnowdError('NOT_ACCEPTABLE', `${fmt.mediaType} cannot carry this result`);
+  for await (const c of chunks) {
+    yield c;
+    // Evaluation is synchronous between chunks: let other requests, and this client's
+    // disconnect (which cancels the query), get a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
@@ -85,9 +94,10 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
 
   const queryOptions = (req: FastifyRequest, reply: FastifyReply, timeoutMs: number, extra: Partial<QueryOptions> = {}): QueryOptions => {
     const ac = new AbortController();
-    // A client that goes away stops its query.
-    req.raw.on('close', () => {
-      if (!reply.raw.writableEnded) ac.abort();
+    // A client that goes away stops its query. (The request's own 'close' fires once its body is
+    // read; the response's fires when the connection goes, before the response finished.)
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) ac.abort();
     });
     const now = systemClock.nowMs();
     return { deadlineMs: now + timeoutMs, timeoutMs, maxHeldValues: 20_000_000, signal: ac.signal, nowMs: () => systemClock.nowMs(), ...extra };

@@ -1,0 +1,40 @@
+/** A client that disconnects stops its query (real process, loopback). */
+import http from 'node:http';
+import path from 'node:path';
+import test from 'ava';
+import { sendJson, startKnowd, tmpDir } from '../helpers/procs.js';
+
+test('disconnecting from a streaming query cancels it on the server', async (t) => {
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 400 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
+  const tx = await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' });
+  t.is(tx.status, 200);
+  // 400^3 = 64 million rows: far more than the client will wait for.
+  const query = 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z }';
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query', accept: 'text/tab-separated-values' } }, (res) => {
+      let got = 0;
+      res.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        if (got > 100_000) {
+          req.destroy();
+          resolve();
+        }
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    req.end(query);
+  });
+  const deadline = Date.now() + 10_000;
+  let cancelled = false;
+  while (Date.now() < deadline && !cancelled) {
+    const m = await (await fetch(`${knowd.url}/metrics`)).text();
+    cancelled = /knowd_queries_total\{outcome="cancelled"\} 1/.test(m);
+    if (!cancelled) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.true(cancelled, 'the server counted the query as cancelled');
+  // And the server is free again.
+  const res = await fetch(`${knowd.url}/healthz`);
+  t.is(res.status, 200);
+});
