@@ -74,6 +74,13 @@ export class QuadStore {
 
   /** Every quad matching the pattern, as ids; lazy, in index order. */
   *match(txn: ReadTxn, nsId: number, p: IdPattern): IterableIterator<IdQuad> {
+    // A fully bound pattern in one graph is an existence check: one B-tree lookup, no cursor.
+    if (p.s !== undefined && p.p !== undefined && p.o !== undefined && (p.graph.kind === 'default' || p.graph.kind === 'graph')) {
+      const g = p.graph.kind === 'default' ? DEFAULT_GRAPH_ID : p.graph.id;
+      const q: IdQuad = [p.s, p.p, p.o, g];
+      if (txn.get('quads', quadKey(nsId, g === DEFAULT_GRAPH_ID ? Order.DSPO : Order.SPOG, q)) !== undefined) yield q;
+      return;
+    }
     for (const family of this.families(p)) {
       const { order, bound } = chooseScan(p, family);
       for (const key of txn.scanKeys('quads', prefixRange(scanPrefix(nsId, order, bound)))) yield decodeQuadKey(order, key);

@@ -20,9 +20,17 @@ function name(t: Term): string {
   return t.termType === 'BlankNode' ? `_:${t.value}` : t.value;
 }
 
-export function planBgp(ctx: Context, patterns: readonly Algebra.Pattern[], bound: ReadonlySet<string>, graph: number | 'named'): PlannedPattern[] {
+export function planBgp(
+  ctx: Context,
+  patterns: readonly Algebra.Pattern[],
+  bound: ReadonlySet<string>,
+  graph: number | 'named',
+  valueOf: (name: string) => number | undefined = () => undefined,
+): PlannedPattern[] {
+  // Variables already bound to a known value (passed into this BGP) count as constants: exact counts
+  // with the real value beat any guess about selectivity.
   const base = patterns.map((p) => {
-    const id = (t: Term): number | undefined | null => (isVar(t) ? undefined : (ctx.data.lookup(t) ?? null));
+    const id = (t: Term): number | undefined | null => (isVar(t) ? valueOf(name(t)) : (ctx.data.lookup(t) ?? null));
     const [s, pr, o] = [id(p.subject), id(p.predicate), id(p.object)];
     // A constant the store has never seen matches nothing.
     const count = s === null || pr === null || o === null ? 0 : ctx.data.count(s, pr, o, graph);
@@ -39,7 +47,7 @@ export function planBgp(ctx: Context, patterns: readonly Algebra.Pattern[], boun
       let connected = known.size === 0 || out.length === 0;
       const pos = [c.p.subject, c.p.predicate, c.p.object] as const;
       pos.forEach((t, k) => {
-        if (isVar(t) && known.has(name(t))) {
+        if (isVar(t) && known.has(name(t)) && valueOf(name(t)) === undefined) {
           connected = true;
           est = k === 0 ? Math.min(est, 4) : k === 2 ? Math.min(est, 64) : est / 8;
         }

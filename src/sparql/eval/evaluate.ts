@@ -4,6 +4,7 @@ import { orderCompare } from '../functions/index.js';
 import type { Algebra } from '../parse/index.js';
 import { computeAggregates } from './aggregates.js';
 import { planBgp } from './bgp.js';
+import { orderJoin } from './join-order.js';
 import type { ActiveGraph, Context } from './context.js';
 import { ExprEvaluator } from './expr.js';
 import { evalPath } from './paths.js';
@@ -32,6 +33,8 @@ export class Evaluator {
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
   profile: Profile | undefined;
+  /** Join input orders, per join and set of variables bound on entry. */
+  private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
 
   constructor(
     readonly ctx: Context,
@@ -164,8 +167,15 @@ export class Evaluator {
         yield* this.path(op as Algebra.Path, passed, g);
         return;
       case 'join': {
-        const inputs = (op as Algebra.Join).input;
-        yield* this.joinChain(inputs, 0, passed, g, subst);
+        const j = op as Algebra.Join;
+        const bound = new Set<string>();
+        for (const v of inScopeVars(j)) if (passed[this.slot(v)] !== undefined) bound.add(v);
+        const key = `${[...bound].sort().join(',')}`;
+        let perJoin = this.joinOrders.get(j);
+        if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
+        let order = perJoin.get(key);
+        if (order === undefined) perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+        yield* this.joinChain(order, 0, passed, g, subst);
         return;
       }
       case 'leftjoin': {
@@ -345,7 +355,10 @@ export class Evaluator {
     const bound = new Set<string>();
     for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
-    const plan = planBgp(this.ctx, op.patterns, bound, planGraph);
+    const plan = planBgp(this.ctx, op.patterns, bound, planGraph, (v) => {
+      const val = passed[this.slot(v)];
+      return typeof val === 'number' ? val : undefined;
+    });
     if (this.profile !== undefined) {
       plan.forEach((x, order) => {
         const st = this.profile!.patterns.get(x.pattern);
