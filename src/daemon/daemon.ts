@@ -10,6 +10,7 @@ import { Metrics, type Logger } from '../obs/index.js';
 import { createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
+import { createQueryPool } from './query-pool.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
@@ -87,7 +88,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   await engine.ensureNamespace(config.defaultNamespace);
   const nodeId = nodeIdOf(config);
   let ready = false;
-  const deps = { engine, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready };
+  // LMDB queries run in worker threads; the memory store is only visible to this thread.
+  const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, log }) : undefined;
+  const deps = { engine, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 
@@ -128,6 +131,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         }, SHUTDOWN_GRACE_MS);
         await Promise.all([http.close(), admin.close()]);
         clearTimeout(grace);
+        await queries?.close();
         await engine.drain();
         await storage.close();
         fs.rmSync(config.adminSocketPath, { force: true });

@@ -13,3 +13,7 @@ export type { DeltaEvidence } from './logged-delta.js';
 export { getUpdateDelta } from './receipt-store.js';
 export type { StoredDelta } from './receipt-store.js';
 export type { UpdateCommand } from './commands.js';
+export { runQueryJob, parseParamTerm, resultKindOf } from './query-job.js';
+export type { QueryJob } from './query-job.js';
+export { inlineQueryExecutor } from './query-executor.js';
+export type { QueryExecutor } from './query-executor.js';

@@ -38,3 +38,26 @@ test('disconnecting from a streaming query cancels it on the server', async (t) 
   const res = await fetch(`${knowd.url}/healthz`);
   t.is(res.status, 200);
 });
+
+test('a long query runs in a worker: other requests are served meanwhile, and its time limit stops it', async (t) => {
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 400 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
+  // COUNT over 400^3 rows produces nothing until it is done: it would hold a single thread for seconds.
+  const slow = sendJson<{ error?: { code: string } }>(`${knowd.url}/v1/query`, 'POST', {
+    query: 'SELECT (COUNT(*) AS ?n) WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z }',
+    timeoutMs: 4000,
+  });
+  let slowDone = false;
+  void slow.then(() => (slowDone = true));
+  await new Promise((r) => setTimeout(r, 300));
+  const health = await fetch(`${knowd.url}/healthz`);
+  t.is(health.status, 200);
+  const q = await sendJson<{ rows: unknown[] }>(`${knowd.url}/v1/query`, 'POST', { query: 'SELECT * WHERE { <http://e/s1> ?p ?o }' });
+  t.is(q.status, 200);
+  // Ordering, not timing: both answers came while the long query was still running.
+  t.false(slowDone, 'the other requests waited for the long query');
+  const res = await slow;
+  t.is(res.status, 408);
+  t.is(res.body.error?.code, 'QUERY_TIMEOUT');
+});

@@ -29,7 +29,7 @@ test('W3C SPARQL 1.1 query evaluation: pass count does not drop below the baseli
   const dir = tmpDir(t, 'knowd-conformance-');
   fs.cpSync(SHARED, dir, { recursive: true, filter: (src) => !/[/\\](node_modules|reports)([/\\]|$)/.test(src) });
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'ignore', timeout: 600_000 });
-  const knowd = await startKnowd(t, { dataDir: path.join(dir, 'data'), args: ['--store', 'mem', '--max-body-bytes', '256MiB'] });
+  const knowd = await startKnowd(t, { dataDir: path.join(dir, 'data'), args: ['--max-body-bytes', '256MiB'] });
   const out = path.join(dir, 'report.json');
   const run = await runNode(t, path.join(dir, 'sparql', 'run.js'), ['--adapter', 'http', '--base', knowd.url, '--quiet', '--out', out], { cwd: dir, timeoutMs: 15 * 60_000 });
   const lines = run.stdout.trim().split('\n');

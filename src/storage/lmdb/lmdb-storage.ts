@@ -8,6 +8,8 @@ import { lmdbTuning } from './tuning.js';
 export interface LmdbOptions {
   readonly path: string;
   readonly mapSizeBytes?: number;
+  /** Query workers open the store read-only beside the daemon's writer (LMDB allows many readers). */
+  readonly readOnly?: boolean;
 }
 
 type BinDb = Database<Buffer, Buffer>;
@@ -104,6 +106,7 @@ export function openLmdbStorage(opts: LmdbOptions): Storage {
       // Durability is the point of a database: every commit is fsync'd before its promise resolves.
       noSync: false,
       commitDelay: 0,
+      ...(opts.readOnly === true && { readOnly: true }),
     };
     root = open(options);
   } catch (e) {
@@ -132,6 +135,7 @@ export function openLmdbStorage(opts: LmdbOptions): Storage {
     },
     async write<T>(fn: (txn: WriteTxn) => T): Promise<T> {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The store is closed.');
+      if (opts.readOnly === true) throw new KnowdError('INTERNAL', 'This store handle is read-only');
       let result = { ok: false, error: undefined } as { ok: true; value: T } | { ok: false; error: unknown };
       // lmdb-js async transactions cannot be aborted, so the work runs in a child transaction
       // (which can) inside one; the outer commit is then empty when the work failed.

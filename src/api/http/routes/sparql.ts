@@ -1,13 +1,10 @@
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
-import type { Quad, Term } from '@rdfjs/types';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Parser } from 'n3';
+import { PassThrough } from 'node:stream';
+import { once } from 'node:events';
 import { z } from 'zod';
-import { KnowdError, systemClock } from '../../../base/index.js';
-import { factory } from '../../../rdf/index.js';
-import { parseQuery, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../sparql/index.js';
-import { createBindingsWriter, createGraphWriter, formatFromName, isBindingsFormat, isBooleanFormat, isGraphFormat, negotiateResults, serializeBindings, serializeGraph, writeBoolean, type ResultFormat } from '../../../sparql/results/index.js';
+import { KnowdError } from '../../../base/index.js';
+import { inlineQueryExecutor, resultKindOf, type QueryExecutor, type QueryJob } from '../../../engine/index.js';
+import { formatFromName, negotiateResults } from '../../../sparql/results/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
@@ -53,55 +50,11 @@ function protocolRequest(req: FastifyRequest): ProtocolRequest {
   throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', 'POST a query as application/sparql-query, an update as application/sparql-update, or either as an HTML form');
 }
 
-/** `params` values are single RDF terms in Turtle syntax (<iri>, "text"@en, 42, "1"^^<dt>), parsed as terms: never spliced. */
-export function parseParamTerm(name: string, text: string): Term {
-  let quads: Quad[];
-  try {
-    quads = new Parser({ format: 'Turtle' }).parse(`<urn:knowd:s> <urn:knowd:p> ${text} .`) as Quad[];
-  } catch {
-    throw new KnowdError('BAD_REQUEST', `params.${name}: not an RDF term: ${text.slice(0, 100)}`);
-  }
-  const q = quads[0];
-  if (quads.length !== 1 || q === undefined || q.subject.value !== 'urn:knowd:s' || q.predicate.value !== 'urn:knowd:p' || q.object.termType === 'BlankNode') {
-    throw new KnowdError('BAD_REQUEST', `params.${name}: give exactly one IRI or literal, e.g. "<http://example.org/x>" or "\\"text\\"@en"`);
-  }
-  return q.object;
-}
-
-function resultKind(p: ParsedQuery): 'bindings' | 'boolean' | 'graph' {
-  return p.form === 'select' ? 'bindings' : p.form === 'ask' ? 'boolean' : 'graph';
-}
-
-async function* chunksOf(result: QueryResult, fmt: ResultFormat): AsyncGenerator<string> {
-  // negotiateResults picked fmt for this result's kind, so the guards only fail on a programmer error.
-  let chunks: AsyncGenerator<string>;
-  if (result.kind === 'boolean' && isBooleanFormat(fmt)) {
-    yield writeBoolean(fmt, result.value);
-    return;
-  } else if (result.kind === 'bindings' && isBindingsFormat(fmt)) chunks = serializeBindings(createBindingsWriter(fmt), result.vars, result.rows);
-  else if (result.kind === 'quads' && isGraphFormat(fmt)) chunks = serializeGraph(createGraphWriter(fmt), result.quads);
-  else throw new KnowdError('NOT_ACCEPTABLE', `${fmt.mediaType} cannot carry this result`);
-  for await (const c of chunks) {
-    yield c;
-    // Evaluation is synchronous between chunks: let other requests, and this client's
-    // disconnect (which cancels the query), get a turn of the event loop.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const MAX_HELD_VALUES = 20_000_000;
 
 export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
+  const executor: QueryExecutor = deps.queries ?? inlineQueryExecutor(deps.engine.storage, deps.engine.quads);
   const nsOf = (req: FastifyRequest): string => (req.params as { name?: string }).name ?? deps.config.defaultNamespace;
-
-  const queryOptions = (req: FastifyRequest, reply: FastifyReply, timeoutMs: number, extra: Partial<QueryOptions> = {}): QueryOptions => {
-    const ac = new AbortController();
-    // A client that goes away stops its query. (The request's own 'close' fires once its body is
-    // read; the response's fires when the connection goes, before the response finished.)
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) ac.abort();
-    });
-    const now = systemClock.nowMs();
-    return { deadlineMs: now + timeoutMs, timeoutMs, maxHeldValues: 20_000_000, signal: ac.signal, nowMs: () => systemClock.nowMs(), ...extra };
-  };
 
   const outcomeOf = (e: unknown): string => {
     const code = (e as KnowdError).code;
@@ -109,54 +62,49 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
   };
 
   /**
-   * Streams a result: the first chunk is computed before the status line, so errors found early
-   * (time limit, bad function use) still become a proper JSON error; later ones cut the stream.
+   * Runs a job and streams its chunks: the first chunk (or error) is awaited before the status
+   * line, so early errors are proper JSON errors; later ones cut the response. A client that goes
+   * away stops the query.
    */
-  /** Runs a query and counts its outcome; `late` records a failure after the response has started. */
-  const tracked = async <T>(run: (late: (e: unknown) => void) => Promise<T>): Promise<T> => {
+  const respond = async (reply: FastifyReply, job: QueryJob, contentType: string): Promise<FastifyReply> => {
     const started = performance.now();
+    const ac = new AbortController();
+    // The request's own 'close' fires once its body is read; the response's when the client goes.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) ac.abort();
+    });
     let outcome = 'ok';
+    const it = executor.run(job, ac.signal)[Symbol.asyncIterator]();
     try {
-      return await run((e) => {
+      const first = await it.next();
+      const out = new PassThrough();
+      void reply.type(contentType).send(out);
+      if (first.done !== true) out.write(first.value);
+      try {
+        for (let r = await it.next(); r.done !== true; r = await it.next()) {
+          if (!out.write(r.value)) await once(out, 'drain');
+        }
+        out.end();
+      } catch (e) {
+        // Headers are gone: the only way left to tell the client is to cut the response.
         outcome = outcomeOf(e);
-      });
+        if (outcome !== 'cancelled') deps.log.warn({ err: e, ns: job.namespace }, 'query failed while streaming its result');
+        out.destroy(e as Error);
+      }
     } catch (e) {
       outcome = outcomeOf(e);
       throw e;
     } finally {
+      await it.return?.();
       deps.metrics.queries.inc({ outcome });
       deps.metrics.queryDuration.observe((performance.now() - started) / 1000);
     }
-  };
-
-  const stream = async (reply: FastifyReply, ns: string, parsed: ParsedQuery, fmt: ResultFormat, opts: QueryOptions): Promise<FastifyReply> => {
-    await tracked((late) =>
-      deps.engine.query(ns, parsed, opts, async (result) => {
-        const it = chunksOf(result, fmt);
-        const first = await it.next();
-        const out = new PassThrough();
-        void reply.type(fmt.contentType).send(out);
-        if (first.done !== true) out.write(first.value);
-        try {
-          for (let r = await it.next(); r.done !== true; r = await it.next()) {
-            if (!out.write(r.value)) await once(out, 'drain');
-          }
-          out.end();
-        } catch (e) {
-          // Headers are gone: the only way left to tell the client is to cut the response.
-          late(e);
-          if (outcomeOf(e) !== 'cancelled') deps.log.warn({ err: e, ns }, 'query failed while streaming its result');
-          out.destroy(e as Error);
-        }
-      }),
-    );
     return reply;
   };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const ns = nsOf(req);
     const p = protocolRequest(req);
-    const iri = (x: string): Term => factory.namedNode(x);
     if (p.update !== undefined) {
       can(req, 'writer', ns);
       if (!deps.ready()) throw new KnowdError('NOT_READY', 'The node is not ready for writes');
@@ -166,12 +114,21 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       return { receipt: r.receipt, delta: r.delta };
     }
     can(req, 'reader', ns);
-    const parsed = parseQuery(p.query!);
+    deps.engine.namespace(ns);
+    const query = p.query!;
+    // Parsed here too: a syntax error or an unacceptable format answers before any work is queued.
+    const kind = resultKindOf(query);
     const q = (req.query ?? {}) as Record<string, unknown>;
-    const kind = resultKind(parsed);
     const fmt = typeof q['format'] === 'string' ? formatFromName(q['format'], kind) : negotiateResults(req.headers.accept, kind);
-    const dataset = p.defaultGraphs.length > 0 || p.namedGraphs.length > 0 ? { dataset: { default: p.defaultGraphs.map(iri), named: p.namedGraphs.map(iri) } } : {};
-    return stream(reply, ns, parsed, fmt, queryOptions(req, reply, deps.config.clusterReadTimeoutMs, dataset));
+    const job: QueryJob = {
+      namespace: ns,
+      query,
+      timeoutMs: deps.config.clusterReadTimeoutMs,
+      maxHeldValues: MAX_HELD_VALUES,
+      format: fmt.name,
+      ...((p.defaultGraphs.length > 0 || p.namedGraphs.length > 0) && { dataset: { default: p.defaultGraphs, named: p.namedGraphs } }),
+    };
+    return respond(reply, job, fmt.contentType);
   };
 
   for (const prefix of ['', '/ns/:name']) {
@@ -189,67 +146,25 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     })
     .strict();
 
-  const prepare = (req: FastifyRequest, reply: FastifyReply) => {
+  const jobOf = (req: FastifyRequest, format: QueryJob['format']): QueryJob => {
     const body = parseWith(QueryBody, req.body, 'query request');
     const ns = body.namespace ?? deps.config.defaultNamespace;
     can(req, 'reader', ns);
-    const parsed = parseQuery(body.query);
-    const params = body.params === undefined ? undefined : Object.fromEntries(Object.entries(body.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
-    const opts = queryOptions(req, reply, body.timeoutMs ?? deps.config.clusterReadTimeoutMs, { ...(params !== undefined && { params }), ...(body.explain === true && { explain: true }) });
-    return { ns, parsed, opts };
+    deps.engine.namespace(ns);
+    resultKindOf(body.query);
+    return {
+      namespace: ns,
+      query: body.query,
+      timeoutMs: body.timeoutMs ?? deps.config.clusterReadTimeoutMs,
+      maxHeldValues: MAX_HELD_VALUES,
+      format,
+      ...(body.params !== undefined && { params: body.params }),
+      ...(body.explain === true && { explain: true }),
+    };
   };
 
-  // Plain JSON: {"vars": [...], "rows": [{"var": "value"}]} with each value the term's lexical value.
-  app.post('/v1/query', async (req, reply) => {
-    const { ns, parsed, opts } = prepare(req, reply);
-    const started = performance.now();
-    return tracked(() => deps.engine.query(ns, parsed, opts, (result) => {
-      const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
-      if (result.kind === 'boolean') return { boolean: result.value, stats: stats(1) };
-      if (result.kind === 'quads') {
-        const quads = [...result.quads].map((q) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value }));
-        return { quads, stats: stats(quads.length) };
-      }
-      const rows = [...result.rows].map((r) => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value])));
-      return { vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }) };
-    }));
-  });
-
+  // Plain JSON: {"vars": [...], "rows": [{"var": "value"}], "stats"} with each value the term's lexical form.
+  app.post('/v1/query', async (req, reply) => respond(reply, jobOf(req, 'v1-json'), 'application/json; charset=utf-8'));
   // NDJSON: one row a line, last line {"stats": {...}}; constant memory.
-  app.post('/v1/query/stream', async (req, reply) => {
-    const { ns, parsed, opts } = prepare(req, reply);
-    const started = performance.now();
-    await tracked((late) => deps.engine.query(ns, parsed, opts, async (result) => {
-      const out = new PassThrough();
-      void reply.type('application/x-ndjson').send(out);
-      let n = 0;
-      try {
-        let buf = '';
-        const flush = async (): Promise<void> => {
-          if (!out.write(buf)) await once(out, 'drain');
-          buf = '';
-        };
-        if (result.kind === 'boolean') buf += `${JSON.stringify({ boolean: result.value })}\n`;
-        else if (result.kind === 'bindings') {
-          for (const r of result.rows) {
-            buf += `${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value])))}\n`;
-            n++;
-            if (buf.length > 65536) await flush();
-          }
-        } else {
-          for (const q of result.quads) {
-            buf += `${JSON.stringify({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value })}\n`;
-            n++;
-            if (buf.length > 65536) await flush();
-          }
-        }
-        buf += `${JSON.stringify({ stats: { rows: n, elapsedMs: Math.round(performance.now() - started) } })}\n`;
-        out.end(buf);
-      } catch (e) {
-        late(e);
-        out.end(`${JSON.stringify({ error: { code: (e as KnowdError).code ?? 'INTERNAL', message: (e as Error).message } })}\n`);
-      }
-    }));
-    return reply;
-  });
+  app.post('/v1/query/stream', async (req, reply) => respond(reply, jobOf(req, 'v1-ndjson'), 'application/x-ndjson'));
 }

@@ -1,0 +1,136 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { KnowdError } from '../base/index.js';
+import type { QueryExecutor, QueryJob } from '../engine/index.js';
+import type { Logger } from '../obs/index.js';
+import type { FromWorker, ToWorker } from './query-protocol.js';
+
+export interface QueryPoolOptions {
+  readonly dataDir: string;
+  readonly mapSizeBytes: number;
+  readonly size?: number;
+  /** Queries waiting for a worker at most; more are refused with 503. */
+  readonly maxQueued?: number;
+  readonly log: Logger;
+}
+
+/**
+ * Queries on LMDB run in worker threads: a heavy query cannot stall HTTP, writes or other queries,
+ * and stopping one (client gone, time limit) terminates its worker at once, even mid-loop.
+ */
+export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
+  const size = opts.size ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  const maxQueued = opts.maxQueued ?? 256;
+  // Built code runs the compiled worker; under tsx (tests) the TypeScript one with the tsx loader.
+  const isTs = import.meta.url.endsWith('.ts');
+  const script = new URL(isTs ? './query-worker.ts' : './query-worker.js', import.meta.url);
+  const idle: Worker[] = [];
+  const waiting: ((w: Worker) => void)[] = [];
+  let live = 0;
+  let nextId = 1;
+  let closed = false;
+
+  const spawn = (): Worker => {
+    const w = new Worker(script, { workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes }, ...(isTs && { execArgv: ['--import', 'tsx'] }) });
+    w.unref();
+    live++;
+    w.once('exit', () => {
+      live--;
+    });
+    w.on('error', (e) => opts.log.error({ err: e }, 'query worker failed'));
+    return w;
+  };
+
+  const acquire = async (): Promise<Worker> => {
+    const w = idle.pop();
+    if (w !== undefined) return w;
+    if (live < size) return spawn();
+    if (waiting.length >= maxQueued) throw new KnowdError('NOT_READY', `Too many queries waiting (${maxQueued}); retry later`);
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+
+  const release = (w: Worker): void => {
+    const next = waiting.shift();
+    if (next !== undefined) next(w);
+    else idle.push(w);
+  };
+
+  /** A worker stopped mid-query is terminated; a fresh one takes its place for whoever waits. */
+  const discard = (w: Worker): void => {
+    void w.terminate();
+    const next = waiting.shift();
+    if (next !== undefined && !closed) next(spawn());
+  };
+
+  return {
+    async *run(job: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
+      if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
+      const w = await acquire();
+      const id = nextId++;
+      const inbox: FromWorker[] = [];
+      let wake: (() => void) | undefined;
+      const notify = (): void => {
+        const f = wake;
+        wake = undefined;
+        f?.();
+      };
+      let exited = false;
+      let timedOut = false;
+      const onMessage = (m: FromWorker): void => {
+        if (m.id !== id) return;
+        inbox.push(m);
+        notify();
+      };
+      const onExit = (): void => {
+        exited = true;
+        notify();
+      };
+      const onAbort = (): void => notify();
+      w.on('message', onMessage);
+      w.once('exit', onExit);
+      signal.addEventListener('abort', onAbort);
+      // The worker enforces the time limit itself; this is the backstop for one stuck in native code.
+      const watchdog = setTimeout(() => {
+        timedOut = true;
+        exited = true;
+        void w.terminate();
+        notify();
+      }, job.timeoutMs + 5_000);
+      let finished = false;
+      try {
+        w.postMessage({ type: 'job', id, job } satisfies ToWorker);
+        for (;;) {
+          if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+          const m = inbox.shift();
+          if (m === undefined) {
+            if (exited && timedOut) throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${job.timeoutMs} ms`, { timeoutMs: job.timeoutMs });
+            if (exited) throw new KnowdError('INTERNAL', 'The query worker stopped unexpectedly; the server log has the details');
+            await new Promise<void>((r) => (wake = r));
+            continue;
+          }
+          if (m.type === 'chunk') {
+            yield m.chunk;
+            w.postMessage({ type: 'ack', id } satisfies ToWorker);
+          } else if (m.type === 'done') {
+            finished = true;
+            return;
+          } else {
+            finished = true;
+            throw new KnowdError(m.error.code, m.error.message, m.error.details);
+          }
+        }
+      } finally {
+        clearTimeout(watchdog);
+        signal.removeEventListener('abort', onAbort);
+        w.off('message', onMessage);
+        w.off('exit', onExit);
+        if (finished && !exited) release(w);
+        else discard(w);
+      }
+    },
+    async close() {
+      closed = true;
+      await Promise.all(idle.splice(0).map((w) => w.terminate()));
+    },
+  };
+}

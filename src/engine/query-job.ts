@@ -1,0 +1,147 @@
+import type { Term } from '@rdfjs/types';
+import { Parser } from 'n3';
+import { KnowdError } from '../base/index.js';
+import { requireNamespace, type QuadStore } from '../dataset/index.js';
+import type { Quad } from '../rdf/index.js';
+import { factory } from '../rdf/index.js';
+import { executeQuery, parseQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
+import {
+  createBindingsWriter,
+  createGraphWriter,
+  formatFromName,
+  isBindingsFormat,
+  isBooleanFormat,
+  isGraphFormat,
+  serializeBindings,
+  serializeGraph,
+  writeBoolean,
+  type ResultFormatName,
+} from '../sparql/results/index.js';
+import type { ReadTxn, Storage } from '../storage/index.js';
+import { queryableDataset } from './queryable.js';
+
+/**
+ * A query as plain data, so it can run on the main thread (memory store) or in a query worker
+ * (LMDB): the text, where to run it, and how to write its result.
+ */
+export interface QueryJob {
+  readonly namespace: string;
+  readonly query: string;
+  readonly baseIRI?: string;
+  /** Initial bindings as single RDF terms in Turtle syntax ("<iri>", "\"text\"@en", "42"). */
+  readonly params?: Readonly<Record<string, string>>;
+  readonly dataset?: { readonly default: readonly string[]; readonly named: readonly string[] };
+  readonly timeoutMs: number;
+  readonly maxHeldValues: number;
+  /** A W3C result format, or Knowd's JSON API ('v1-json' whole document, 'v1-ndjson' a row a line). */
+  readonly format: ResultFormatName | 'v1-json' | 'v1-ndjson';
+  readonly explain?: boolean;
+}
+
+/** `params` values are single RDF terms, parsed as terms: never spliced into the query text. */
+export function parseParamTerm(name: string, text: string): Term {
+  let quads: Quad[];
+  try {
+    quads = new Parser({ format: 'Turtle' }).parse(`<urn:knowd:s> <urn:knowd:p> ${text} .`) as Quad[];
+  } catch {
+    throw new KnowdError('BAD_REQUEST', `params.${name}: not an RDF term: ${text.slice(0, 100)}`);
+  }
+  const q = quads[0];
+  if (quads.length !== 1 || q === undefined || q.subject.value !== 'urn:knowd:s' || q.predicate.value !== 'urn:knowd:p' || q.object.termType === 'BlankNode') {
+    throw new KnowdError('BAD_REQUEST', `params.${name}: give exactly one IRI or literal, e.g. "<http://example.org/x>" or "\\"text\\"@en"`);
+  }
+  return q.object;
+}
+
+/** The form of a query's result, so a format can be negotiated before the query runs. */
+export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boolean' | 'graph' {
+  const p = parseQuery(query, baseIRI);
+  return p.form === 'select' ? 'bindings' : p.form === 'ask' ? 'boolean' : 'graph';
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function* chunks(result: QueryResult, job: QueryJob, started: number): AsyncGenerator<string> {
+  if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
+    yield* knowdJson(result, job.format, started);
+    return;
+  }
+  const fmt = formatFromName(job.format);
+  let out: AsyncGenerator<string>;
+  if (result.kind === 'boolean' && isBooleanFormat(fmt)) {
+    yield writeBoolean(fmt, result.value);
+    return;
+  } else if (result.kind === 'bindings' && isBindingsFormat(fmt)) out = serializeBindings(createBindingsWriter(fmt), result.vars, result.rows);
+  else if (result.kind === 'quads' && isGraphFormat(fmt)) out = serializeGraph(createGraphWriter(fmt), result.quads);
+  else throw new KnowdError('NOT_ACCEPTABLE', `${fmt.mediaType} cannot carry this result`);
+  for await (const c of out) {
+    yield c;
+    // Evaluation is synchronous between chunks: let other work (and cancellation) get a turn.
+    await yieldToLoop();
+  }
+}
+
+/** Knowd's JSON API: each value is the term's lexical form. */
+async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number): AsyncGenerator<string> {
+  const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
+  const plain = (r: Readonly<Record<string, Term>>): Record<string, string> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value]));
+  const quad = (q: Quad) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value });
+  if (format === 'v1-json') {
+    if (result.kind === 'boolean') yield JSON.stringify({ boolean: result.value, stats: stats(1) });
+    else if (result.kind === 'quads') {
+      const quads = [...result.quads].map(quad);
+      yield JSON.stringify({ quads, stats: stats(quads.length) });
+    } else {
+      const rows = [...result.rows].map(plain);
+      yield JSON.stringify({ vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }) });
+    }
+    return;
+  }
+  let n = 0;
+  let buf = '';
+  if (result.kind === 'boolean') buf = `${JSON.stringify({ boolean: result.value })}\n`;
+  else {
+    const items: Iterable<unknown> = result.kind === 'bindings' ? mapIter(result.rows, plain) : mapIter(result.quads, quad);
+    for (const item of items) {
+      buf += `${JSON.stringify(item)}\n`;
+      n++;
+      if (buf.length >= 65536) {
+        yield buf;
+        buf = '';
+        await yieldToLoop();
+      }
+    }
+  }
+  yield `${buf}${JSON.stringify({ stats: stats(n) })}\n`;
+}
+
+function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {
+  for (const a of it) yield f(a);
+}
+
+/**
+ * Runs a job in one read snapshot, handing each chunk to `emit` (which may wait: backpressure).
+ * Errors before the first chunk propagate so the caller can still answer with a status.
+ */
+export async function runQueryJob(storage: Storage, quads: QuadStore, job: QueryJob, emit: (chunk: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const parsed = parseQuery(job.query, job.baseIRI);
+  const params = job.params === undefined ? undefined : Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
+  const now = Date.now();
+  const opts: QueryOptions = {
+    deadlineMs: now + job.timeoutMs,
+    timeoutMs: job.timeoutMs,
+    maxHeldValues: job.maxHeldValues,
+    nowMs: Date.now,
+    ...(signal !== undefined && { signal }),
+    ...(params !== undefined && { params }),
+    ...(job.explain === true && { explain: true }),
+    ...(job.baseIRI !== undefined && { baseIRI: job.baseIRI }),
+    ...(job.dataset !== undefined && { dataset: { default: job.dataset.default.map((i) => factory.namedNode(i)), named: job.dataset.named.map((i) => factory.namedNode(i)) } }),
+  };
+  await storage.read(async (txn: ReadTxn) => {
+    const ns = requireNamespace(txn, job.namespace);
+    const result = executeQuery(parsed, queryableDataset(quads, txn, ns.id), opts);
+    for await (const c of chunks(result, job, started)) await emit(c);
+  });
+}
