@@ -1,0 +1,223 @@
+// Small helpers of bench/lubm-queries.ts: statistics, /proc readings, child-process bookkeeping (every
+// child tracked and stopped by its PID), a loopback HTTP client and plain-text tables.
+import { type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+
+export const MIB = 1024 * 1024;
+
+export function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+export function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---- statistics -------------------------------------------------------------------------------------
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Nearest-rank percentile (with 5 runs, p95 is the slowest run). */
+export function percentile(xs: readonly number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Geometric mean; times below 1 µs count as 1 µs so that a 0.0 ms answer does not zero the product. */
+export function geomean(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  return Math.exp(xs.reduce((a, x) => a + Math.log(Math.max(x, 0.001)), 0) / xs.length);
+}
+
+// ---- /proc ----------------------------------------------------------------------------------------
+
+export type StatusField = 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile';
+
+/** A byte count from /proc/<pid>/status, or null when the process is gone. */
+export function procStatusBytes(pid: number, field: StatusField): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+// ---- child processes --------------------------------------------------------------------------------
+
+const children = new Set<ChildProcess>();
+/** Temporary directories (Knowd data, LevelDB) not yet removed; removed on Ctrl-C too. */
+export const tmpDirs = new Set<string>();
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export function liveChildren(): ChildProcess[] {
+  return [...children];
+}
+
+export function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves when the child has exited (at once when it already has). */
+export function whenExited(child: ChildProcess): Promise<void> {
+  return exited(child) ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+/** SIGTERM (or `signal`) by PID, then SIGKILL by PID after `graceMs`. Resolves when the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || exited(child)) return;
+  const done = whenExited(child);
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
+/** SIGKILL, by PID, to every child still running (Ctrl-C and process exit). */
+export function killAllNow(): void {
+  for (const c of children) {
+    if (c.pid !== undefined && !exited(c)) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export function removeTmpDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tmpDirs.delete(dir);
+}
+
+/** Keeps the last `max` characters a stream wrote (stderr of a child, for error messages). */
+export function tail(stream: NodeJS.ReadableStream | null, max = 4000): () => string {
+  let buf = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (c: string) => {
+    buf = (buf + c).slice(-max);
+  });
+  return () => buf.trim();
+}
+
+// ---- HTTP (node:http, loopback only) --------------------------------------------------------------
+
+export interface HttpResult {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+export class HttpTimeout extends Error {}
+
+/**
+ * One request to 127.0.0.1:`port`. `timeoutMs` bounds the whole exchange: on expiry the request (and its
+ * socket) is destroyed and the promise rejects with HttpTimeout.
+ */
+export function httpRequest(
+  agent: http.Agent,
+  port: number,
+  method: string,
+  urlPath: string,
+  body: string | Buffer | fs.ReadStream | undefined,
+  headers: Record<string, string> = {},
+  timeoutMs?: number,
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), ms: performance.now() - started });
+      });
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        const e = new HttpTimeout(`no complete answer within ${timeoutMs} ms`);
+        req.destroy(e);
+        reject(e);
+      }, timeoutMs);
+    }
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    if (body === undefined) req.end();
+    else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+    else {
+      body.on('error', (e) => req.destroy(e));
+      body.pipe(req);
+    }
+  });
+}
+
+// ---- tables -----------------------------------------------------------------------------------------
+
+export function fmt(n: number | null, digits: number): string {
+  return n === null ? '—' : n.toFixed(digits);
+}
+
+/** A time in ms with 3 significant digits (0.123, 12.3, 1234). */
+export function fmtMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+export function table(headers: string[], rows: string[][], rightAlign: boolean[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (rightAlign[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => (r.length === 0 ? '' : line(r)))].join('\n');
+}
