@@ -14,12 +14,17 @@ const { dataDir, mapSizeBytes } = workerData as { dataDir: string; mapSizeBytes:
 const storage = openLmdbStorage({ path: dataDir, mapSizeBytes, readOnly: true });
 const quads = new QuadStore(new Dictionary(100_000));
 const port = parentPort!;
+// Chunks posted but not yet taken by the HTTP side: a small window keeps single-chunk answers from
+// paying a round trip, while a slow client still stops the query from running ahead.
+const WINDOW = 4;
+let inflight = 0;
 let ack: (() => void) | undefined;
 
 const post = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'ack') {
+    inflight--;
     const a = ack;
     ack = undefined;
     a?.();
@@ -30,10 +35,11 @@ port.on('message', (m: ToWorker) => {
 
 async function run(id: number, job: QueryJob): Promise<void> {
   try {
+    inflight = 0;
     await runQueryJob(storage, quads, job, async (chunk) => {
-      const acked = new Promise<void>((r) => (ack = r));
       post({ type: 'chunk', id, chunk });
-      await acked;
+      inflight++;
+      while (inflight >= WINDOW) await new Promise<void>((r) => (ack = r));
     });
     post({ type: 'done', id });
   } catch (e) {

@@ -53,9 +53,24 @@ export function parseParamTerm(name: string, text: string): Term {
   return q.object;
 }
 
+// Parsing costs ~0.5 ms a query; clients repeat their queries, so the algebra of recent texts is
+// kept (the evaluator never mutates it).
+const parsedCache = new Map<string, ReturnType<typeof parseQuery>>();
+const PARSED_CACHE_MAX = 256;
+
+export function parseCached(query: string, baseIRI?: string): ReturnType<typeof parseQuery> {
+  const key = `${baseIRI ?? ''}\u0000${query}`;
+  const hit = parsedCache.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parseQuery(query, baseIRI);
+  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.delete(parsedCache.keys().next().value as string);
+  parsedCache.set(key, parsed);
+  return parsed;
+}
+
 /** The form of a query's result, so a format can be negotiated before the query runs. */
 export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boolean' | 'graph' {
-  const p = parseQuery(query, baseIRI);
+  const p = parseCached(query, baseIRI);
   return p.form === 'select' ? 'bindings' : p.form === 'ask' ? 'boolean' : 'graph';
 }
 
@@ -125,7 +140,7 @@ function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {
  */
 export async function runQueryJob(storage: Storage, quads: QuadStore, job: QueryJob, emit: (chunk: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
   const started = performance.now();
-  const parsed = parseQuery(job.query, job.baseIRI);
+  const parsed = parseCached(job.query, job.baseIRI);
   const params = job.params === undefined ? undefined : Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
   const now = Date.now();
   const opts: QueryOptions = {
