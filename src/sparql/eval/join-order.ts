@@ -35,15 +35,47 @@ export function estimate(ctx: Context, op: Algebra.Operation, bound: ReadonlySet
       return estimate(ctx, (op as Algebra.Single).input, bound);
     case 'values':
       return (op as Algebra.Values).bindings.length;
+    case 'path':
+      return pathEstimate(ctx, op as Algebra.Path, bound);
     default:
       return UNKNOWN;
   }
 }
 
+/** Links, alternatives and inverses of links are as large as their predicates; anything else is unknown. */
+function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>): number {
+  const count = (p: Algebra.PropertyPathSymbol): number => {
+    if (p.type === 'link') {
+      const id = ctx.data.lookup((p as Algebra.Link).iri);
+      return id === undefined ? 0 : ctx.data.count(undefined, id, undefined, 0);
+    }
+    if (p.type === 'inv') return count((p as Algebra.Inv).path);
+    if (p.type === 'alt') return (p as Algebra.Alt).input.reduce((n, x) => n + count(x), 0);
+    return UNKNOWN;
+  };
+  const isBound = (t: { termType: string; value: string }): boolean => t.termType !== 'Variable' || bound.has(t.value);
+  let est = count(op.predicate);
+  if (isBound(op.subject)) est = Math.min(est, 4);
+  if (isBound(op.object)) est = Math.min(est, 64);
+  return est;
+}
+
+/**
+ * The patterns of a BGP that shares a join with property paths become units of their own, so the order can interleave them: sparqlalgebrajs cuts `?a :p ?b . ?b :q* ?c .
+ * ?c :r ?d` into BGP, path, BGP, and planning each BGP alone can pick a cartesian product.
+ */
+function units(inputs: readonly Algebra.Operation[]): Algebra.Operation[] {
+  // Only around paths: elsewhere a whole BGP planned with the actual values passed in does better.
+  if (!inputs.some((i) => i.type === 'path')) return [...inputs];
+  return inputs.flatMap((op) =>
+    op.type === 'bgp' && (op as Algebra.Bgp).patterns.length > 1 ? (op as Algebra.Bgp).patterns.map((p) => ({ type: 'bgp', patterns: [p] }) as unknown as Algebra.Bgp) : [op],
+  );
+}
+
 export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bound: ReadonlySet<string>): Algebra.Operation[] {
   if (inputs.length < 2) return [...inputs];
   const known = new Set(bound);
-  const remaining = [...inputs];
+  const remaining = units(inputs);
   const out: Algebra.Operation[] = [];
   while (remaining.length > 0) {
     let best = -1;
