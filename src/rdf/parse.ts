@@ -57,10 +57,9 @@ function n3Options(opts: ParseOptions): { format: string; baseIRI?: string; blan
 
 const USER_LABEL = 'u.';
 
-/** Restores the labels as written (removals name stored blank nodes by their label). */
-function unprefix(quads: Quad[]): Quad[] {
-  const map = <T extends Term>(t: T): T =>
-    t.termType === 'BlankNode' && t.value.startsWith(USER_LABEL) ? (DataFactory.blankNode(t.value.slice(USER_LABEL.length)) as unknown as T) : t;
+/** Applies `rename` to every blank node of the quads (the one place quads are rebuilt for labels). */
+function mapBlankNodes(quads: Quad[], rename: (label: string) => BlankNode): Quad[] {
+  const map = <T extends Term>(t: T): T => (t.termType === 'BlankNode' ? (rename(t.value) as unknown as T) : t);
   return quads.map((q) =>
     q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
       ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
@@ -68,20 +67,21 @@ function unprefix(quads: Quad[]): Quad[] {
   );
 }
 
+const asWritten = (label: string): string => (label.startsWith(USER_LABEL) ? label.slice(USER_LABEL.length) : label);
+
+/** Restores the labels as written (removals name stored blank nodes by their label). */
+function unprefix(quads: Quad[]): Quad[] {
+  return mapBlankNodes(quads, (label) => DataFactory.blankNode(asWritten(label)));
+}
+
 /** Renames blank nodes to prefix + their order of first appearance: deterministic for a given text. */
 function relabel(quads: Quad[], prefix: string): Quad[] {
   const names = new Map<string, BlankNode>();
-  const map = <T extends Term>(t: T): T => {
-    if (t.termType !== 'BlankNode') return t;
-    let b = names.get(t.value);
-    if (b === undefined) names.set(t.value, (b = DataFactory.blankNode(`${prefix}${names.size}`)));
-    return b as unknown as T;
-  };
-  return quads.map((q) =>
-    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
-      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
-      : q,
-  );
+  return mapBlankNodes(quads, (label) => {
+    let b = names.get(label);
+    if (b === undefined) names.set(label, (b = DataFactory.blankNode(`${prefix}${names.size}`)));
+    return b;
+  });
 }
 
 /** Parses a whole document held in memory. */
@@ -104,13 +104,7 @@ export function parseRdf(text: string, opts: ParseOptions): Quad[] {
 
 /** prefix + label as written (the USER_LABEL marker dropped). */
 function prefixLabels(quads: Quad[], prefix: string): Quad[] {
-  const map = <T extends Term>(t: T): T =>
-    t.termType === 'BlankNode' ? (DataFactory.blankNode(prefix + (t.value.startsWith(USER_LABEL) ? t.value.slice(USER_LABEL.length) : t.value)) as unknown as T) : t;
-  return quads.map((q) =>
-    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
-      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
-      : q,
-  );
+  return mapBlankNodes(quads, (label) => DataFactory.blankNode(prefix + asWritten(label)));
 }
 
 /** Streams quads from a byte stream (import of large files): constant memory. */
