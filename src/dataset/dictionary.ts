@@ -122,6 +122,12 @@ export class Dictionary {
     return new DictionaryWriter(this, txn, nsId);
   }
 
+  /** Term ids handed out in a namespace (terms of removed quads included): O(1), unlike counting. */
+  static allocated(txn: ReadTxn, nsId: number): number {
+    const v = txn.get('meta', nextIdKey(nsId));
+    return v === undefined ? 0 : readId(v) - 1;
+  }
+
   static deleteNamespace(txn: WriteTxn, nsId: number): void {
     txn.del('meta', nextIdKey(nsId));
   }

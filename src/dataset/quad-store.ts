@@ -140,7 +140,7 @@ export class QuadStore {
     const d = readCount(txn, countKey(nsId, CountKind.TotalDefault));
     const n = readCount(txn, countKey(nsId, CountKind.TotalNamed));
     const graphs = txn.count('counts', prefixRange(Buffer.concat([nsPrefix(nsId), Buffer.from([CountKind.Graph])])));
-    const terms = txn.count('ids', prefixRange(nsPrefix(nsId)));
+    const terms = Dictionary.allocated(txn, nsId);
     return { quads: d + n, defaultGraphQuads: d, namedGraphQuads: n, graphs, terms };
   }
 

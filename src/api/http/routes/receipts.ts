@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { deltaOf, getUpdateDelta, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
 import { deltaHash, verifyReceipt } from '../../../receipts/index.js';
-import { readRecords } from '../../../replication/log/index.js';
-import { decodeCommand } from '../../../engine/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
@@ -24,11 +22,7 @@ function timeParam(v: string | undefined, name: string): number | undefined {
 }
 
 export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
-  const entryOf = (index: number): Command | undefined =>
-    deps.engine.read((r) => {
-      for (const rec of readRecords(r, index, index)) return decodeCommand(rec.payload, index);
-      return undefined;
-    });
+  const entryOf = (index: number): Command | undefined => deps.engine.logEntry(index);
 
   app.get('/v1/receipts/search', async (req) => {
     const q = parseWith(Search, req.query, 'search');
