@@ -9,10 +9,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errMsg, fmt, freePort, gitCommit, log, median, newestMtime, percentile, procStatusBytes, sleep, table, type StatusField } from './lib/util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -127,35 +127,11 @@ function parseOptions(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 
-function log(msg: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
 
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
-/** Nearest-rank percentile of an already sorted array. */
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type StatusField = 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile' | 'RssShmem';
 
-function procStatusBytes(pid: number, field: StatusField): number | null {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? null : Number(m[1]) * 1024;
-  } catch {
-    return null;
-  }
-}
 
 let clockTicks: number | undefined;
 
@@ -174,21 +150,7 @@ function procCpuSeconds(pid: number): number | null {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Child-process bookkeeping: every child is tracked by PID and stopped by PID.
@@ -761,15 +723,7 @@ async function txRun(opts: Options, run: number): Promise<TxRun> {
 function fmtInt(n: number | null): string {
   return n === null ? '—' : Math.round(n).toLocaleString('en-US');
 }
-function fmt(n: number | null, digits: number): string {
-  return n === null ? '—' : n.toFixed(digits);
-}
 
-function table(headers: string[], rows: string[][], rightAlign: boolean[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (rightAlign[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 interface ImportSummary {
   system: string;
@@ -857,21 +811,7 @@ function summarizeTx(runs: TxRun[]): TxSummary[] {
   });
 }
 
-function gitCommit(): string | null {
-  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
-  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ has uncommitted changes)' : ''}`;
-}
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile() || !e.name.endsWith('.ts')) continue;
-    newest = Math.max(newest, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Main
@@ -889,7 +829,7 @@ async function main(): Promise<void> {
     log('warning: src/ has .ts files newer than dist/: the numbers are for the last build (use --build or npm run bench:load)');
   }
 
-  const commitAtStart = gitCommit(); // right after the build: the code that is measured
+  const commitAtStart = gitCommit(ROOT); // right after the build: the code that is measured
   const files: Record<string, string> = {};
   for (const s of opts.sizes) {
     const f = path.join(opts.dataDir, `${s}.nt.gz`);

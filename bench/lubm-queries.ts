@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_ENGINES, ENGINE_NAMES, engineHandle, KNOWD_JS, ROOT, type EngineName, type Outcome, type Session, type StartInfo, type StopInfo } from './lubm/engines.js';
 import { loadQueries, selectQueries, type LubmQuery } from './lubm/queries.js';
-import { errMsg, fmt, fmtMs, geomean, killAllNow, liveChildren, log, median, MIB, percentile, removeTmpDir, stopChild, table, tmpDirs } from './lubm/util.js';
+import { errMsg, fmt, fmtMs, geomean, gitCommit, killAllNow, liveChildren, log, median, MIB, newestMtime, percentile, removeTmpDir, stopChild, table, tmpDirs } from './lib/util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -469,21 +469,6 @@ function report(runs: EngineRun[], summaries: DatasetSummary[], queries: LubmQue
   return out;
 }
 
-function gitCommit(): string | null {
-  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
-  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ has uncommitted changes)' : ''}`;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile() || !e.name.endsWith('.ts')) continue;
-    newest = Math.max(newest, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Main
@@ -524,7 +509,7 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? null,
       memTotalMiB: Math.round(os.totalmem() / MIB),
-      gitCommit: gitCommit(),
+      gitCommit: gitCommit(ROOT),
       distBuiltAt: fs.existsSync(KNOWD_JS) ? new Date(fs.statSync(KNOWD_JS).mtimeMs).toISOString() : null,
     },
     queries: queries.map((q) => ({ id: q.id, set: q.set, file: q.file, expected: q.expected, ...(q.note !== undefined && { note: q.note }) })),

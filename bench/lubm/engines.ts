@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errMsg, exited, freePort, httpRequest, HttpTimeout, procStatusBytes, removeTmpDir, sleep, stopChild, tail, tmpDirs, track, whenExited } from './util.js';
+import { errMsg, exited, freePort, httpRequest, HttpTimeout, procStatusBytes, removeTmpDir, sleep, stopChild, tail, tmpDirs, track, whenExited } from '../lib/util.js';
 
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(BENCH_DIR, '..');

@@ -51,10 +51,6 @@ class BoundedCache<K, V> {
     }
     this.young.set(k, v);
   }
-  clear(): void {
-    this.young.clear();
-    this.old.clear();
-  }
 }
 
 export class Dictionary {

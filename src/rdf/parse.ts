@@ -59,12 +59,13 @@ const USER_LABEL = 'u.';
 
 /** Applies `rename` to every blank node of the quads (the one place quads are rebuilt for labels). */
 function mapBlankNodes(quads: Quad[], rename: (label: string) => BlankNode): Quad[] {
+  return quads.map((q) => renameBlankNodes(q, rename));
+}
+
+function renameBlankNodes(q: Quad, rename: (label: string) => BlankNode): Quad {
+  if (q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode' && q.graph.termType !== 'BlankNode') return q;
   const map = <T extends Term>(t: T): T => (t.termType === 'BlankNode' ? (rename(t.value) as unknown as T) : t);
-  return quads.map((q) =>
-    q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode'
-      ? DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))
-      : q,
-  );
+  return DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph));
 }
 
 const asWritten = (label: string): string => (label.startsWith(USER_LABEL) ? label.slice(USER_LABEL.length) : label);
@@ -112,15 +113,11 @@ export async function* parseRdfStream(input: Readable, opts: ParseOptions): Asyn
   // Streams are parsed once (the log keeps the relabelled text), so prefix + n3's label is enough.
   const sp = new StreamParser(n3Options(opts));
   const prefix = opts.blankNodePrefix ?? '';
-  const b = <T extends Term>(t: T): T => (t.termType === 'BlankNode' ? (DataFactory.blankNode(prefix + t.value) as unknown as T) : t);
+  const rename = (label: string): BlankNode => DataFactory.blankNode(prefix + label);
   input.on('error', (e) => sp.destroy(e));
   input.pipe(sp);
   try {
-    for await (const q of sp as AsyncIterable<Quad>) {
-      yield prefix !== '' && (q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode')
-        ? DataFactory.quad(b(q.subject), q.predicate, b(q.object), b(q.graph))
-        : q;
-    }
+    for await (const q of sp as AsyncIterable<Quad>) yield prefix === '' ? q : renameBlankNodes(q, rename);
   } catch (e) {
     if (e instanceof KnowdError) throw e;
     throw syntaxError(e, opts.source);

@@ -29,11 +29,3 @@ export function u64Key(n: number): Buffer {
 export function readU64(b: Uint8Array, offset = 0): number {
   return Number(Buffer.from(b.buffer, b.byteOffset, b.byteLength).readBigUInt64BE(offset));
 }
-
-export function utf8(s: string): Buffer {
-  return Buffer.from(s, 'utf8');
-}
-
-export function concat(...parts: Uint8Array[]): Buffer {
-  return Buffer.concat(parts);
-}

@@ -80,10 +80,6 @@ export class Context {
     }
   }
 
-  release(values: number): void {
-    this.held = Math.max(0, this.held - values);
-  }
-
   /** The canonical value of a term: its id when the store knows it. */
   canon(t: Term): Val {
     if (t.termType === 'DefaultGraph') return 0;

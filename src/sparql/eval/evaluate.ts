@@ -33,6 +33,8 @@ export class Evaluator {
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
   profile: Profile | undefined;
+  /** Hash indexes of materialized operators, per memo key and set of variables the parent binds. */
+  private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
 
@@ -107,8 +109,9 @@ export class Evaluator {
     }
     // Index the rows on the variables the parent binds. Rows that leave one of them unbound may
     // still be compatible, so they are kept apart and always checked.
-    const indexKey = `${memoKeyString(memoKey)}|${shared.join(',')}`;
-    let index = this.ctx.memo.get(indexKey) as { byKey: Map<string, Row[]>; partial: Row[] } | undefined;
+    let perShared = this.indexes.get(memoKey);
+    if (perShared === undefined) this.indexes.set(memoKey, (perShared = new Map()));
+    let index = perShared.get(shared.join(','));
     if (index === undefined) {
       index = { byKey: new Map(), partial: [] };
       for (const r of rows) {
@@ -120,7 +123,7 @@ export class Evaluator {
           else list.push(r);
         }
       }
-      this.ctx.memo.set(indexKey, index);
+      perShared.set(shared.join(','), index);
     }
     for (const r of index.byKey.get(rowKey(parent, shared)) ?? []) {
       const m = mergeRows(parent, r);
@@ -561,16 +564,4 @@ function bind(row: Row, slot: number | undefined, v: Val): boolean {
     return true;
   }
   return sameVal(cur, v);
-}
-
-function memoKeyString(k: object): string {
-  const o = k as { k: string };
-  return `${o.k}@${String(memoIds.get(k) ?? assignId(k))}`;
-}
-const memoIds = new WeakMap<object, number>();
-let memoSeq = 0;
-function assignId(k: object): number {
-  const id = memoSeq++;
-  memoIds.set(k, id);
-  return id;
 }

@@ -78,9 +78,10 @@ export function inScopeVars(op: Algebra.Operation): Set<string> {
   switch (op.type) {
     case 'bgp':
     case 'path':
-    case 'values':
       out = certainVars(op);
-      if (op.type === 'values') out = new Set((op as Algebra.Values).variables.map((v) => v.value));
+      break;
+    case 'values':
+      out = new Set((op as Algebra.Values).variables.map((v) => v.value));
       break;
     case 'join':
     case 'union':

@@ -110,7 +110,7 @@ export function openMemoryStorage(): MemoryStorage {
     },
     info(): StorageInfo {
       let used = 0;
-      for (const t of TABLES) for (const [k, v] of maps[t].range(undefined, undefined, false)) used += k.length + v.length;
+      for (const t of TABLES) used += maps[t].bytes;
       return { kind: 'memory', path: null, usedBytes: used, mapSizeBytes: 0 };
     },
     async close() {

@@ -16,9 +16,15 @@ interface Chunk {
 export class SortedBytesMap {
   private chunks: Chunk[] = [{ keys: [], values: [] }];
   private sizeCount = 0;
+  private byteCount = 0;
 
   get size(): number {
     return this.sizeCount;
+  }
+
+  /** Key and value bytes held, kept on every change so info() is O(1). */
+  get bytes(): number {
+    return this.byteCount;
   }
 
   /** Index of the chunk that holds (or would hold) `key`. */
@@ -62,11 +68,13 @@ export class SortedBytesMap {
     if (k !== undefined && compareBytes(k, key) === 0) {
       const prev = c.values[i];
       c.values[i] = v;
+      this.byteCount += v.length - (prev?.length ?? 0);
       return prev;
     }
     c.keys.splice(i, 0, Buffer.from(key));
     c.values.splice(i, 0, v);
     this.sizeCount++;
+    this.byteCount += key.length + v.length;
     if (c.keys.length > CHUNK_MAX) {
       const half = c.keys.length >> 1;
       this.chunks.splice(ci + 1, 0, { keys: c.keys.splice(half), values: c.values.splice(half) });
@@ -84,6 +92,7 @@ export class SortedBytesMap {
     c.keys.splice(i, 1);
     c.values.splice(i, 1);
     this.sizeCount--;
+    this.byteCount -= k.length + (prev?.length ?? 0);
     if (c.keys.length === 0 && this.chunks.length > 1) this.chunks.splice(ci, 1);
     return prev;
   }

@@ -1,9 +1,10 @@
-// Small helpers of bench/lubm-queries.ts: statistics, /proc readings, child-process bookkeeping (every
-// child tracked and stopped by its PID), a loopback HTTP client and plain-text tables.
-import { type ChildProcess } from 'node:child_process';
+// Helpers shared by the benchmarks: statistics, /proc readings, child-process bookkeeping (every
+// child tracked and stopped by its PID), a loopback HTTP client, plain-text tables, build provenance.
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 
 export const MIB = 1024 * 1024;
 
@@ -41,7 +42,7 @@ export function geomean(xs: readonly number[]): number | null {
 
 // ---- /proc ----------------------------------------------------------------------------------------
 
-export type StatusField = 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile';
+export type StatusField = 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile' | 'RssShmem';
 
 /** A byte count from /proc/<pid>/status, or null when the process is gone. */
 export function procStatusBytes(pid: number, field: StatusField): number | null {
@@ -220,4 +221,24 @@ export function table(headers: string[], rows: string[][], rightAlign: boolean[]
       .join('  ')
       .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => (r.length === 0 ? '' : line(r)))].join('\n');
+}
+
+// ---- provenance -------------------------------------------------------------------------------------
+
+/** The commit measured, marked when src/ has uncommitted changes. */
+export function gitCommit(root: string): string | null {
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' });
+  return `${r.stdout.trim()}${dirty.stdout.trim() !== '' ? ' (src/ has uncommitted changes)' : ''}`;
+}
+
+/** The newest modification time of the .ts files under dir (is dist/ older than src/?). */
+export function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.ts')) continue;
+    newest = Math.max(newest, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
 }
