@@ -54,14 +54,13 @@ function toCanonizeTerm(term: Term): CanonizeTerm {
   return { termType: 'Literal', value: term.value, datatype: { termType: 'NamedNode', value: term.datatype.value } };
 }
 
+function toCanonizeDataset(quads: readonly Quad[]): CanonizeQuad[] {
+  return quads.map((q) => ({ subject: toCanonizeTerm(q.subject), predicate: toCanonizeTerm(q.predicate), object: toCanonizeTerm(q.object), graph: toCanonizeTerm(q.graph) }));
+}
+
 /** RDFC-1.0 canonical N-Quads of a set of quads (the caller removes duplicates; the library does not). */
 export async function canonizeRdfc10(quads: readonly Quad[], signal?: AbortSignal): Promise<string> {
-  const dataset = quads.map((q) => ({
-    subject: toCanonizeTerm(q.subject),
-    predicate: toCanonizeTerm(q.predicate),
-    object: toCanonizeTerm(q.object),
-    graph: toCanonizeTerm(q.graph),
-  }));
+  const dataset = toCanonizeDataset(quads);
   try {
     // The library looks at the signal only while permuting, so an already-aborted one stops here.
     signal?.throwIfAborted();
@@ -90,12 +89,7 @@ export async function canonizeRdfc10(quads: readonly Quad[], signal?: AbortSigna
  * their log entry is applied). The work factor bounds it as it bounds the asynchronous path.
  */
 export function canonizeRdfc10Sync(quads: readonly Quad[]): string {
-  const dataset = quads.map((q) => ({
-    subject: toCanonizeTerm(q.subject),
-    predicate: toCanonizeTerm(q.predicate),
-    object: toCanonizeTerm(q.object),
-    graph: toCanonizeTerm(q.graph),
-  }));
+  const dataset = toCanonizeDataset(quads);
   try {
     return rdfCanonize._canonizeSync(dataset, { algorithm: 'RDFC-1.0', maxWorkFactor: MAX_WORK_FACTOR });
   } catch (e) {
