@@ -9,7 +9,7 @@ const layers = {
   dataset: ['base', 'rdf', 'storage'],
   sparql: ['base', 'rdf'],
   engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql'],
-  replication: ['base', 'rdf', 'storage'],
+  replication: ['base', 'rdf', 'storage', 'engine', 'obs'],
   api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
@@ -38,6 +38,57 @@ const lmdbEdge = {
   },
 };
 
+// replication/ spans two floors (ARCHITECTURE.md): raft/ (pure core) and log/ sit below the engine;
+// node/, transport/ and snapshot/ drive it from above. Rules by folder keep that order.
+const lowerReplication = ['engine', 'obs', 'api', 'daemon', 'cli', 'dataset', 'sparql', 'receipts'];
+const replicationFloors = [
+  {
+    files: ['src/replication/raft/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/storage/*', '**/rdf/*', ...lowerReplication.map((l) => `**/${l}/*`)], message: 'the raft core imports only base/ (it is pure)' },
+          { group: ['../log/*', '../node/*', '../transport/*', '../snapshot/*'], message: 'the raft core imports only base/ (it is pure)' },
+          { group: ['node:*'], message: 'the raft core does no IO' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/replication/log/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: lowerReplication.map((l) => `**/${l}/*`), message: 'replication/log sits below the engine' },
+          { group: ['../node/*', '../transport/*', '../snapshot/*'], message: 'replication/log sits below the driver' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: edgeOnly.map((name) => ({ name, message: 'only edge modules import IO libraries' })),
+        patterns: [
+          { group: ['**/replication/node/*', '**/replication/transport/*', '**/replication/snapshot/*'], message: 'the engine is driven by replication/node, not the reverse' },
+          ...['api', 'cli', 'daemon', 'config'].map((l) => ({ group: [`**/${l}/*`, `**/${l}`], message: `engine/ may not import ${l}/ (see ARCHITECTURE.md)` })),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/replication/**/*.ts'],
+    ignores: ['src/replication/transport/grpc/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: edgeOnly.map((name) => ({ name, message: 'only edge modules import IO libraries' })),
+        patterns: ['api', 'cli', 'daemon', 'config', 'dataset', 'sparql'].map((l) => ({ group: [`**/${l}/*`, `**/${l}`], message: `replication/ may not import ${l}/` })),
+      }],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -48,6 +99,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  ...layerRules,
+  ...layerRules.filter((r) => !r.files[0].startsWith('src/replication/') && !r.files[0].startsWith('src/engine/')),
   lmdbEdge,
+  // The raft and log rules come after the generic replication rule so they win for their folders.
+  replicationFloors[3],
+  replicationFloors[0],
+  replicationFloors[1],
+  replicationFloors[2],
 );

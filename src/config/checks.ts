@@ -12,6 +12,13 @@ export function checkCombinations(config: Config, given: RawSettings): void {
   checkCertKeyPair(config, given);
   checkPeerCount(config, given);
   checkPortClash(config, given);
+  checkClusterTiming(config, given);
+}
+
+/** Heartbeats must arrive several times per election timeout, or followers campaign against a live leader. */
+function checkClusterTiming(config: Config, given: RawSettings): void {
+  if (config.clusterHeartbeatMs * 3 <= config.clusterElectionTimeoutMs) return;
+  throw invalid('clusterHeartbeatMs', given, `expected at most a third of ${SETTINGS.clusterElectionTimeoutMs.env} (${config.clusterElectionTimeoutMs} ms)`, 'a heartbeat at most a third of the election timeout');
 }
 
 /** The name and text of a setting as the operator gave it, or its default when not given. */

@@ -125,6 +125,8 @@ export const listenAddr: Parser<HostPort> = parser(
 /** Comma-separated `host:port` peers; blanks around commas and a trailing comma are forgiven. */
 const PEER_LIST_ALLOWED = 'a comma-separated list of host:port with a port from 1 to 65535 (e.g. 10.0.0.2:8091,knowd-3.local:8091)';
 
+export const peerAddr: Parser<HostPort> = parser('host:port with a host and a port from 1 to 65535 (e.g. 10.0.0.2:8091)', (raw) => hostPort(raw.trim(), true, 1));
+
 export const peerList: Parser<readonly HostPort[]> = {
   allowed: PEER_LIST_ALLOWED,
   isBoolean: false,

@@ -119,6 +119,26 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_CLUSTER_MAX_PEERS', parser: p.int(1, 100), default: text('10'),
     description: 'Largest number of peers this node accepts in its cluster.',
   },
+  replLogRetainEntries: {
+    env: 'KNOWD_REPL_LOG_RETAIN', parser: p.int(0, 100_000_000), default: text('1000'),
+    description: 'Log entries kept behind each snapshot, so a follower that lags by fewer catches up from the log instead of a whole snapshot.',
+  },
+  clusterHeartbeatMs: {
+    env: 'KNOWD_CLUSTER_HEARTBEAT', parser: p.durationMs(10, 60_000), default: text('100ms'),
+    description: 'Interval of leader heartbeats; keep it well under KNOWD_CLUSTER_ELECTION_TIMEOUT.',
+  },
+  clusterElectionTimeoutMs: {
+    env: 'KNOWD_CLUSTER_ELECTION_TIMEOUT', parser: p.durationMs(50, 600_000), default: text('500ms'),
+    description: 'A follower that has not heard from the leader for a random time between this and twice this starts an election; a leader that has not heard from a majority for this long steps down.',
+  },
+  grpcAdvertiseAddr: {
+    env: 'KNOWD_GRPC_ADVERTISE', parser: p.peerAddr, default: unset('KNOWD_GRPC_ADDR when it names a host, else <hostname>:<port>'),
+    description: 'host:port at which peers reach this node\'s gRPC; it is the node\'s member id and must match how the peers list it in KNOWD_PEER_ADDRS.',
+  },
+  snapshotKeyPath: {
+    env: 'KNOWD_SNAPSHOT_KEY', parser: p.path, default: unset('generated in the data directory'),
+    description: 'AES-256 key file (32 bytes, hex or raw) that encrypts snapshots; every node of a cluster needs the same key.',
+  },
   tokenSecret: {
     env: 'KNOWD_TOKEN_SECRET', parser: p.secret, default: unset('not set: only loopback clients are served'),
     secret: true,

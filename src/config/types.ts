@@ -32,6 +32,12 @@ export interface Config {
   readonly clusterReadTimeoutMs: number;
   readonly clusterWriteTimeoutMs: number;
   readonly clusterMaxPeers: number;
+  readonly clusterHeartbeatMs: number;
+  readonly replLogRetainEntries: number;
+  readonly clusterElectionTimeoutMs: number;
+  /** The address peers reach this node's gRPC at; also its member id. */
+  readonly grpcAdvertiseAddr?: HostPort;
+  readonly snapshotKeyPath?: string;
   readonly tokenSecret?: string;
   readonly defaultNamespace: string;
   readonly shaclEnabled: boolean;

@@ -4,17 +4,20 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/http/index.js';
 import { KnowdError, systemClock } from '../base/index.js';
-import type { Config } from '../config/index.js';
+import { redactedConfig, type Config } from '../config/index.js';
 import { Engine } from '../engine/index.js';
-import { Metrics, type Logger } from '../obs/index.js';
+import { Metrics, createAuditLog, type Logger } from '../obs/index.js';
 import { createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
+import type { ReplicationNode } from '../replication/node/index.js';
+import { startCluster } from './cluster.js';
 import { createQueryPool } from './query-pool.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
   readonly engine: Engine;
+  readonly node: ReplicationNode;
   readonly http: FastifyInstance;
   /** The bound HTTP address (useful with port 0). */
   readonly url: string;
@@ -78,19 +81,31 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const storage: Storage = config.store === 'mem' ? openMemoryStorage() : openLmdbStorage({ path: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes });
   const signer = config.store === 'mem' && config.signingKeyPath === undefined ? createEd25519Signer(generateSigningKeyPem()) : await loadOrCreateSigningKey(config.dataDir, config.signingKeyPath);
   const metrics = new Metrics();
-  const engine = await Engine.open({
-    storage,
-    signer,
-    clock: systemClock,
-    maxTxQuads: config.maxTxQuads,
-    onCommit: (c) => metrics.commitBatch.observe(c.entries),
-  });
-  await engine.ensureNamespace(config.defaultNamespace);
+  const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
+  audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
+  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads });
+  const cluster = await startCluster(config, { engine, storage, metrics, log, audit });
   const nodeId = nodeIdOf(config);
   let ready = false;
+  let stopped = false;
+  // In a cluster the default namespace is created through the leader once there is one; start-up
+  // does not wait for that (a node must come up to help elect a leader in the first place).
+  const ensureDefault = (async () => {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await engine.ensureNamespace(config.defaultNamespace);
+        return;
+      } catch (e) {
+        if (stopped) return;
+        if (attempt % 10 === 0) log.warn({ err: e }, 'cannot create the default namespace yet; retrying');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  })();
+  if (config.clusterMode === 'single') await ensureDefault;
   // LMDB queries run in worker threads; the memory store is only visible to this thread.
   const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, log }) : undefined;
-  const deps = { engine, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }) };
+  const deps = { engine, cluster: cluster.node, audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 
@@ -110,11 +125,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   ready = true;
   const addr = http.server.address();
   const boundUrl = typeof addr === 'object' && addr !== null ? `http://${addr.family === 'IPv6' && host === '::' ? '127.0.0.1' : host}:${addr.port}` : url;
-  log.info({ url: boundUrl, adminSocket: config.adminSocketPath, dataDir: config.dataDir, store: config.store, mode: config.clusterMode, nodeId, version: VERSION }, 'knowd ready');
+  log.info({ url: boundUrl, adminSocket: config.adminSocketPath, dataDir: config.dataDir, store: config.store, mode: config.clusterMode, nodeId, memberId: cluster.node.id, version: VERSION }, 'knowd ready');
 
   let stopping: Promise<void> | null = null;
   return {
     engine,
+    node: cluster.node,
     http,
     url: boundUrl,
     nodeId,
@@ -133,7 +149,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         clearTimeout(grace);
         await queries?.close();
         await engine.drain();
+        stopped = true;
+        await cluster.stop();
+        await ensureDefault;
         await storage.close();
+        audit.record({ action: 'stop', actor: 'system', from: 'local', outcome: 'ok', reason });
+        audit.close();
         fs.rmSync(config.adminSocketPath, { force: true });
         unlock();
         log.info('knowd stopped');

@@ -108,6 +108,12 @@ export class Dictionary {
     for (const [t, id] of created) ids.set(t, id);
   }
 
+  /** Drops every cached mapping (the store under the cache was replaced). */
+  reset(): void {
+    this.toId.clear();
+    this.toTerm.clear();
+  }
+
   forgetNamespace(nsId: number): void {
     this.toId.delete(nsId);
     this.toTerm.delete(nsId);

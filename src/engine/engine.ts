@@ -5,14 +5,16 @@ import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
 import { factory, parseRdf, type RdfFormat } from '../rdf/index.js';
 import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
-import { appendRecord, appliedIndex, lastIndex, readRecords, setAppliedIndex } from '../replication/log/index.js';
-import type { ReadTxn, Storage } from '../storage/index.js';
+import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.js';
+import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
 import { applyCommand, parseTxCommand, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
 import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
-import { executeQuery, parseUpdate, type ParsedQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
+import { executeQuery, type ParsedQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
 import { queryableDataset } from './queryable.js';
 import { getIdempotency } from './idempotency.js';
 import { getReceipt } from './receipt-store.js';
+import { getEvidence, putEvidence } from './evidence.js';
+import { checkUpdate } from './update.js';
 
 export interface TxRequest {
   readonly namespace: string;
@@ -40,21 +42,28 @@ export interface EngineOptions {
   readonly signer: Signer;
   readonly clock: Clock;
   readonly maxTxQuads: number;
-  /** Entries a group commit takes at most; bounds the latency a big batch adds to the small ones. */
-  readonly maxBatchEntries?: number;
-  readonly maxBatchBytes?: number;
   /** Time allowed for canonicalizing one delta (default 10 s). */
   readonly canonTimeoutMs?: number;
-  readonly onCommit?: (info: { entries: number; bytes: number; durationMs: number }) => void;
 }
 
-interface Pending {
+/** An entry as its proposer made it: the command, its log bytes and (locally) the parsed delta. */
+export interface Proposal {
   readonly cmd: Command;
   readonly payload: Buffer;
   readonly parsed: ParsedDelta | undefined;
-  resolve(o: Outcome): void;
-  reject(e: unknown): void;
 }
+
+/**
+ * Orders and makes durable what the engine proposes: the replication node (a raft cluster, or a
+ * cluster of one in single mode). It resolves once the entry is committed and applied here.
+ */
+export interface Sequencer {
+  submit(p: Proposal): Promise<Outcome>;
+  /** Stops taking proposals and waits for the ones in flight. */
+  drain(): Promise<void>;
+}
+
+export type ApplyResult = { readonly ok: true; readonly outcome: Outcome } | { readonly ok: false; readonly error: KnowdError };
 
 /**
  * The replicated state machine of one node. propose() checks a request and turns it into a log
@@ -64,54 +73,77 @@ interface Pending {
  */
 export class Engine {
   readonly quads: QuadStore;
-  private readonly queue: Pending[] = [];
-  private slotRequested = false;
   // Per-process random base + counter: unique blank-node prefixes without a syscall per transaction.
   private readonly bnodeBase = randomBytes(6).toString('hex');
   private bnodeSeq = 0;
-  private readonly inflightCommits = new Set<Promise<void>>();
-  private lastLog = { index: 0, term: 0 };
+  private sequencer: Sequencer | undefined;
   private stopping = false;
   private readonly inflight = new Map<string, Promise<TxResult>>();
-  private readonly maxBatchEntries: number;
-  private readonly maxBatchBytes: number;
   private readonly canonTimeoutMs: number;
 
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
-    this.maxBatchEntries = opts.maxBatchEntries ?? 1024;
-    this.maxBatchBytes = opts.maxBatchBytes ?? 64 * 1024 * 1024;
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
   }
 
-  /** Opens the engine and replays log entries that were appended but not applied (crash recovery). */
+  /**
+   * Opens the engine on its store. It takes writes once a sequencer is attached (replication/node
+   * does that, and replays committed entries the store has not applied yet).
+   */
   static async open(opts: EngineOptions): Promise<Engine> {
-    const e = new Engine(opts);
-    await e.recover();
-    return e;
+    return new Engine(opts);
   }
 
   get storage(): Storage {
     return this.opts.storage;
   }
 
-  private async recover(): Promise<void> {
-    const { applied, last } = this.opts.storage.read((r) => ({ applied: appliedIndex(r), last: lastIndex(r) }));
-    this.lastLog = last;
-    assert(applied <= last.index, `applied index ${applied} is beyond the log's last index ${last.index}`);
-    if (applied === last.index) return;
-    await this.opts.storage.write((w) => {
-      for (const rec of [...readRecords(w, applied + 1, last.index)]) {
-        // A committed entry that is rejected on apply (e.g. its namespace was deleted) is rejected
-        // identically on every replica: skip its effects, but never let it stop the node opening.
-        try {
-          w.savepoint(() => applyCommand(w, this.applyContext(), rec.index, decodeCommand(rec.payload, rec.index)));
-        } catch (e) {
-          if (!(e instanceof KnowdError)) throw e;
-        }
-        setAppliedIndex(w, rec.index);
-      }
-    });
+  attach(sequencer: Sequencer): void {
+    assert(this.sequencer === undefined, 'the engine already has a sequencer');
+    this.sequencer = sequencer;
+  }
+
+  /**
+   * Applies one committed entry inside the caller's write transaction. Deterministic: an error
+   * (conflict, missing namespace) rejects the entry identically on every replica and undoes only its
+   * own effects (a savepoint).
+   */
+  applyEntry(w: WriteTxn, index: number, payload: Uint8Array, local?: Proposal): ApplyResult {
+    try {
+      const cmd = local?.cmd ?? decodeCommand(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), index);
+      const outcome = w.savepoint(() => {
+        const o = applyCommand(w, this.applyContext(), index, cmd, local?.parsed);
+        // The logged command is the evidence a receipt is verified against; it outlives log compaction.
+        if (cmd.type === 'tx' || cmd.type === 'update') putEvidence(w, index, payload);
+        return o;
+      });
+      return { ok: true, outcome };
+    } catch (error) {
+      // Apply is deterministic, so even an unexpected error (a malformed entry, a bug) happens alike
+      // on every replica: the entry is rejected everywhere instead of wedging the log.
+      if (error instanceof KnowdError) return { ok: false, error };
+      return { ok: false, error: new KnowdError('INTERNAL', `Log entry ${index} could not be applied: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }) };
+    }
+  }
+
+  /**
+   * Checks a command a follower forwarded before the leader logs it: it must decode and name a
+   * namespace that exists here, so garbage from a peer never reaches the log.
+   */
+  checkForwarded(payload: Buffer): Command {
+    const cmd = decodeCommand(payload, 0);
+    if (cmd.type !== 'ns-create') this.namespace(cmd.ns);
+    return cmd;
+  }
+
+  /** Publishes what committed entries created to the read caches (only after the commit is durable). */
+  published(results: readonly ApplyResult[]): void {
+    for (const r of results) if (r.ok && r.outcome.type === 'tx') this.quads.dict.publish(r.outcome.nsId, r.outcome.created);
+  }
+
+  /** Forgets cached term ids: the store was replaced by a snapshot. */
+  resetCaches(): void {
+    this.quads.dict.reset();
   }
 
   private applyContext(): { quads: QuadStore; signer: Signer } {
@@ -120,7 +152,10 @@ export class Engine {
 
   /** Log position: index of the last entry and the applied index (equal in single mode). */
   position(): { lastIndex: number; lastTerm: number; appliedIndex: number } {
-    return this.opts.storage.read((r) => ({ lastIndex: this.lastLog.index, lastTerm: this.lastLog.term, appliedIndex: appliedIndex(r) }));
+    return this.opts.storage.read((r) => {
+      const last = lastIndex(r);
+      return { lastIndex: last.index, lastTerm: last.term, appliedIndex: appliedIndex(r) };
+    });
   }
 
   read<T>(fn: (txn: ReadTxn) => T): T {
@@ -230,7 +265,7 @@ export class Engine {
    */
   async update(ns: string, text: string, actor: string, baseIRI?: string): Promise<TxResult> {
     this.namespace(ns);
-    parseUpdate(text, baseIRI);
+    checkUpdate(text, baseIRI);
     const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
     return { receipt: out.receipt, delta: out.delta, replayed: false };
@@ -285,98 +320,20 @@ export class Engine {
 
   private submit(cmd: Command, parsed: ParsedDelta | undefined): Promise<Outcome> {
     if (this.stopping) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.'));
-    return new Promise<Outcome>((resolve, reject) => {
-      this.queue.push({ cmd, payload: encodeCommand(cmd), parsed, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  /**
-   * Group commit. A write is requested when work is queued and no requested write is still waiting
-   * for the write slot; the batch is taken from the queue only when the slot comes, so everything
-   * that arrived while the previous commit was being flushed goes into one commit. While one batch
-   * is flushed to disk the next one is already being applied (LMDB overlapping sync), and each entry
-   * is acknowledged only once its own commit is durable.
-   */
-  private schedule(): void {
-    if (this.slotRequested || this.queue.length === 0) return;
-    this.slotRequested = true;
-    const run = this.commitNext().finally(() => {
-      this.inflightCommits.delete(run);
-      this.schedule();
-    });
-    this.inflightCommits.add(run);
-  }
-
-  private takeBatch(): { batch: Pending[]; bytes: number } {
-    let bytes = 0;
-    let n = 0;
-    while (n < this.queue.length && n < this.maxBatchEntries && (n === 0 || bytes + this.queue[n]!.payload.length <= this.maxBatchBytes)) {
-      bytes += this.queue[n]!.payload.length;
-      n++;
-    }
-    return { batch: this.queue.splice(0, n), bytes };
-  }
-
-  /** One durable commit for many entries: each in its own savepoint so a bad one fails alone. */
-  private async commitNext(): Promise<void> {
-    const started = performance.now();
-    let batch: Pending[] = [];
-    let bytes = 0;
-    const results: ({ ok: true; outcome: Outcome } | { ok: false; error: unknown })[] = [];
-    let last = this.lastLog;
-    try {
-      await this.opts.storage.write((w) => {
-        this.slotRequested = false;
-        ({ batch, bytes } = this.takeBatch());
-        // Read from the store, not from memory: an earlier commit may have failed and rolled back.
-        last = lastIndex(w);
-        for (const p of batch) {
-          try {
-            const outcome = w.savepoint(() => {
-              const index = last.index + 1;
-              appendRecord(w, index, last.term, p.payload);
-              const o = applyCommand(w, this.applyContext(), index, p.cmd, p.parsed);
-              setAppliedIndex(w, index);
-              return o;
-            });
-            last = { index: last.index + 1, term: last.term };
-            results.push({ ok: true, outcome });
-          } catch (error) {
-            results.push({ ok: false, error });
-          }
-        }
-      });
-    } catch (error) {
-      this.slotRequested = false;
-      // The commit itself failed (disk full, IO error): nothing of the batch is durable.
-      for (const p of batch) p.reject(error);
-      this.lastLog = this.opts.storage.read((r) => lastIndex(r));
-      return;
-    }
-    if (last.index > this.lastLog.index) this.lastLog = last;
-    if (batch.length > 0) this.opts.onCommit?.({ entries: batch.length, bytes, durationMs: performance.now() - started });
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r.ok) {
-        if (r.outcome.type === 'tx') this.quads.dict.publish(r.outcome.nsId, r.outcome.created);
-        p.resolve(r.outcome);
-      } else p.reject(r.error);
-    });
+    if (this.sequencer === undefined) return Promise.reject(new KnowdError('NOT_READY', 'The node is starting and takes no writes yet.'));
+    return this.sequencer.submit({ cmd, payload: encodeCommand(cmd), parsed });
   }
 
   /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */
   async drain(): Promise<void> {
     this.stopping = true;
-    while (this.inflightCommits.size > 0) await Promise.allSettled([...this.inflightCommits]);
+    await this.sequencer?.drain();
   }
 
   /** Re-reads a log entry (export, verification). */
   logEntry(index: number): Command | undefined {
-    return this.read((r) => {
-      for (const rec of readRecords(r, index, index)) return decodeCommand(rec.payload, index);
-      return undefined;
-    });
+    const payload = this.read((r) => getEvidence(r, index) ?? readPayload(r, index));
+    return payload === undefined ? undefined : decodeCommand(payload, index);
   }
 }
 

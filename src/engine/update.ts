@@ -50,6 +50,24 @@ export function seededEntropy(seed: string): EvalEntropy {
 
 type GraphRef = 'DEFAULT' | 'NAMED' | 'ALL' | Term;
 
+/**
+ * Refuses, before anything is logged, what can never apply: LOAD of a remote document (this
+ * appliance fetches nothing). Checked again at apply time, where it is deterministic anyway.
+ */
+export function checkUpdate(text: string, baseIRI?: string): void {
+  const parsed = parseUpdate(text, baseIRI);
+  const ops: Algebra.Operation[] = parsed.algebra.type === 'compositeupdate' ? (parsed.algebra as Algebra.CompositeUpdate).updates : [parsed.algebra];
+  for (const op of ops) {
+    if (op.type !== 'load') continue;
+    const l = op as Algebra.Load;
+    if (!l.silent) throw loadRefused(l.source.value);
+  }
+}
+
+function loadRefused(source: string): KnowdError {
+  return new KnowdError('NOT_SUPPORTED', `LOAD <${source}>: this appliance does not fetch remote data; use knowdctl import or POST the data to /store`);
+}
+
 export function applyUpdate(txn: WriteTxn, quads: QuadStore, nsId: number, w: QuadWriter, text: string, opts: { baseIRI?: string; timeMs: number; seed: string }): UpdateEffect {
   const parsed = parseUpdate(text, opts.baseIRI);
   const ops: Algebra.Operation[] = parsed.algebra.type === 'compositeupdate' ? (parsed.algebra as Algebra.CompositeUpdate).updates : [parsed.algebra];
@@ -134,7 +152,7 @@ export function applyUpdate(txn: WriteTxn, quads: QuadStore, nsId: number, w: Qu
       }
       case 'load': {
         const l = op as Algebra.Load;
-        if (!l.silent) throw new KnowdError('NOT_SUPPORTED', `LOAD <${l.source.value}>: this appliance does not fetch remote data; use knowdctl import or POST the data to /store`);
+        if (!l.silent) throw loadRefused(l.source.value);
         break;
       }
       case 'nop':

@@ -11,7 +11,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly quadsChanged = new Counter({ name: 'knowd_quads_changed_total', help: 'Quads added or removed by committed transactions', labelNames: ['op'] as const, registers: [this.registry] });
-  readonly commitBatch = new Histogram({ name: 'knowd_group_commit_entries', help: 'Log entries per group commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [this.registry] });
+  readonly commitBatch = new Histogram({ name: 'knowd_group_commit_entries', help: 'Log entries applied per storage commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [this.registry] });
   readonly httpDuration = new Histogram({
     name: 'knowd_http_request_duration_seconds',
     help: 'HTTP request duration',
@@ -32,6 +32,17 @@ export class Metrics {
   readonly logBytes = new Gauge({ name: 'knowd_log_bytes', help: 'Bytes in the replication log', registers: [this.registry] });
   readonly appliedIndex = new Gauge({ name: 'knowd_cluster_applied_index', help: 'Last log index applied to the store', registers: [this.registry] });
   readonly commitIndex = new Gauge({ name: 'knowd_cluster_commit_index', help: 'Last committed log index', registers: [this.registry] });
+
+  readonly clusterTerm = new Gauge({ name: 'knowd_cluster_term', help: 'Current raft term', registers: [this.registry] });
+  readonly clusterRole = new Gauge({ name: 'knowd_cluster_role', help: '1 for the role this node has now (follower, pre-candidate, candidate, leader)', labelNames: ['role'] as const, registers: [this.registry] });
+  readonly clusterPeerLag = new Gauge({ name: 'knowd_cluster_peer_lag_entries', help: 'Entries a peer is behind the leader (leader only)', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly clusterPeerContact = new Gauge({ name: 'knowd_cluster_peer_last_contact_seconds', help: 'Seconds since the leader last heard from a peer', labelNames: ['peer'] as const, registers: [this.registry] });
+  readonly clusterLag = new Gauge({ name: 'knowd_cluster_lag_seconds', help: 'How long this follower has been behind the leader\'s commit index', registers: [this.registry] });
+  readonly clusterElections = new Counter({ name: 'knowd_cluster_elections_total', help: 'Times this node became leader', registers: [this.registry] });
+  readonly clusterRoleChanges = new Counter({ name: 'knowd_cluster_role_changes_total', help: 'Role or leader changes seen by this node', registers: [this.registry] });
+  readonly clusterSnapshots = new Counter({ name: 'knowd_cluster_snapshots_total', help: 'Snapshot events by kind (created, sent, received, restored, rejected)', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly clusterBytesReplicated = new Gauge({ name: 'knowd_cluster_bytes_sent', help: 'Bytes this node sent to peers (raft messages and snapshots)', registers: [this.registry] });
+  readonly clusterMessagesDropped = new Gauge({ name: 'knowd_cluster_messages_dropped', help: 'Raft messages dropped because a peer was unreachable or backed up', registers: [this.registry] });
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'knowd_process_' });

@@ -9,8 +9,9 @@ import type { Quad, Term } from '@rdfjs/types';
 import { buildApp } from '../../src/api/http/index.js';
 import { systemClock } from '../../src/base/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { Engine } from '../../src/engine/index.js';
-import { Metrics, createLogger } from '../../src/obs/index.js';
+import type { Engine } from '../../src/engine/index.js';
+import { openStandalone } from '../../src/replication/node/index.js';
+import { Metrics, createAuditLog, createLogger } from '../../src/obs/index.js';
 import { createEd25519Signer, generateSigningKeyPem, type Receipt } from '../../src/receipts/index.js';
 import { openMemoryStorage } from '../../src/storage/index.js';
 
@@ -32,7 +33,7 @@ export interface TestAppOptions {
 
 export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(['--store', 'mem', ...(opts.argv ?? [])], opts.env ?? {});
-  const engine = await Engine.open({
+  const { engine, node } = await openStandalone({
     storage: openMemoryStorage(),
     signer: createEd25519Signer(generateSigningKeyPem()),
     clock: systemClock,
@@ -42,6 +43,8 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   let ready = true;
   const app = buildApp({
     engine,
+    cluster: node,
+    audit: createAuditLog(null),
     config,
     metrics: new Metrics(false),
     log: createLogger('silent'),
@@ -61,6 +64,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     close: async () => {
       await app.close();
       await engine.drain();
+      await node.stop();
       await engine.storage.close();
     },
   };

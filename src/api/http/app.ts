@@ -46,6 +46,15 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
+  // Read-your-writes on any node: a client passes the log index of its receipt and the read waits
+  // until this node has applied it (or gets 503 INDEX_NOT_REACHED after KNOWD_CLUSTER_READ_TIMEOUT).
+  app.addHook('preHandler', async (req) => {
+    const raw = req.headers['x-knowd-min-index'];
+    if (raw === undefined) return;
+    const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
+    if (!/^\d{1,15}$/.test(text)) throw new KnowdError('BAD_REQUEST', `X-Knowd-Min-Index must be a log index (a non-negative integer), not "${text}"`);
+    await deps.cluster.waitForApplied(Number(text));
+  });
   app.setErrorHandler(errorHandler(deps.log));
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(new KnowdError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toJSON());

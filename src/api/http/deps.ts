@@ -1,10 +1,30 @@
 import type { Config } from '../../config/index.js';
 import type { Engine, QueryExecutor } from '../../engine/index.js';
-import type { Logger, Metrics } from '../../obs/index.js';
+import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
+import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
+
+export interface HealthCheck {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** What the HTTP edge needs from the replication node. */
+export interface ClusterApi {
+  status(): ClusterStatusView;
+  health(): { readonly checks: Record<string, HealthCheck>; readonly ready: HealthCheck };
+  /** Waits until this node applied `index` (X-Knowd-Min-Index); INDEX_NOT_REACHED after the read timeout. */
+  waitForApplied(index: number): Promise<void>;
+  /** Leadership transfer to this node, after it has every committed write. */
+  promoteSelf(): Promise<void>;
+  snapshotNow(): Promise<LocalSnapshot | undefined>;
+  snapshots(): readonly LocalSnapshot[];
+}
 
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
+  readonly cluster: ClusterApi;
+  readonly audit: AuditLog;
   readonly config: Config;
   readonly metrics: Metrics;
   readonly log: Logger;

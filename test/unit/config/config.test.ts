@@ -285,7 +285,7 @@ test('redactedConfig hides secrets and is JSON-safe', (t) => {
 
 test('describeSettings lists every setting with its flag, default and description', (t) => {
   const settings = describeSettings();
-  t.is(settings.length, 29);
+  t.is(settings.length, 34);
   t.is(new Set(settings.map((s) => s.name)).size, settings.length);
   for (const s of settings) {
     t.regex(s.name, /^KNOWD_[A-Z0-9_]+$/);
@@ -310,7 +310,7 @@ test('describeSettings lists every setting with its flag, default and descriptio
 
 test('every described setting can be set by its flag and by its variable', (t) => {
   const values: Record<string, string> = {
-    KNOWD_CLUSTER_MODE: 'single', KNOWD_PEER_ADDRS: 'h:1', KNOWD_TOKEN_SECRET: SECRET, KNOWD_EMBED_URL: 'http://e/', KNOWD_ADDR: ':1', KNOWD_GRPC_ADDR: ':2',
+    KNOWD_CLUSTER_MODE: 'single', KNOWD_PEER_ADDRS: 'h:1', KNOWD_TOKEN_SECRET: SECRET, KNOWD_EMBED_URL: 'http://e/', KNOWD_ADDR: ':1', KNOWD_GRPC_ADDR: ':2', KNOWD_GRPC_ADVERTISE: 'h:1',
   };
   for (const s of describeSettings()) {
     const raw = values[s.name] ?? (s.default.startsWith('(') || s.default.startsWith('<') ? '/some/path' : s.default);

@@ -3,13 +3,14 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { FakeClock, KnowdError } from '../../../src/base/index.js';
 import { Engine, bulkImport } from '../../../src/engine/index.js';
+import { openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
 
 async function engine(): Promise<Engine> {
-  const e = await Engine.open({ storage: openMemoryStorage(), signer, clock: new FakeClock(1), maxTxQuads: 1_000_000 });
+  const e = await openStandaloneEngine({ storage: openMemoryStorage(), signer, clock: new FakeClock(1), maxTxQuads: 1_000_000 });
   await e.createNamespace('main', 'tester');
   return e;
 }

@@ -8,6 +8,7 @@ import type { ExecutionContext } from 'ava';
 import { DataFactory } from 'n3';
 import { FakeClock, KnowdError, type ErrorCode } from '../../../src/base/index.js';
 import { Engine, encodeCommand, getReceipt, parseTxCommand, receiptsOf, type Command, type EngineOptions, type TxCommand, type TxRequest } from '../../../src/engine/index.js';
+import { openStandalone, openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { quadToNQuads } from '../../../src/rdf/index.js';
 import { GENESIS_PREV_HASH, createEd25519Signer, deltaHash, generateSigningKeyPem, receiptId, verifyChain, verifyReceipt, type Receipt } from '../../../src/receipts/index.js';
 import { appendRecord, appliedIndex, lastIndex, readRecords } from '../../../src/replication/log/index.js';
@@ -26,7 +27,7 @@ function options(storage: Storage, extra: Partial<Omit<EngineOptions, 'storage' 
 }
 
 async function openWithNamespace(storage: Storage, extra: Partial<Omit<EngineOptions, 'storage' | 'signer'>> = {}): Promise<Engine> {
-  const engine = await Engine.open(options(storage, extra));
+  const engine = await openStandaloneEngine(options(storage, extra));
   await engine.createNamespace(NS, 'tester');
   return engine;
 }
@@ -116,7 +117,8 @@ test('transact accepts turtle, n-triples, n-quads and trig', async (t) => {
     receipts.map((r) => [r.logIndex, r.added, r.removed]),
     [r1, r2, r3, r4].map((r) => [r.receipt.logIndex, r.delta.added, r.delta.removed]),
   );
-  t.deepEqual(engine.position(), { lastIndex: 5, lastTerm: 0, appliedIndex: 5 });
+  // Index 1 is the leader's no-op of term 1 (Raft §5.4.2), 2 the namespace, then the four writes.
+  t.deepEqual(engine.position(), { lastIndex: 6, lastTerm: 1, appliedIndex: 6 });
 });
 
 test('deltas have set semantics: re-adding adds 0, duplicates count once, removing a missing quad removes 0', async (t) => {
@@ -217,19 +219,16 @@ test('an unknown namespace is NAMESPACE_NOT_FOUND; namespace admin errors', asyn
   t.deepEqual(engine.position(), before.position);
 });
 
-// BUG (minor; src/engine/apply.ts applyCommand 'ns-create': `existing ?? createNamespace(...)`):
-// Engine.createNamespace checks for an existing namespace before queueing, but two concurrent calls
-// both pass that check, and the apply step turns the second creation into a silent no-op. Both
-// callers are told they created the namespace (an HTTP client would get 201 twice instead of one 409)
-// and the no-op still takes a log entry. Fix: make apply throw NAMESPACE_EXISTS for a tx-time create
-// (the savepoint then drops its log entry); ensureNamespace can catch NAMESPACE_EXISTS.
+// Both calls pass the early check; the second creation is rejected when it applies, on every replica.
 test('concurrent creation of one namespace: exactly one succeeds, the other is NAMESPACE_EXISTS', async (t) => {
-  const engine = await Engine.open(options(openMemoryStorage()));
+  const engine = await openStandaloneEngine(options(openMemoryStorage()));
   const settled = await Promise.allSettled([engine.createNamespace('dup', 'a'), engine.createNamespace('dup', 'b')]);
   const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   t.is(rejected.length, 1);
   t.is((rejected[0]?.reason as KnowdError | undefined)?.code, 'NAMESPACE_EXISTS');
-  t.is(engine.position().lastIndex, 1);
+  // The no-op, the creation, and the rejected creation (logged, then refused identically everywhere).
+  t.is(engine.position().lastIndex, 3);
+  t.deepEqual(engine.namespaces().map((n) => n.name), ['dup']);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -297,14 +296,15 @@ for (const kind of STORAGE_KINDS) {
   test(`${kind}: 200 concurrent transactions get consecutive log indexes, a linked receipt chain, and are group-committed`, async (t) => {
     await withStorage(kind, async ({ storage }) => {
       const commits: number[] = [];
-      const engine = await openWithNamespace(storage, { onCommit: (info) => commits.push(info.entries) });
+      const { engine } = await openStandalone({ ...options(storage), events: { onApplied: (info) => commits.push(info.entries) } });
+      await engine.createNamespace(NS, 'tester');
       const start = engine.position().lastIndex;
       const N = 200;
       const results = await Promise.all(Array.from({ length: N }, (_, i) => engine.transact(tx(`<${EX}s${i}> <${EX}p> "${i}" .\n_:b <${EX}p> "${i}" .`, { actor: `actor${i % 7}` }))));
       const indexes = results.map((r) => r.receipt.logIndex).sort((a, b) => a - b);
       t.deepEqual(indexes, Array.from({ length: N }, (_, i) => start + 1 + i));
       for (const r of results) t.deepEqual(r.delta, { added: 2, removed: 0 });
-      t.deepEqual(engine.position(), { lastIndex: start + N, lastTerm: 0, appliedIndex: start + N });
+      t.deepEqual(engine.position(), { lastIndex: start + N, lastTerm: 1, appliedIndex: start + N });
       t.is(quadCount(engine), 2 * N);
 
       // Chain in log order: each prevHash is the hash of the receipt at the previous index.
@@ -317,7 +317,8 @@ for (const kind of STORAGE_KINDS) {
       });
 
       // Group commit batched: fewer commits than entries, and some commit held several.
-      t.is(commits.reduce((a, b) => a + b, 0), N + 1);
+      // Every entry applied once: the no-op, the namespace and the N writes.
+      t.is(commits.reduce((a, b) => a + b, 0), N + 2);
       t.true(commits.some((n) => n > 1), `commit sizes ${commits.join(',')}`);
       t.true(commits.length < N);
     });
@@ -357,15 +358,16 @@ test('a failed commit rejects its batch, changes nothing, and the next transacti
   t.is(err, disk);
   delete storage.faults.beforeCommit;
   t.deepEqual(snapshot(engine), before);
-  // The same new terms again: the dictionary must not remember ids from the failed commit.
+  // The same new terms again: the dictionary must not remember ids from the failed commit. The node
+  // restarted its raft core from disk, so a new term's no-op comes first.
   const next = await engine.transact(tx(`<${EX}new> <${EX}term> "fresh" .\n<${EX}new> <${EX}term> "other" .`));
-  t.is(next.receipt.logIndex, before.position.lastIndex + 1);
+  t.is(next.receipt.logIndex, before.position.lastIndex + 2);
   t.deepEqual(next.delta, { added: 2, removed: 0 });
   t.true(dump(engine).includes(`<${EX}new> <${EX}term> "fresh" .`));
   checkChain(t, receiptsFor(engine));
 });
 
-test('a transaction that fails inside a batch leaves no log entry and does not disturb the others', async (t) => {
+test('a transaction rejected when it applies fails alone: the others commit and the chain holds', async (t) => {
   const engine = await openWithNamespace(openMemoryStorage());
   await engine.createNamespace('tmp', 'tester');
   const before = engine.position().lastIndex;
@@ -377,8 +379,9 @@ test('a transaction that fails inside a batch leaves no log entry and does not d
   await rejects(t, doomed, 'NAMESPACE_NOT_FOUND');
   await del;
   const ok = await Promise.all(others);
-  t.deepEqual(engine.position(), { lastIndex: before + 6, lastTerm: 0, appliedIndex: before + 6 });
-  t.deepEqual(ok.map((r) => r.receipt.logIndex).sort((a, b) => a - b), [2, 3, 4, 5, 6].map((i) => before + i));
+  // Seven entries: the deletion, the doomed write (logged, rejected alike on every replica) and five.
+  t.deepEqual(engine.position(), { lastIndex: before + 7, lastTerm: 1, appliedIndex: before + 7 });
+  t.is(new Set(ok.map((r) => r.receipt.logIndex)).size, 5);
   checkChain(t, receiptsFor(engine));
   t.throws(() => engine.namespace('tmp'), { instanceOf: KnowdError });
 });
@@ -454,8 +457,9 @@ async function txCommand(ns: string, add: string, index: number): Promise<TxComm
 /** Appends entries to the log without applying them: a crash between append and apply. */
 async function appendUnapplied(storage: Storage, cmds: readonly Command[]): Promise<number> {
   return storage.write((w) => {
-    let { index } = lastIndex(w);
-    for (const c of cmds) appendRecord(w, ++index, 0, encodeCommand(c));
+    const last = lastIndex(w);
+    let index = last.index;
+    for (const c of cmds) appendRecord(w, ++index, last.term, encodeCommand(c));
     return index;
   });
 }
@@ -478,9 +482,10 @@ for (const kind of STORAGE_KINDS) {
       t.is(ts.storage.read((r) => appliedIndex(r)), first.receipt.logIndex);
 
       const storage = kind === 'lmdb' ? await ts.reopen() : ts.storage;
-      const reopened = await Engine.open(options(storage));
-      t.deepEqual(reopened.position(), { lastIndex: last, lastTerm: 0, appliedIndex: last });
-      t.is(storage.read((r) => appliedIndex(r)), last);
+      const reopened = await openStandaloneEngine(options(storage));
+      // The reopened node leads a new term; its no-op commits the entries before it, which apply.
+      t.deepEqual(reopened.position(), { lastIndex: last + 1, lastTerm: 2, appliedIndex: last + 1 });
+      t.is(storage.read((r) => appliedIndex(r)), last + 1);
 
       const quads = dump(reopened);
       t.true(quads.includes(`<${EX}crash> <${EX}p> _:kcrash1_0 .`), quads.join('\n'));
@@ -505,23 +510,18 @@ for (const kind of STORAGE_KINDS) {
       checkChain(t, receiptsFor(reopened, 'later'));
 
       // Opening once more replays nothing, and new writes continue the log.
-      const again = await Engine.open(options(storage));
+      const again = await openStandaloneEngine(options(storage));
       t.deepEqual(receiptsFor(again), receipts);
       const next = await again.transact(tx(`<${EX}after> <${EX}p> "x" .`));
-      t.is(next.receipt.logIndex, last + 1);
+      t.is(next.receipt.logIndex, last + 3);
       t.is(next.receipt.prevHash, receipts.at(-1)?.hash ?? 'missing');
       await again.drain();
     });
   });
 }
 
-// LATENT BUG (src/engine/engine.ts recover(): all replayed entries are applied in one write without
-// savepoints, and an apply error rejects Engine.open). In single mode an entry whose apply fails is
-// never logged (commitBatch's savepoint drops it), but once the log is replicated a committed entry
-// can fail deterministically on every node (its namespace deleted by an earlier entry, an idempotency
-// key reused with another body). Such an entry then stops the node from ever opening again. Fix:
-// apply each replayed entry in w.savepoint(), and on a KnowdError skip its effects but still advance
-// appliedIndex past it (the same outcome commitBatch's caller saw), as raft state machines do.
+// A committed entry can fail deterministically on every node (its namespace deleted by an earlier
+// entry): its effects are skipped, but appliedIndex moves past it, as raft state machines do.
 test('a logged entry whose apply fails does not stop recovery', async (t) => {
   const storage = openMemoryStorage();
   const engine = await openWithNamespace(storage);
@@ -531,8 +531,8 @@ test('a logged entry whose apply fails does not stop recovery', async (t) => {
     await txCommand('gone', `<${EX}a> <${EX}p> "lost" .`, 1),
     await txCommand(NS, `<${EX}b> <${EX}p> "kept" .`, 2),
   ]);
-  const reopened = await Engine.open(options(storage));
-  t.deepEqual(reopened.position(), { lastIndex: last, lastTerm: 0, appliedIndex: last });
+  const reopened = await openStandaloneEngine(options(storage));
+  t.deepEqual(reopened.position(), { lastIndex: last + 1, lastTerm: 2, appliedIndex: last + 1 });
   t.true(dump(reopened).includes(`<${EX}b> <${EX}p> "kept" .`));
 });
 
@@ -554,8 +554,9 @@ test('replaying a log on an empty store rebuilds identical quads and receipts (a
   await b.write((w) => {
     for (const rec of records) appendRecord(w, rec.index, rec.term, rec.payload);
   });
-  const replica = await Engine.open(options(b));
-  t.deepEqual(replica.position(), engine.position());
+  const replica = await openStandaloneEngine(options(b));
+  // The replica leads a term of its own: one no-op more.
+  t.is(replica.position().lastIndex, engine.position().lastIndex + 1);
   for (const ns of [NS, 'second']) {
     t.deepEqual(dump(replica, ns), dump(engine, ns));
     t.deepEqual(receiptsFor(replica, ns), receiptsFor(engine, ns));
@@ -574,8 +575,8 @@ test('lmdb: reopening the store keeps quads, receipts and the chain, and the log
     await engine.drain();
 
     const storage = await ts.reopen();
-    const reopened = await Engine.open(options(storage));
-    t.deepEqual(reopened.position(), position);
+    const reopened = await openStandaloneEngine(options(storage));
+    t.deepEqual(reopened.position(), { lastIndex: position.lastIndex + 1, lastTerm: position.lastTerm + 1, appliedIndex: position.appliedIndex + 1 });
     t.deepEqual(dump(reopened), quads);
     t.deepEqual(receiptsFor(reopened), receipts);
     checkChain(t, receipts);
@@ -585,7 +586,7 @@ test('lmdb: reopening the store keeps quads, receipts and the chain, and the log
     t.deepEqual(retry.receipt, receipts[0]);
     // New terms and new entries continue where the store left off.
     const next = await reopened.transact(tx(`<${EX}after> <${EX}knows> <${EX}alice> .`));
-    t.is(next.receipt.logIndex, position.lastIndex + 1);
+    t.is(next.receipt.logIndex, position.lastIndex + 2);
     t.is(next.receipt.prevHash, receipts.at(-1)?.hash ?? 'missing');
     t.true(dump(reopened).includes(`<${EX}after> <${EX}knows> <${EX}alice> .`));
     checkChain(t, receiptsFor(reopened));

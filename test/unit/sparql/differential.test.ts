@@ -8,7 +8,7 @@ import test from 'ava';
 import oxigraph from 'oxigraph';
 import type { Term } from '@rdfjs/types';
 import { FakeClock } from '../../../src/base/index.js';
-import { Engine } from '../../../src/engine/index.js';
+import { openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { parseQuery, type QueryResult } from '../../../src/sparql/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
@@ -83,7 +83,7 @@ test('random queries give the same solutions as oxigraph', async (t) => {
     const text = data(random);
     const ox = new oxigraph.Store();
     ox.load(text, { format: 'application/n-triples' });
-    const e = await Engine.open({ storage: openMemoryStorage(), signer: createEd25519Signer(generateSigningKeyPem()), clock: new FakeClock(1), maxTxQuads: 10_000 });
+    const e = await openStandaloneEngine({ storage: openMemoryStorage(), signer: createEd25519Signer(generateSigningKeyPem()), clock: new FakeClock(1), maxTxQuads: 10_000 });
     await e.createNamespace('t', 'x');
     await e.transact({ namespace: 't', format: 'n-triples', actor: 'x', add: text });
     for (let i = 0; i < 60; i++) {

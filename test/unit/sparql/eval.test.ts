@@ -3,6 +3,7 @@ import test from 'ava';
 import type { Term } from '@rdfjs/types';
 import { FakeClock, KnowdError } from '../../../src/base/index.js';
 import { Engine } from '../../../src/engine/index.js';
+import { openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { parseQuery, type QueryResult } from '../../../src/sparql/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
@@ -24,7 +25,7 @@ const GRAPHS = `
 `;
 
 async function engine(): Promise<Engine> {
-  const e = await Engine.open({ storage: openMemoryStorage(), signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 100_000 });
+  const e = await openStandaloneEngine({ storage: openMemoryStorage(), signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 100_000 });
   await e.createNamespace('t', 'tester');
   await e.transact({ namespace: 't', format: 'turtle', actor: 'a', add: DATA });
   await e.transact({ namespace: 't', format: 'trig', actor: 'a', add: GRAPHS });

@@ -1,32 +1,47 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { KnowdError } from '../../../base/index.js';
 import { logSize } from '../../../replication/log/index.js';
 import type { BuiltApp } from '../app.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiDeps, HealthCheck } from '../deps.js';
+import { parseWith } from './common.js';
+
+/** Who and from where, for the audit trail. */
+export function auditSource(req: FastifyRequest): { actor: string; from: string } {
+  return { actor: req.principal.sub, from: req.socket.remoteAddress ?? 'admin-socket' };
+}
 
 export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
-  const checks = (): Record<string, { ok: boolean; detail?: string }> => {
-    const out: Record<string, { ok: boolean; detail?: string }> = {};
+  const checks = (): Record<string, HealthCheck> => {
+    const out: Record<string, HealthCheck> = {};
     try {
       deps.engine.position();
       out['store'] = { ok: true };
     } catch (e) {
       out['store'] = { ok: false, detail: (e as Error).message };
     }
-    out['ready'] = deps.ready() ? { ok: true } : { ok: false, detail: 'starting or shutting down' };
-    return out;
+    return { ...out, ...deps.cluster.health().checks };
   };
 
   app.get('/healthz', async (_req, reply) => {
     const c = checks();
-    const store = c['store']!;
-    if (!store.ok) return reply.status(503).send({ status: 'failing', failing: 'store', checks: c });
+    const failing = Object.entries(c).find(([, v]) => !v.ok);
+    if (failing !== undefined) return reply.status(503).send({ status: 'failing', failing: failing[0], checks: c });
     return { status: 'ok', checks: c };
   });
 
   app.get('/readyz', async (_req, reply) => {
-    const c = checks();
+    const c: Record<string, HealthCheck> = {
+      started: deps.ready() ? { ok: true } : { ok: false, detail: 'starting or shutting down' },
+      ...checks(),
+      replication: deps.cluster.health().ready,
+      namespace: deps.engine.namespaces().some((n) => n.name === deps.config.defaultNamespace)
+        ? { ok: true }
+        : { ok: false, detail: `the default namespace "${deps.config.defaultNamespace}" is not created yet (it is, through the leader, once there is one)` },
+    };
     const failing = Object.entries(c).find(([, v]) => !v.ok);
     if (failing !== undefined) return reply.status(503).send({ status: 'not ready', failing: failing[0], checks: c });
-    return { status: 'ready' };
+    return { status: 'ready', checks: c };
   });
 
   app.get('/metrics', async (req, reply) => {
@@ -51,25 +66,73 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
 
   app.get('/v1/cluster/status', async (req) => {
     can(req, 'reader');
-    const pos = deps.engine.position();
-    const log = deps.engine.read((r) => logSize(r));
+    const s = deps.cluster.status();
+    const single = deps.config.clusterMode === 'single';
     return {
-      mode: deps.config.clusterMode,
-      nodeId: deps.nodeId,
-      term: pos.lastTerm,
-      leader: deps.config.clusterMode === 'single' ? deps.nodeId : null,
-      followers: [],
-      lagSec: 0,
-      lastSnapshot: null,
-      walSize: log.bytes,
-      walEntries: log.entries,
-      commitIndex: pos.lastIndex,
-      appliedIndex: pos.appliedIndex,
-      peers: [],
+      // The role decides, not the start-up hint: a node started as "leader" that lost an election is a follower.
+      mode: single ? 'single' : s.role === 'leader' ? 'leader' : s.role === 'follower' ? 'follower' : 'candidate',
+      // Single mode names itself by its data directory's id; a cluster member by its gRPC address.
+      nodeId: single ? deps.nodeId : s.nodeId,
+      nodeUuid: deps.nodeId,
+      term: s.term,
+      leader: single ? deps.nodeId : s.leader,
+      followers: s.role === 'leader' ? s.peers.map((p) => p.id) : [],
+      lagSec: s.lagSec,
+      lastSnapshot: s.lastSnapshot === null ? null : { ...s.lastSnapshot, createdAt: new Date(s.lastSnapshot.createdAtMs).toISOString() },
+      walSize: s.walBytes,
+      walEntries: s.walEntries,
+      commitIndex: s.commitIndex,
+      appliedIndex: s.appliedIndex,
+      lastIndex: s.lastIndex,
+      voters: s.membership.voters,
+      learners: s.membership.learners,
+      peers: s.peers,
+      elections: s.elections,
       version: deps.version,
       uptimeSec: Math.round((Date.now() - deps.startedMs) / 1000),
     };
   });
+
+  app.post('/v1/admin/promote-follower', async (req) => {
+    can(req, 'admin');
+    const body = parseWith(z.object({ barrier: z.literal('latest').optional() }).strict(), req.body ?? {}, 'promotion');
+    const before = deps.cluster.status();
+    const src = auditSource(req);
+    if (deps.config.clusterMode === 'single') throw new KnowdError('CONFLICT', 'This node runs in single mode; there is nothing to promote');
+    try {
+      await deps.cluster.promoteSelf();
+    } catch (e) {
+      deps.audit.record({ action: 'promote', ...src, outcome: 'failed', previousLeader: before.leader, error: (e as Error).message });
+      throw e;
+    }
+    const after = deps.cluster.status();
+    deps.audit.record({ action: 'promote', ...src, outcome: 'ok', barrier: body.barrier ?? 'latest', previousLeader: before.leader, term: after.term });
+    return { leader: after.leader, term: after.term, commitIndex: after.commitIndex, previousLeader: before.leader };
+  });
+
+  app.post('/v1/admin/snapshot', async (req, reply) => {
+    can(req, 'admin');
+    const src = auditSource(req);
+    try {
+      const snap = await deps.cluster.snapshotNow();
+      if (snap === undefined) throw new KnowdError('NOT_SUPPORTED', 'This node keeps no snapshots (memory store)');
+      deps.audit.record({ action: 'snapshot', ...src, outcome: 'ok', index: snap.meta.index, sizeBytes: snap.sizeBytes });
+      void reply.status(201);
+      return snapshotView(snap);
+    } catch (e) {
+      deps.audit.record({ action: 'snapshot', ...src, outcome: 'failed', error: (e as Error).message });
+      throw e;
+    }
+  });
+
+  app.get('/v1/admin/snapshots', async (req) => {
+    can(req, 'admin');
+    return { snapshots: deps.cluster.snapshots().map(snapshotView) };
+  });
+}
+
+function snapshotView(s: { meta: { index: number; term: number }; path: string; sha256: string; sizeBytes: number; createdAtMs: number }): Record<string, unknown> {
+  return { index: s.meta.index, term: s.meta.term, file: s.path, sha256: s.sha256, sizeBytes: s.sizeBytes, createdAt: new Date(s.createdAtMs).toISOString() };
 }
 
 function refreshGauges(deps: ApiDeps): void {
@@ -81,7 +144,20 @@ function refreshGauges(deps: ApiDeps): void {
     deps.metrics.logBytes.set(log.bytes);
     for (const n of deps.engine.namespaces()) deps.metrics.storeQuads.set({ namespace: n.name }, deps.engine.quads.stats(r, n.id).quads);
   });
-  const pos = deps.engine.position();
-  deps.metrics.appliedIndex.set(pos.appliedIndex);
-  deps.metrics.commitIndex.set(pos.lastIndex);
+  const s = deps.cluster.status();
+  deps.metrics.appliedIndex.set(s.appliedIndex);
+  deps.metrics.commitIndex.set(s.commitIndex);
+  deps.metrics.clusterTerm.set(s.term);
+  for (const role of ['follower', 'pre-candidate', 'candidate', 'leader'] as const) deps.metrics.clusterRole.set({ role }, s.role === role ? 1 : 0);
+  deps.metrics.clusterLag.set(s.lagSec);
+  if (s.transport !== null) {
+    deps.metrics.clusterBytesReplicated.set(s.transport.bytesSent);
+    deps.metrics.clusterMessagesDropped.set(s.transport.messagesDropped);
+  }
+  deps.metrics.clusterPeerLag.reset();
+  deps.metrics.clusterPeerContact.reset();
+  for (const p of s.peers) {
+    deps.metrics.clusterPeerLag.set({ peer: p.id }, p.lagEntries);
+    deps.metrics.clusterPeerContact.set({ peer: p.id }, p.lastContactSec);
+  }
 }

@@ -1,0 +1,708 @@
+import { KnowdError, assert } from '../../base/index.js';
+import type { ApplyResult, Engine, Outcome, Proposal, Sequencer } from '../../engine/index.js';
+import { appliedIndex, logSize, readHardState, readMembership, setAppliedIndex, StoredLog, writeHardState, writeMembership } from '../log/index.js';
+import { RaftNode, decodeMembership } from '../raft/index.js';
+import type { Entry, HardState, Membership, Message, NodeId, Ready, RaftStatus, SnapshotMeta } from '../raft/index.js';
+import type { Storage, WriteTxn } from '../../storage/index.js';
+import type { ForwardRequest, ForwardResponse, SnapshotChunk, SnapshotOffer, Transport, TransportStats } from '../transport/types.js';
+import { decodeCall, decodeProposeReply, encodeCall, encodeOutcome, errorReply, replyError, type ForwardCall } from './forward.js';
+import { clusterChecks, readiness, type Check } from './health.js';
+import { PendingProposals } from './pending.js';
+import type { LocalSnapshot, SnapshotStore } from './snapshots.js';
+
+export interface NodeTiming {
+  readonly tickMs: number;
+  readonly heartbeatTicks: number;
+  readonly electionTicks: number;
+}
+
+/** Derives ticks from the two settings: fine ticks keep the randomized timeout's spread. */
+export function timingOf(heartbeatMs: number, electionTimeoutMs: number): NodeTiming {
+  const tickMs = Math.max(5, Math.min(heartbeatMs, Math.floor(electionTimeoutMs / 10)));
+  return { tickMs, heartbeatTicks: Math.max(1, Math.round(heartbeatMs / tickMs)), electionTicks: Math.max(2, Math.round(electionTimeoutMs / tickMs)) };
+}
+
+export interface NodeEvents {
+  onApplied?(info: { entries: number; durationMs: number }): void;
+  onRoleChange?(info: { role: RaftStatus['role']; term: number; leader: NodeId | null }): void;
+  onSnapshot?(info: { kind: 'created' | 'sent' | 'received' | 'restored' | 'rejected'; index: number; peer?: NodeId; reason?: string; bytes?: number }): void;
+  onMembership?(m: Membership): void;
+  /** Something an operator should hear about (structured; the daemon logs it). */
+  onWarn?(msg: string, info?: Record<string, unknown>): void;
+}
+
+export interface NodeOptions {
+  readonly id: NodeId;
+  readonly engine: Engine;
+  readonly storage: Storage;
+  /** Voters when no membership is stored yet (a fresh cluster): this node and its configured peers. */
+  readonly bootstrap: readonly NodeId[];
+  readonly transport?: Transport;
+  readonly snapshots?: SnapshotStore;
+  readonly timing: NodeTiming;
+  readonly writeTimeoutMs: number;
+  readonly readTimeoutMs: number;
+  /** single: a cluster of one; leader: campaign at start (a hint; the term decides); follower: wait. */
+  readonly hint: 'single' | 'leader' | 'follower';
+  /** How often the daemon takes snapshots (the health check flags overdue ones). */
+  readonly snapshotIntervalMs?: number;
+  /** Entries kept in the log behind a snapshot so briefly lagging followers need no snapshot. */
+  readonly logRetainEntries?: number;
+  readonly maxInflight?: number;
+  readonly maxMsgBytes?: number;
+  readonly random?: () => number;
+  readonly events?: NodeEvents;
+}
+
+const SNAPSHOTS_KEPT = 2;
+const DRAIN_MAX_MS = 5_000;
+const FAULT_DELAY_MIN_MS = 50;
+const FAULT_DELAY_MAX_MS = 5_000;
+
+/**
+ * The replication driver: owns the raft core, carries out its Ready (persist, send, apply, advance
+ * — etcd's order) against the store, the engine and the transport, and is the engine's Sequencer.
+ * Single mode is this same driver with one voter and no transport.
+ */
+export class ReplicationNode implements Sequencer {
+  private raft: RaftNode;
+  private readonly log: StoredLog;
+  private readonly pending: PendingProposals;
+  private applied: number;
+  private membership: Membership;
+  private running = false;
+  private stopped = false;
+  private draining = false;
+  /** Set between a failed storage write and the core's restart from disk. */
+  private recovering = false;
+  private faultDelayMs = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private snapshotting: Promise<LocalSnapshot | undefined> | undefined;
+  private readonly appliedWaiters = new Set<{ index: number; resolve: () => void }>();
+  private readonly leaderWaiters = new Set<() => void>();
+  private readonly sendingSnapshot = new Set<NodeId>();
+  private received: LocalSnapshot | undefined;
+  private lastRole: RaftStatus['role'] = 'follower';
+  private lastLeader: NodeId | null = null;
+  private caughtUpAtMs = Date.now();
+  private elections = 0;
+  /** The leader's commit index as last asked (followers): what "caught up" is measured against. */
+  private leaderCommit = 0;
+  private leaderCommitKnown = false;
+  private polling = false;
+  private ticks = 0;
+  private lastWriteError: string | null = null;
+  private lastSnapshotError: string | null = null;
+  private readonly appliedHistory: { atMs: number; applied: number }[] = [];
+
+  private constructor(private readonly opts: NodeOptions) {
+    this.log = new StoredLog(opts.storage);
+    this.pending = new PendingProposals(opts.writeTimeoutMs);
+    const init = this.durableState();
+    this.applied = init.applied;
+    this.membership = init.membership;
+    this.raft = this.newCore(init);
+  }
+
+  static async start(opts: NodeOptions): Promise<ReplicationNode> {
+    const node = new ReplicationNode(opts);
+    opts.engine.attach(node);
+    await node.opts.transport?.start({
+      onMessage: (m) => node.onMessage(m),
+      onSnapshot: (from, offer, chunks) => node.onSnapshot(from, offer, chunks),
+      onForward: (from, req) => node.onForward(from, req),
+      onStatus: async () => ({ body: JSON.stringify(node.status()) }),
+    });
+    opts.transport?.onUnreachable((peer) => node.raft.reportUnreachable(peer));
+    node.ticker = setInterval(() => node.tick(), opts.timing.tickMs);
+    node.ticker.unref();
+    if (opts.hint !== 'follower') node.raft.campaign();
+    // Committed entries the store has not applied yet (a crash between commit and apply) replay now.
+    await node.process();
+    return node;
+  }
+
+  private durableState(): { hardState: HardState; membership: Membership; applied: number } {
+    return this.opts.storage.read((r) => {
+      const applied = appliedIndex(r);
+      const known = this.opts.hint === 'single' ? undefined : (readMembership(r) ?? nonEmpty(this.log.snapshot().membership));
+      const membership = known ?? { voters: [...new Set(this.opts.bootstrap)].sort(), learners: [] };
+      // A store written before the cluster existed applied every entry it appended: all committed.
+      const stored = readHardState(r) ?? { term: this.log.term(this.log.lastIndex()) ?? 0, vote: null, commit: applied };
+      // Applied entries are committed by definition (a sole voter applies with the append, before
+      // its commit index is next persisted).
+      const hardState = { ...stored, commit: Math.max(stored.commit, applied) };
+      return { hardState, membership, applied };
+    });
+  }
+
+  private newCore(init: { hardState: HardState; membership: Membership; applied: number }): RaftNode {
+    const random = this.opts.random ?? Math.random;
+    return new RaftNode(
+      {
+        id: this.opts.id,
+        electionTicks: this.opts.timing.electionTicks,
+        heartbeatTicks: this.opts.timing.heartbeatTicks,
+        maxInflight: this.opts.maxInflight ?? 64,
+        maxMsgBytes: this.opts.maxMsgBytes ?? 4 * 1024 * 1024,
+        random,
+      },
+      this.log,
+      init,
+    );
+  }
+
+  /** Resolves once this node can take writes itself or knows a leader to forward them to. */
+  async ready(timeoutMs = this.opts.writeTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.raft.status().leader === null || this.running) {
+      if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `No leader after ${timeoutMs} ms`);
+      await this.leaderChange(Math.min(deadline - Date.now(), this.opts.timing.tickMs));
+    }
+  }
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  // ---- the engine's Sequencer -------------------------------------------------------------------
+
+  async submit(p: Proposal): Promise<Outcome> {
+    const deadline = Date.now() + this.opts.writeTimeoutMs;
+    for (;;) {
+      if (this.draining || this.stopped) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.');
+      const st = this.raft.status();
+      if (this.recovering) {
+        // The core is being rebuilt after a failed write; wait for it rather than propose into it.
+      } else if (st.role === 'leader') {
+        try {
+          const { index, term } = this.raft.propose(p.payload);
+          const done = this.pending.wait(index, term, p);
+          this.kick();
+          return await done;
+        } catch (e) {
+          // A transfer in progress refuses proposals for about one round trip: wait for its end.
+          if (!(e instanceof KnowdError && (e.code === 'TRANSFER_IN_PROGRESS' || e.code === 'NOT_LEADER'))) throw e;
+        }
+      } else if (st.leader !== null && this.opts.transport !== undefined) {
+        const r = await this.forwardPropose(st.leader, p, deadline);
+        if (r !== undefined) return r;
+      }
+      if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `No leader was reachable within ${this.opts.writeTimeoutMs} ms (KNOWD_CLUSTER_WRITE_TIMEOUT); the write was not applied.`);
+      await this.leaderChange(Math.min(deadline - Date.now(), this.opts.timing.tickMs * this.opts.timing.electionTicks));
+    }
+  }
+
+  /** Undefined when the leader moved on before taking it (the caller retries with the new one). */
+  private async forwardPropose(leader: NodeId, p: Proposal, deadline: number): Promise<Outcome | undefined> {
+    const req = encodeCall({ kind: 'propose', payload: p.payload.toString('base64') });
+    let res: ForwardResponse;
+    try {
+      res = await this.opts.transport!.forward(leader, req, Math.max(1, deadline - Date.now()));
+    } catch {
+      // Unreachable leader: wait for the cluster to notice and elect another.
+      return undefined;
+    }
+    if (!res.ok) {
+      const err = replyError(res);
+      if (err.code === 'NOT_LEADER' || err.code === 'NO_LEADER' || err.code === 'TRANSFER_IN_PROGRESS') return undefined;
+      throw err;
+    }
+    const reply = decodeProposeReply(res.body);
+    // Read-your-writes through this node: answer once the entry is applied here too.
+    await this.waitForApplied(reply.index, Math.max(1, deadline - Date.now()));
+    return reply.outcome;
+  }
+
+  /** Stops taking proposals; waits a little for those in flight (they may still commit after a restart). */
+  async drain(): Promise<void> {
+    this.draining = true;
+    const until = Date.now() + Math.min(this.opts.writeTimeoutMs, DRAIN_MAX_MS);
+    while (this.pending.size > 0 && Date.now() < until && !this.recovering) await sleep(this.opts.timing.tickMs);
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------------
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.raft.tick();
+    this.kick();
+    this.observeRole();
+    // About once a second: ask the leader how far it has committed (readiness and lag) and
+    // keep a minute of apply history (the health check's apply rate).
+    if (++this.ticks % Math.max(1, Math.round(1000 / this.opts.timing.tickMs)) === 0) {
+      this.appliedHistory.push({ atMs: Date.now(), applied: this.applied });
+      while (this.appliedHistory.length > 61) this.appliedHistory.shift();
+      void this.pollLeader();
+    }
+  }
+
+  private async pollLeader(): Promise<void> {
+    const st = this.raft.status();
+    if (this.polling || st.role === 'leader' || st.leader === null || this.opts.transport === undefined) return;
+    this.polling = true;
+    try {
+      const res = await this.opts.transport.status(st.leader, this.opts.timing.tickMs * this.opts.timing.electionTicks);
+      const commit = (JSON.parse(res.body) as { commitIndex?: unknown }).commitIndex;
+      if (typeof commit === 'number' && Number.isSafeInteger(commit)) {
+        this.leaderCommit = commit;
+        this.leaderCommitKnown = true;
+      }
+    } catch {
+      // An unreachable leader shows up in the leader check; the last known commit stays.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Committed entries (as far as known) this node has not applied yet. */
+  behindEntries(): number {
+    const st = this.raft.status();
+    return Math.max(0, Math.max(st.commit, st.role === 'leader' ? 0 : this.leaderCommit) - this.applied);
+  }
+
+  health(): { checks: Record<string, Check>; ready: Check } {
+    const status = this.status();
+    const oldest = this.appliedHistory[0];
+    const appliedLastMinute = oldest === undefined ? 0 : this.applied - oldest.applied;
+    const behind = this.behindEntries();
+    const single = this.opts.hint === 'single';
+    const checks = clusterChecks({
+      status, single, nowMs: Date.now(), snapshotIntervalMs: this.opts.snapshotIntervalMs ?? 300_000,
+      electionTimeoutMs: this.opts.timing.tickMs * this.opts.timing.electionTicks,
+      writeError: this.lastWriteError,
+      snapshotError: this.lastSnapshotError,
+      applyRate: { appliedLastMinute, behindEntries: behind },
+    });
+    const known = single || status.role === 'leader' || this.leaderCommitKnown;
+    return { checks, ready: known ? readiness(status, behind, single, 1000) : { ok: false, detail: "waiting to learn the leader's commit index" } };
+  }
+
+  private onMessage(m: Message): void {
+    if (this.stopped) return;
+    this.raft.step(m);
+    this.kick();
+  }
+
+  private async onForward(_from: NodeId, req: ForwardRequest): Promise<ForwardResponse> {
+    try {
+      const call = decodeCall(req.kind, req.body);
+      return await this.serveForward(call);
+    } catch (e) {
+      return errorReply(e);
+    }
+  }
+
+  private async serveForward(call: ForwardCall): Promise<ForwardResponse> {
+    const st = this.raft.status();
+    if (st.role !== 'leader') throw new KnowdError('NOT_LEADER', `Node ${this.opts.id} is not the leader`, { leader: st.leader });
+    switch (call.kind) {
+      case 'propose': {
+        const payload = Buffer.from(call.payload, 'base64');
+        const cmd = this.opts.engine.checkForwarded(payload);
+        const { index, term } = this.raft.propose(payload);
+        const done = this.pending.wait(index, term, { cmd, payload, parsed: undefined });
+        this.kick();
+        return { ok: true, body: encodeOutcome(index, await done) };
+      }
+      case 'transfer':
+        await this.transferTo(call.to);
+        return { ok: true, body: '{}' };
+      case 'membership':
+        await this.changeMembership(call.change, call.id);
+        return { ok: true, body: '{}' };
+    }
+  }
+
+  // ---- the Ready loop --------------------------------------------------------------------------
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    setImmediate(() => void this.process());
+  }
+
+  private async process(): Promise<void> {
+    if (this.running || this.stopped || this.recovering) return;
+    this.running = true;
+    try {
+      while (!this.stopped && this.raft.hasReady()) {
+        const rd = this.raft.ready();
+        await this.handle(rd);
+        this.raft.advance(rd);
+        this.observeRole();
+      }
+    } catch (e) {
+      this.onFault(e);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
+    const started = performance.now();
+    const first = rd.entries[0];
+    if (first !== undefined && first.index <= this.log.lastIndex()) this.pending.truncatedFrom(first.index);
+    // Sole voter and leader: an entry is committed the moment it is durable, so it is applied in the
+    // same transaction as it is appended (one fsync per batch instead of two).
+    const soleLeader = rd.softState.role === 'leader' && this.membership.voters.length === 1 && this.membership.voters[0] === this.opts.id;
+    const committed = rd.committed.filter((e) => e.index > this.applied);
+    const appliedAfterCommitted = committed.at(-1)?.index ?? this.applied;
+    // Only when nothing older is still waiting to be handed out: entries apply in log order.
+    const early = soleLeader && first !== undefined && first.index === appliedAfterCommitted + 1 ? rd.entries : [];
+    const toApply = [...committed, ...early];
+    const results: { entry: Entry; result: ApplyResult | null }[] = [];
+    let membership: Membership | undefined;
+    let applied = this.applied;
+    try {
+      await this.opts.storage.write((w) => {
+        if (rd.hardState !== null) writeHardState(w, rd.hardState);
+        this.log.append(w, rd.entries);
+        for (const e of toApply) {
+          if (e.index <= applied) continue;
+          if (e.kind === 'normal') {
+            results.push({ entry: e, result: this.opts.engine.applyEntry(w, e.index, e.data, this.pending.local(e.index, e.term)) });
+          } else {
+            if (e.kind === 'config') {
+              membership = decodeMembership(e.data);
+              writeMembership(w, membership);
+            }
+            results.push({ entry: e, result: null });
+          }
+          applied = e.index;
+        }
+        if (applied > this.applied) setAppliedIndex(w, applied);
+      });
+    } catch (e) {
+      this.log.reload();
+      this.lastWriteError = e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+    this.lastWriteError = null;
+    this.faultDelayMs = 0;
+    this.applied = applied;
+    if (membership !== undefined) this.setMembership(membership);
+    this.opts.engine.published(results.flatMap((r) => (r.result === null ? [] : [r.result])));
+    for (const { entry, result } of results) {
+      if (result !== null) this.pending.settle(entry.index, entry.term, result);
+      else this.pending.settle(entry.index, entry.term, { ok: false, error: new KnowdError('INTERNAL', `Entry ${entry.index} is not a client write`) });
+    }
+    if (results.length > 0) this.opts.events?.onApplied?.({ entries: results.length, durationMs: performance.now() - started });
+    this.notifyApplied();
+    for (const m of rd.messages) this.send(m);
+  }
+
+  private send(m: Message): void {
+    if (m.type === 'snapshot') {
+      void this.sendSnapshot(m.to, m.snapshot);
+      return;
+    }
+    this.opts.transport?.send(m);
+  }
+
+  private setMembership(m: Membership): void {
+    this.membership = m;
+    this.opts.transport?.setPeers?.([...m.voters, ...m.learners].filter((id) => id !== this.opts.id));
+    this.opts.events?.onMembership?.(m);
+  }
+
+  /**
+   * A write failed (disk full, IO error): nothing of it is durable, and the core's view is ahead of
+   * the disk. Proposals in flight fail with the error; after a pause (growing while the fault lasts)
+   * the core restarts from the durable state, as after a crash.
+   */
+  private onFault(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.lastWriteError = message;
+    this.recovering = true;
+    this.faultDelayMs = Math.min(FAULT_DELAY_MAX_MS, this.faultDelayMs === 0 ? FAULT_DELAY_MIN_MS : this.faultDelayMs * 2);
+    this.opts.events?.onWarn?.('replication write failed; restarting the raft core from the durable state', { error: message, retryInMs: this.faultDelayMs });
+    this.pending.rejectAll(e);
+    const t = setTimeout(() => {
+      if (this.stopped) return;
+      this.log.reload();
+      const init = this.durableState();
+      this.applied = init.applied;
+      this.raft = this.newCore(init);
+      this.recovering = false;
+      if (this.opts.hint !== 'follower') this.raft.campaign();
+      this.kick();
+    }, this.faultDelayMs);
+    t.unref();
+  }
+
+  private observeRole(): void {
+    const st = this.raft.status();
+    if (st.role === this.lastRole && st.leader === this.lastLeader) return;
+    if (st.role === 'leader' && this.lastRole !== 'leader') this.elections++;
+    this.lastRole = st.role;
+    this.lastLeader = st.leader;
+    this.opts.events?.onRoleChange?.({ role: st.role, term: st.term, leader: st.leader });
+    if (st.leader !== null) for (const w of [...this.leaderWaiters]) w();
+  }
+
+  private leaderChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.max(1, timeoutMs));
+      this.leaderWaiters.add(done);
+    });
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /** Resolves once this node has applied `index` (read-your-writes); INDEX_NOT_REACHED after the timeout. */
+  waitForApplied(index: number, timeoutMs = this.opts.readTimeoutMs): Promise<void> {
+    if (this.applied >= index) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w = {
+        index,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      };
+      const t = setTimeout(() => {
+        this.appliedWaiters.delete(w);
+        reject(new KnowdError('INDEX_NOT_REACHED', `This node has applied log index ${this.applied}, not ${index}, after ${timeoutMs} ms; retry, or read from the leader.`, { appliedIndex: this.applied, minIndex: index }));
+      }, timeoutMs);
+      this.appliedWaiters.add(w);
+    });
+  }
+
+  private notifyApplied(): void {
+    const st = this.raft.status();
+    if (this.applied >= Math.max(st.commit, st.role === 'leader' ? 0 : this.leaderCommit)) this.caughtUpAtMs = Date.now();
+    for (const w of this.appliedWaiters) {
+      if (w.index > this.applied) continue;
+      this.appliedWaiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  // ---- leadership and membership ----------------------------------------------------------------
+
+  /**
+   * Makes this node the leader without losing a write: the leader stops taking proposals, brings
+   * this node up to its last index, then tells it to campaign (Raft thesis §3.10).
+   */
+  async promoteSelf(timeoutMs = this.opts.writeTimeoutMs): Promise<void> {
+    const st = this.raft.status();
+    if (st.role === 'leader') return;
+    if (!st.membership.voters.includes(this.opts.id)) throw new KnowdError('CONFLICT', `Node ${this.opts.id} is not a voter and cannot lead; promote it to voter first`);
+    if (st.leader === null || this.opts.transport === undefined) throw new KnowdError('NO_LEADER', 'No leader is known to hand over leadership; the election will pick one.');
+    const res = await this.opts.transport.forward(st.leader, encodeCall({ kind: 'transfer', to: this.opts.id }), timeoutMs);
+    if (!res.ok) throw replyError(res);
+    const deadline = Date.now() + timeoutMs;
+    while (this.raft.status().role !== 'leader') {
+      if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `Leadership did not arrive within ${timeoutMs} ms; the old leader keeps it`);
+      await this.leaderChange(deadline - Date.now());
+    }
+  }
+
+  /** Leader side of a transfer: resolves when `to` leads, rejects when the transfer was abandoned. */
+  private async transferTo(to: NodeId): Promise<void> {
+    this.raft.transferLeadership(to);
+    this.kick();
+    const limitMs = this.opts.timing.tickMs * this.opts.timing.electionTicks * 2;
+    const deadline = Date.now() + limitMs;
+    while (this.raft.status().leader !== to) {
+      if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `${to} did not take over leadership within ${limitMs} ms`);
+      await this.leaderChange(Math.min(deadline - Date.now(), this.opts.timing.tickMs * 4));
+    }
+  }
+
+  async changeMembership(change: 'add-learner' | 'promote' | 'remove', id: NodeId): Promise<void> {
+    const st = this.raft.status();
+    if (st.role !== 'leader') {
+      if (st.leader === null || this.opts.transport === undefined) throw new KnowdError('NO_LEADER', 'No leader to change membership');
+      const res = await this.opts.transport.forward(st.leader, encodeCall({ kind: 'membership', change, id }), this.opts.writeTimeoutMs);
+      if (!res.ok) throw replyError(res);
+      return;
+    }
+    const { index } = this.raft.proposeMembership({ type: change, id });
+    this.kick();
+    await this.waitForApplied(index, this.opts.writeTimeoutMs);
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------
+
+  /** Takes a snapshot of the applied state and compacts the log behind it. */
+  snapshotNow(): Promise<LocalSnapshot | undefined> {
+    this.snapshotting ??= this.takeSnapshot().finally(() => {
+      this.snapshotting = undefined;
+    });
+    return this.snapshotting;
+  }
+
+  private async takeSnapshot(): Promise<LocalSnapshot | undefined> {
+    try {
+      const snap = await this.takeSnapshotOnce();
+      this.lastSnapshotError = null;
+      return snap;
+    } catch (e) {
+      this.lastSnapshotError = e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+  }
+
+  private async takeSnapshotOnce(): Promise<LocalSnapshot | undefined> {
+    const store = this.opts.snapshots;
+    if (store === undefined) return undefined;
+    const snap = await store.create(this.opts.storage, (r) => {
+      const index = appliedIndex(r);
+      return { index, term: this.log.term(index) ?? 0, membership: readMembership(r) ?? this.membership };
+    });
+    await this.opts.storage.write((w) => {
+      this.log.recordSnapshot(w, snap.meta);
+      this.log.compact(w, Math.max(0, snap.meta.index - (this.opts.logRetainEntries ?? 1000)));
+    }).catch((e: unknown) => {
+      this.log.reload();
+      throw e;
+    });
+    store.prune(SNAPSHOTS_KEPT);
+    this.opts.events?.onSnapshot?.({ kind: 'created', index: snap.meta.index, bytes: snap.sizeBytes });
+    return snap;
+  }
+
+  private async sendSnapshot(to: NodeId, meta: SnapshotMeta): Promise<void> {
+    const store = this.opts.snapshots;
+    const transport = this.opts.transport;
+    if (store === undefined || transport === undefined || this.sendingSnapshot.has(to)) return;
+    this.sendingSnapshot.add(to);
+    let ok = false;
+    try {
+      let snap = store.list().find((s) => s.meta.index === meta.index);
+      if (snap === undefined) throw new KnowdError('SNAPSHOT_INVALID', `No local snapshot at index ${meta.index}`);
+      try {
+        await transport.sendSnapshot(to, store.offer(snap), store.chunks(snap));
+      } catch (e) {
+        // The follower refused it: if our own file rotted, replace it so the retry can succeed.
+        const check = await store.verify(snap);
+        if (!check.ok) {
+          this.opts.events?.onWarn?.('local snapshot failed verification; taking a new one', { index: snap.meta.index, reason: check.reason });
+          store.remove(snap);
+          snap = await this.snapshotNow();
+        }
+        throw e;
+      }
+      ok = true;
+      this.opts.events?.onSnapshot?.({ kind: 'sent', index: snap.meta.index, peer: to, bytes: snap.sizeBytes });
+    } catch (e) {
+      this.opts.events?.onSnapshot?.({ kind: 'rejected', index: meta.index, peer: to, reason: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.sendingSnapshot.delete(to);
+      this.raft.reportSnapshot(to, ok);
+      this.kick();
+    }
+  }
+
+  private async onSnapshot(from: NodeId, offer: SnapshotOffer, chunks: AsyncIterable<SnapshotChunk>): Promise<void> {
+    const store = this.opts.snapshots;
+    if (store === undefined) throw new KnowdError('NOT_SUPPORTED', 'This node keeps no snapshots');
+    try {
+      this.received = await store.receive(offer, chunks);
+    } catch (e) {
+      this.opts.events?.onSnapshot?.({ kind: 'rejected', index: offer.index, peer: from, reason: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    this.opts.events?.onSnapshot?.({ kind: 'received', index: offer.index, peer: from, bytes: offer.sizeBytes });
+    this.raft.step({ type: 'snapshot', from, to: this.opts.id, term: this.raft.status().term, snapshot: { index: offer.index, term: offer.term, membership: offer.membership } });
+    this.kick();
+  }
+
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    const store = this.opts.snapshots;
+    const snap = this.received;
+    assert(store !== undefined && snap !== undefined && snap.meta.index === meta.index, `raft asked to install snapshot ${meta.index}, which this node has not received`);
+    await store.restore(this.opts.storage, snap, (w: WriteTxn) => {
+      this.log.resetTo(w, meta);
+      writeMembership(w, meta.membership);
+      setAppliedIndex(w, meta.index);
+    });
+    this.opts.engine.resetCaches();
+    this.applied = meta.index;
+    this.setMembership(meta.membership);
+    this.opts.events?.onSnapshot?.({ kind: 'restored', index: meta.index });
+  }
+
+  // ---- status ----------------------------------------------------------------------------------
+
+  snapshots(): LocalSnapshot[] {
+    return this.opts.snapshots?.list() ?? [];
+  }
+
+  raftStatus(): RaftStatus {
+    return this.raft.status();
+  }
+
+  status(): ClusterStatusView {
+    const st = this.raft.status();
+    const tickSec = this.opts.timing.tickMs / 1000;
+    const last = this.opts.snapshots?.list()[0];
+    const wal = this.opts.storage.read((r) => logSize(r));
+    return {
+      role: st.role,
+      nodeId: this.opts.id,
+      term: st.term,
+      leader: st.leader,
+      commitIndex: st.commit,
+      appliedIndex: this.applied,
+      lastIndex: st.lastIndex,
+      lagSec: st.role === 'leader' || this.behindEntries() === 0 ? 0 : Math.round((Date.now() - this.caughtUpAtMs) / 100) / 10,
+      membership: st.membership,
+      peers: st.progress
+        .filter((p) => p.id !== this.opts.id)
+        .map((p) => ({ id: p.id, voter: p.voter, matchIndex: p.match, lagEntries: Math.max(0, st.lastIndex - p.match), lastContactSec: Math.round(p.idleTicks * tickSec * 10) / 10, state: p.state })),
+      lastSnapshot: last === undefined ? null : { index: last.meta.index, term: last.meta.term, createdAtMs: last.createdAtMs, sizeBytes: last.sizeBytes },
+      walBytes: wal.bytes,
+      walEntries: wal.entries,
+      elections: this.elections,
+      pendingWrites: this.pending.size,
+      transport: this.opts.transport?.stats() ?? null,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.pending.rejectAll(new KnowdError('SHUTTING_DOWN', 'The node stopped before the write committed.'));
+    for (const w of [...this.leaderWaiters]) w();
+    while (this.running) await sleep(5);
+    await this.snapshotting?.catch(() => undefined);
+    await this.opts.transport?.close();
+  }
+}
+
+export interface ClusterStatusView {
+  readonly role: RaftStatus['role'];
+  readonly nodeId: NodeId;
+  readonly term: number;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly lagSec: number;
+  readonly membership: Membership;
+  readonly peers: readonly { id: NodeId; voter: boolean; matchIndex: number; lagEntries: number; lastContactSec: number; state: string }[];
+  readonly lastSnapshot: { index: number; term: number; createdAtMs: number; sizeBytes: number } | null;
+  readonly walBytes: number;
+  readonly walEntries: number;
+  readonly elections: number;
+  readonly pendingWrites: number;
+  readonly transport: TransportStats | null;
+}
+
+function nonEmpty(m: Membership): Membership | undefined {
+  return m.voters.length > 0 ? m : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
