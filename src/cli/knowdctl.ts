@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { KnowdError, isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
-import { VERSION } from '../daemon/index.js';
+import { VERSION, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
 import { formatFromFileName, parseFormatName } from '../rdf/index.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
@@ -24,9 +24,13 @@ class Failure extends Error {}
 function target(g: GlobalOpts): Target {
   const token = g.token ?? process.env['KNOWDCTL_TOKEN'];
   if (g.url !== undefined) return { url: g.url, ...(token !== undefined && { token }) };
-  const dataDir = g.dataDir ?? process.env['KNOWD_DATA_DIR'] ?? './data';
+  const dataDir = dataDirOf(g);
   const socketPath = process.env['KNOWD_ADMIN_SOCKET'] ?? path.join(dataDir, 'admin.sock');
   return { socketPath, ...(token !== undefined && { token }) };
+}
+
+function dataDirOf(g: GlobalOpts): string {
+  return g.dataDir ?? process.env['KNOWD_DATA_DIR'] ?? './data';
 }
 
 function print(g: GlobalOpts, value: unknown, human: () => string): void {
@@ -162,6 +166,81 @@ receipts
     const out = await verifyFromExport(lines, id, o.pub);
     print(g, out, () => (out.valid ? `valid: ${id} (chain of ${out.checked} receipts checked)` : `INVALID: ${out.reason ?? ''}`));
     if (!out.valid) throw new Failure('');
+  });
+
+program
+  .command('promote')
+  .description('make this node the leader (a follower): it first gets every committed write, then the leader hands over')
+  .option('--barrier <barrier>', 'what the node must have before it leads: latest (the leader\'s last committed write)', 'latest')
+  .action(async (o: { barrier: string }) => {
+    const g = globals();
+    if (o.barrier !== 'latest') throw new KnowdError('BAD_FORMAT', `--barrier ${o.barrier}: only "latest" is supported`);
+    const r = await callJson<{ leader: string; term: number; previousLeader: string | null }>(target(g), 'POST', '/v1/admin/promote-follower', { barrier: 'latest' });
+    print(g, r, () => `leader is now ${r.leader} (term ${r.term}; was ${r.previousLeader ?? 'none'})`);
+  });
+
+interface SnapshotView {
+  readonly index: number;
+  readonly term: number;
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly createdAt: string;
+  readonly sha256: string;
+}
+
+const snapshot = program.command('snapshot').description('snapshots: create, list, verify, restore');
+snapshot
+  .command('create')
+  .description('take a snapshot now (compacts the log behind it)')
+  .action(async () => {
+    const g = globals();
+    const s = await callJson<SnapshotView>(target(g), 'POST', '/v1/admin/snapshot');
+    print(g, s, () => `snapshot at index ${s.index} (term ${s.term}): ${s.file}, ${s.sizeBytes} bytes`);
+  });
+snapshot
+  .command('list')
+  .description('the snapshots this node keeps, newest first')
+  .action(async () => {
+    const g = globals();
+    const r = await callJson<{ snapshots: SnapshotView[] }>(target(g), 'GET', '/v1/admin/snapshots');
+    print(g, r, () => (r.snapshots.length === 0 ? 'no snapshots' : r.snapshots.map((s) => `${s.index}\tterm ${s.term}\t${s.sizeBytes} bytes\t${s.createdAt}\t${s.file}`).join('\n')));
+  });
+snapshot
+  .command('verify <file>')
+  .description('check a snapshot file offline: SHA-256, decryption and structure (no server needed)')
+  .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
+  .action(async (file: string, o: { key?: string }) => {
+    const g = globals();
+    const r = await verifySnapshotFile(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    print(g, r, () => (r.ok ? `valid: snapshot at index ${r.meta.index} (term ${r.meta.term})` : `INVALID: ${r.reason}`));
+    if (!r.ok) throw new Failure('');
+  });
+snapshot
+  .command('restore <file>')
+  .description('replace the store of a STOPPED node with a snapshot (the node then catches up from the cluster)')
+  .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
+  .action(async (file: string, o: { key?: string }) => {
+    const g = globals();
+    const meta = await restoreSnapshotOffline(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    print(g, { restored: true, index: meta.index, term: meta.term }, () => `restored: the store now holds the state at log index ${meta.index}; start knowd`);
+  });
+
+const cluster = program.command('cluster').description('cluster membership');
+cluster
+  .command('add <node>')
+  .description('add a member by its gRPC address (host:port): it joins as a learner and becomes a voter once caught up')
+  .action(async (node: string) => {
+    const g = globals();
+    const r = await callJson<{ voters: string[]; learners: string[] }>(target(g), 'POST', '/v1/admin/members', { id: node });
+    print(g, r, () => `voters: ${r.voters.join(', ')}${r.learners.length > 0 ? `\nlearners: ${r.learners.join(', ')}` : ''}`);
+  });
+cluster
+  .command('remove <node>')
+  .description('remove a member (host:port) from the cluster')
+  .action(async (node: string) => {
+    const g = globals();
+    const r = await callJson<{ voters: string[]; learners: string[] }>(target(g), 'DELETE', `/v1/admin/members/${encodeURIComponent(node)}`);
+    print(g, r, () => `voters: ${r.voters.join(', ')}`);
   });
 
 const config = program.command('config').description('configuration');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/http/index.js';
-import { KnowdError, systemClock } from '../base/index.js';
+import { systemClock } from '../base/index.js';
 import { redactedConfig, type Config } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { Metrics, createAuditLog, type Logger } from '../obs/index.js';
@@ -12,6 +12,7 @@ import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
 import type { ReplicationNode } from '../replication/node/index.js';
 import { startCluster } from './cluster.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createQueryPool } from './query-pool.js';
 import { VERSION } from './version.js';
 
@@ -42,36 +43,6 @@ function nodeIdOf(config: Config): string {
  * Start: data dir → store → signing key → engine (replays the log) → HTTP → admin socket → ready.
  * Stop: not ready → stop accepting requests and finish in-flight ones → drain writes → close store.
  */
-/**
- * One knowd per data directory: two writers appending to one log from their own in-memory positions
- * would overwrite each other's entries. A pid file created exclusively is the lock; a stale one
- * (its process is gone) is taken over.
- */
-function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, 'knowd.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o640 });
-      return () => fs.rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      let alive = false;
-      try {
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-          process.kill(pid, 0);
-          alive = true;
-        }
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (alive) throw new KnowdError('CONFLICT', `Data directory "${dataDir}" is in use by knowd process ${pid}; stop it first`);
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new KnowdError('CONFLICT', `Cannot lock data directory "${dataDir}"`);
-}
-
 /** How long SIGTERM waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 3_000;
 

@@ -181,3 +181,40 @@ test.serial('a node whose certificate comes from another CA cannot join', async 
   t.is((await leaderOf(c)).memberId, leader.memberId);
   t.is((await tx(leader, triple(1, 'r'))).status, 200);
 });
+
+test.serial('a new node joins as a learner, catches up, becomes a voter; removing it shrinks the cluster again', async (t) => {
+  const c = await makeCluster(t, 3);
+  await startAll(c);
+  const leader = await leaderOf(c);
+  for (let i = 0; i < 20; i++) t.is((await tx(leader, triple(i, 'j'))).status, 200);
+  // The fourth node: its own certificate from the cluster CA, the members as its peers.
+  const certDir = path.join(c.dir, 'n3', 'certs');
+  await writeNodeCerts(certDir, c.ca, 'n3');
+  const grpcPort = await freePort();
+  const memberId = `127.0.0.1:${grpcPort}`;
+  const dataDir = path.join(c.dir, 'n3', 'data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const peers = [...c.nodes.map((n) => n.memberId), memberId].join(',');
+  const started = startKnowd(t, {
+    dataDir,
+    startTimeoutMs: 30_000,
+    args: ['--cluster-mode', 'follower', '--grpc-addr', memberId, '--peer-addrs', peers, '--snapshot-key', c.keyFile, ...tlsArgs(certDir), ...TEST_TIMING],
+  });
+  const add = await fetch(`${leader.proc!.url}/v1/admin/members`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: memberId }) });
+  t.is(add.status, 200, await add.clone().text());
+  t.true(((await add.json()) as { voters: string[] }).voters.includes(memberId));
+  const proc = await started;
+  const joined: ClusterNode = { name: 'n3', grpcPort, dataDir, certDir, memberId, proc };
+  const commit = (await status(leader)).commitIndex;
+  t.is((await subjects(joined, commit)).size, 20);
+  t.is((await status(joined)).leader, leader.memberId);
+  // Writes keep committing with four voters (majority 3), through the new node too.
+  t.is((await tx(joined, triple(99, 'j'))).status, 200);
+
+  const del = await fetch(`${leader.proc!.url}/v1/admin/members/${encodeURIComponent(memberId)}`, { method: 'DELETE' });
+  t.is(del.status, 200, await del.clone().text());
+  t.false(((await del.json()) as { voters: string[] }).voters.includes(memberId));
+  const audit = fs.readFileSync(path.join(leader.dataDir, 'audit.log'), 'utf8');
+  t.regex(audit, /"action":"membership.change"[^\n]*"change":"add"[^\n]*"outcome":"ok"|"outcome":"ok"[^\n]*"change":"add"/);
+  t.is((await tx(leader, triple(100, 'j'))).status, 200);
+});

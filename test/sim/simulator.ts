@@ -185,6 +185,7 @@ export class Simulation {
       return { ok: true, seed: this.opts.seed, stats: this.stats };
     } catch (e) {
       this.stats.checks = this.checker.checks;
+      this.stats.elections = this.checker.elections;
       const error = e instanceof SafetyViolation ? e.message : e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
       return { ok: false, seed: this.opts.seed, stats: this.stats, tick: this.now, error };
     }

@@ -17,6 +17,8 @@ export interface ClusterApi {
   /** Leadership transfer to this node, after it has every committed write. */
   promoteSelf(): Promise<void>;
   snapshotNow(): Promise<LocalSnapshot | undefined>;
+  /** 'add' = learner, catch up, voter; one change at a time. */
+  changeMembership(change: 'add' | 'add-learner' | 'promote' | 'remove', id: string): Promise<void>;
   snapshots(): readonly LocalSnapshot[];
 }
 

@@ -6,7 +6,10 @@ import type { ForwardResponse } from '../transport/types.js';
 export type ForwardCall =
   | { readonly kind: 'propose'; readonly payload: string /* base64 command bytes */ }
   | { readonly kind: 'transfer'; readonly to: string }
-  | { readonly kind: 'membership'; readonly change: 'add-learner' | 'promote' | 'remove'; readonly id: string };
+  | { readonly kind: 'membership'; readonly change: MembershipCall; readonly id: string };
+
+/** 'add' is the whole safe sequence: learner, catch up, voter. */
+export type MembershipCall = 'add' | 'add-learner' | 'promote' | 'remove';
 
 export interface ProposeReply {
   readonly index: number;
@@ -28,7 +31,7 @@ export function decodeCall(kind: string, body: string): ForwardCall {
   if (typeof v !== 'object' || v === null || o.kind !== kind) throw new KnowdError('BAD_REQUEST', `Forwarded call has kind ${String(o.kind)}, expected ${kind}`);
   if (kind === 'propose' && typeof o.payload === 'string') return { kind, payload: o.payload };
   if (kind === 'transfer' && typeof o.to === 'string') return { kind, to: o.to };
-  if (kind === 'membership' && typeof o.id === 'string' && (o.change === 'add-learner' || o.change === 'promote' || o.change === 'remove')) {
+  if (kind === 'membership' && typeof o.id === 'string' && (o.change === 'add' || o.change === 'add-learner' || o.change === 'promote' || o.change === 'remove')) {
     return { kind, change: o.change, id: o.id };
   }
   throw new KnowdError('BAD_REQUEST', `Forwarded call of kind ${kind} is malformed`);

@@ -5,7 +5,7 @@ import { RaftNode, decodeMembership } from '../raft/index.js';
 import type { Entry, HardState, Membership, Message, NodeId, Ready, RaftStatus, SnapshotMeta } from '../raft/index.js';
 import type { Storage, WriteTxn } from '../../storage/index.js';
 import type { ForwardRequest, ForwardResponse, SnapshotChunk, SnapshotOffer, Transport, TransportStats } from '../transport/types.js';
-import { decodeCall, decodeProposeReply, encodeCall, encodeOutcome, errorReply, replyError, type ForwardCall } from './forward.js';
+import { decodeCall, decodeProposeReply, encodeCall, encodeOutcome, errorReply, replyError, type ForwardCall, type MembershipCall } from './forward.js';
 import { clusterChecks, readiness, type Check } from './health.js';
 import { PendingProposals } from './pending.js';
 import type { LocalSnapshot, SnapshotStore } from './snapshots.js';
@@ -516,17 +516,42 @@ export class ReplicationNode implements Sequencer {
     }
   }
 
-  async changeMembership(change: 'add-learner' | 'promote' | 'remove', id: NodeId): Promise<void> {
+  /**
+   * Changes membership one step at a time (Raft thesis §4.1), on the leader (a follower forwards the
+   * request). 'add' joins a node safely: as a learner first, a voter only once it has caught up, so
+   * a new empty node never counts towards a quorum it cannot serve.
+   */
+  async changeMembership(change: MembershipCall, id: NodeId): Promise<void> {
     const st = this.raft.status();
     if (st.role !== 'leader') {
-      if (st.leader === null || this.opts.transport === undefined) throw new KnowdError('NO_LEADER', 'No leader to change membership');
+      if (st.leader === null || this.opts.transport === undefined) throw new KnowdError('NO_LEADER', 'No leader to change membership; retry once one is elected');
       const res = await this.opts.transport.forward(st.leader, encodeCall({ kind: 'membership', change, id }), this.opts.writeTimeoutMs);
       if (!res.ok) throw replyError(res);
       return;
     }
-    const { index } = this.raft.proposeMembership({ type: change, id });
+    if (change !== 'add') {
+      await this.proposeMembership(change, id);
+      return;
+    }
+    if (st.membership.voters.includes(id)) return;
+    if (!st.membership.learners.includes(id)) await this.proposeMembership('add-learner', id);
+    const deadline = Date.now() + this.opts.writeTimeoutMs;
+    for (;;) {
+      const now = this.raft.status();
+      if (now.role !== 'leader') throw new KnowdError('NO_LEADER', `Leadership moved while ${id} was catching up; it stays a learner. Retry on the new leader.`);
+      const p = now.progress.find((x) => x.id === id);
+      if (p !== undefined && p.match >= now.commit) break;
+      if (Date.now() >= deadline) throw new KnowdError('WRITE_TIMEOUT', `${id} did not catch up within ${this.opts.writeTimeoutMs} ms; it stays a learner (is it running, with a certificate from the cluster CA?)`);
+      await sleep(this.opts.timing.tickMs * 2);
+    }
+    await this.proposeMembership('promote', id);
+  }
+
+  private async proposeMembership(change: 'add-learner' | 'promote' | 'remove', id: NodeId): Promise<void> {
+    const { index, term } = this.raft.proposeMembership({ type: change, id });
     this.kick();
     await this.waitForApplied(index, this.opts.writeTimeoutMs);
+    if (this.log.term(index) !== term) throw new KnowdError('NO_LEADER', 'Leadership changed before the membership change committed; retry it');
   }
 
   // ---- snapshots -------------------------------------------------------------------------------

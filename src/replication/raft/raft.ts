@@ -24,6 +24,8 @@ import type {
   RaftStatus, Ready, Role, SoftState,
 } from './types.js';
 
+export { decodeMembership, encodeMembership } from './membership.js';
+
 /**
  * Messages kept for the next Ready. Past this the driver is not calling ready(); further messages
  * are dropped, which Raft tolerates like any network loss.
@@ -33,7 +35,7 @@ const MESSAGES_MAX = 4096;
 const UNCOMMITTED_ENTRIES_MAX = 10_000;
 /** Bytes of committed entries handed out per Ready (at least one entry). */
 const COMMITTED_BYTES_MAX = 16 * 1024 * 1024;
-/** Bytes of log scanned in one read while looking for unapplied config entries. */
+/** Bytes of log read at a time when scanning for config entries after the applied index (start-up). */
 const SCAN_BYTES_MAX = 1024 * 1024;
 
 const NO_DATA = new Uint8Array(0);

@@ -125,6 +125,34 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
     }
   });
 
+  const MemberBody = z.object({ id: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a member id is host:port'), action: z.enum(['add', 'add-learner', 'promote', 'remove']).optional() }).strict();
+
+  const changeMembers = async (req: FastifyRequest, action: 'add' | 'add-learner' | 'promote' | 'remove', id: string): Promise<Record<string, unknown>> => {
+    const src = auditSource(req);
+    if (deps.config.clusterMode === 'single') throw new KnowdError('CONFLICT', 'This node runs in single mode; start it as leader or follower to form a cluster');
+    try {
+      await deps.cluster.changeMembership(action, id);
+    } catch (e) {
+      deps.audit.record({ action: 'membership.change', ...src, outcome: 'failed', change: action, member: id, error: (e as Error).message });
+      throw e;
+    }
+    const s = deps.cluster.status();
+    deps.audit.record({ action: 'membership.change', ...src, outcome: 'ok', change: action, member: id, voters: s.membership.voters, learners: s.membership.learners });
+    return { voters: s.membership.voters, learners: s.membership.learners };
+  };
+
+  app.post('/v1/admin/members', async (req) => {
+    can(req, 'admin');
+    const body = parseWith(MemberBody, req.body, 'member');
+    return changeMembers(req, body.action ?? 'add', body.id);
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/admin/members/:id', async (req) => {
+    can(req, 'admin');
+    const body = parseWith(MemberBody, { id: req.params.id }, 'member');
+    return changeMembers(req, 'remove', body.id);
+  });
+
   app.get('/v1/admin/snapshots', async (req) => {
     can(req, 'admin');
     return { snapshots: deps.cluster.snapshots().map(snapshotView) };

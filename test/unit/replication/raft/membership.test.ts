@@ -160,3 +160,46 @@ test('membership bytes are canonical (sorted, deduplicated) and damaged ones are
     t.is(code(() => decodeMembership(bytes(bad))), 'STORE_CORRUPT', JSON.stringify(bad));
   }
 });
+
+/** Ticks everyone, delivering as it goes, until `done` or a bound. */
+function settle(c: Cluster, done: () => boolean): void {
+  for (let i = 0; i < 200 && !done(); i++) {
+    c.tickAll();
+    c.stabilize();
+  }
+}
+
+test('thesis §4.1: votes and quorums follow the latest membership in the log, so a removal cannot strand the rest (sim seed 2)', (t) => {
+  // b removes itself; a acknowledges the entry, but b's next messages (with the commit) are lost.
+  const c = new Cluster(voters('a', 'b'), { random: { a: 0, b: 0.5 } });
+  const b = c.elect('b');
+  const { index } = b.proposeMembership({ type: 'remove', id: 'b' });
+  c.flush('b');
+  c.deliver((m) => m.type === 'append' && m.to === 'a');
+  c.queue = c.queue.filter((m) => m.type === 'append-resp');
+  c.drop = (m) => m.from === 'b' && m.to === 'a';
+  c.stabilize();
+  t.like(b.status(), { role: 'follower', membership: { voters: ['a'] } }, 'b applied its removal and stepped down');
+  t.true(c.core('a').status().commit < index, 'a does not know the removal committed');
+  // a campaigns under the membership in its log, {a}: it needs no vote from b, whose log is longer.
+  settle(c, () => c.core('a').status().role === 'leader');
+  t.like(c.core('a').status(), { role: 'leader', membership: { voters: ['a'] } });
+});
+
+test('thesis §4.2.2: a voter whose removal is in its log but not applied still campaigns, to finish the change (sim seed 7962)', (t) => {
+  // c proposes its own removal; the entry reaches nobody and c, cut off, steps down (check-quorum).
+  const c = new Cluster(voters('a', 'c'), { random: { a: 0, c: 0.5 } });
+  const leader = c.elect('c');
+  c.drop = (m) => m.from === 'c' || m.to === 'c';
+  leader.proposeMembership({ type: 'remove', id: 'c' });
+  leader.propose(bytes('later'));
+  settle(c, () => leader.status().role !== 'leader');
+  t.is(leader.status().role, 'follower');
+  c.drop = () => false;
+  // a (log shorter) cannot win under {a, c} without c, and c's latest membership is {a}: c must
+  // campaign, counting only a's vote, commit its removal, and step down for a.
+  settle(c, () => c.core('a').status().role === 'leader');
+  t.like(c.core('a').status(), { role: 'leader', membership: { voters: ['a'], learners: [] } });
+  t.like(leader.status(), { role: 'follower', membership: { voters: ['a'], learners: [] } });
+  t.deepEqual(c.appliedData('a'), ['later']);
+});
