@@ -85,7 +85,7 @@ export const SETTINGS: SettingsTable = {
   },
   peerAddrs: {
     env: 'KNOWD_PEER_ADDRS', parser: p.peerList, default: text(''),
-    description: 'gRPC addresses of other cluster nodes, comma-separated; empty means find peers by mDNS (_knowd._tcp).',
+    description: 'gRPC addresses (host:port, as each advertises itself) of the other cluster members, comma-separated; needed in leader/follower mode until mDNS discovery (_knowd._tcp) arrives.',
   },
   mtlsCertPath: {
     env: 'KNOWD_MTLS_CERT', parser: p.path, default: unset('not set'),
