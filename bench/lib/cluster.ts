@@ -10,7 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createCa, issueNodeCert } from '../../src/replication/transport/certs.js';
-import { exited, freePort, httpRequest, sleep, stopChild, tmpDirs, track, whenExited } from './util.js';
+import { exited, freePort, httpRequest, removeTmpDir, sleep, stopChild, tmpDirs, track, whenExited } from './util.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KNOWD_JS = path.join(ROOT, 'dist/src/cli/knowd.js');
@@ -48,8 +48,13 @@ export interface NodeProc {
   readonly agent: http.Agent;
   /** Log lines at warn level and above (knowd runs with --log-level warn), the usual ones left out. */
   readonly logs: string[];
-  /** Set by kill(): the process was killed on purpose, its exit is not a crash. */
-  killed: boolean;
+  /** Set when the benchmark stops or kills the process: its exit is not a crash. */
+  expectedExit: boolean;
+}
+
+/** The process is gone and nobody here stopped it. */
+export function crashed(node: NodeProc): boolean {
+  return exited(node.child) && !node.expectedExit;
 }
 
 /** pino JSON → "warn: msg {fields}"; other lines as they are; cut at 600 characters. */
@@ -92,7 +97,7 @@ export async function spawnNode(name: string, dataDir: string, port: number, arg
   const logs: string[] = [];
   keepLines(child.stdout, name, logs);
   keepLines(child.stderr, name, logs);
-  const node: NodeProc = { name, child, pid: child.pid, port, agent: new http.Agent({ keepAlive: true, maxSockets: 8 }), logs, killed: false };
+  const node: NodeProc = { name, child, pid: child.pid, port, agent: new http.Agent({ keepAlive: true, maxSockets: 8 }), logs, expectedExit: false };
   try {
     await waitStatus(node, '/healthz', 60_000);
   } catch (e) {
@@ -122,13 +127,14 @@ export async function waitStatus(node: NodeProc, urlPath: string, timeoutMs: num
 
 /** SIGTERM by PID (SIGKILL after 10 s). */
 export async function stopNode(node: NodeProc): Promise<void> {
+  node.expectedExit = true;
   node.agent.destroy();
   await stopChild(node.child, 10_000);
 }
 
 /** SIGKILL by PID; resolves when the process is gone. */
 export async function killNode(node: NodeProc): Promise<void> {
-  node.killed = true;
+  node.expectedExit = true;
   node.agent.destroy();
   if (!exited(node.child)) process.kill(node.pid, 'SIGKILL');
   await whenExited(node.child);
@@ -189,6 +195,9 @@ export interface Member {
 }
 
 export class Cluster {
+  /** Every process any member ran, in start order (their logs and exits outlive restarts). */
+  readonly procs: NodeProc[] = [];
+
   private constructor(
     readonly dir: string,
     readonly members: Member[],
@@ -203,6 +212,17 @@ export class Cluster {
     fs.writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const ca = await createCa('knowd-bench-ca');
     const members: Member[] = [];
+    // freePort() closes its probe socket, so two calls may return the same port: keep them distinct.
+    const used = new Set<number>();
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!used.has(p)) {
+          used.add(p);
+          return p;
+        }
+      }
+    };
     for (let i = 0; i < n; i++) {
       const certDir = path.join(dir, `n${i}`, 'certs');
       fs.mkdirSync(certDir, { recursive: true });
@@ -210,7 +230,7 @@ export class Cluster {
       fs.writeFileSync(path.join(certDir, 'node.crt'), cert.certPem);
       fs.writeFileSync(path.join(certDir, 'node.key'), cert.keyPem, { mode: 0o600 });
       fs.writeFileSync(path.join(certDir, 'ca.crt'), ca.certPem);
-      members.push({ name: `n${i}`, memberId: `127.0.0.1:${await freePort()}`, httpPort: await freePort(), dataDir: path.join(dir, `n${i}`, 'data'), certDir, proc: null });
+      members.push({ name: `n${i}`, memberId: `127.0.0.1:${await port()}`, httpPort: await port(), dataDir: path.join(dir, `n${i}`, 'data'), certDir, proc: null });
     }
     return new Cluster(dir, members, keyFile);
   }
@@ -223,6 +243,7 @@ export class Cluster {
     // Timings: the daemon's defaults (no --cluster-heartbeat / --cluster-election-timeout).
     const args = ['--cluster-mode', hint, '--grpc-addr', m.memberId, '--peer-addrs', peers, '--snapshot-key', this.keyFile, '--mtls-cert', c('node.crt'), '--mtls-key', c('node.key'), '--mtls-ca', c('ca.crt')];
     m.proc = await spawnNode(m.name, m.dataDir, m.httpPort, args);
+    this.procs.push(m.proc);
     return m.proc;
   }
 
@@ -273,5 +294,17 @@ export class Cluster {
   async stopAll(): Promise<void> {
     await Promise.all(this.live().map((p) => stopNode(p)));
     for (const m of this.members) m.proc = null;
+  }
+
+  /** Processes that exited without the benchmark stopping or killing them. */
+  crashed(): string[] {
+    return this.procs.filter((p) => crashed(p)).map((p) => `${p.name} (pid ${p.pid}) exited by itself (code ${p.child.exitCode}, signal ${p.child.signalCode})`);
+  }
+
+  /** Stops every member, removes the directory; returns the log lines of every process it ran. */
+  async dispose(): Promise<string[]> {
+    await this.stopAll();
+    removeTmpDir(this.dir);
+    return this.procs.flatMap((p) => p.logs);
   }
 }
