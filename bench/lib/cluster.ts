@@ -84,10 +84,16 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_')));
 }
 
+/** BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of every node there (node-name prefixed). */
+function profileArgs(name: string): string[] {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
+}
+
 export async function spawnNode(name: string, dataDir: string, port: number, args: readonly string[]): Promise<NodeProc> {
   fs.mkdirSync(dataDir, { recursive: true });
   const child = track(
-    spawn(process.execPath, [KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+    spawn(process.execPath, [...profileArgs(name), KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
       cwd: path.dirname(dataDir),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: cleanEnv(),

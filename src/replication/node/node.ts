@@ -341,6 +341,11 @@ export class ReplicationNode implements Sequencer {
   private async handle(rd: Ready): Promise<void> {
     if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
     const started = performance.now();
+    // A leader's appends may leave before its own copy is durable (Raft thesis §10.2.1): its own
+    // match only counts towards the commit after advance(), so its fsync and the followers' overlap.
+    // Every other message speaks for durable state and waits for the write.
+    const early = new Set<Message>(rd.softState.role === 'leader' ? rd.messages.filter((m) => m.type === 'append') : []);
+    for (const m of early) this.send(m);
     const first = rd.entries[0];
     if (first !== undefined && first.index <= this.log.lastIndex()) this.pending.truncatedFrom(first.index);
     // Sole voter and leader: an entry is committed the moment it is durable, so it is applied in the
@@ -349,8 +354,8 @@ export class ReplicationNode implements Sequencer {
     const committed = rd.committed.filter((e) => e.index > this.applied);
     const appliedAfterCommitted = committed.at(-1)?.index ?? this.applied;
     // Only when nothing older is still waiting to be handed out: entries apply in log order.
-    const early = soleLeader && first !== undefined && first.index === appliedAfterCommitted + 1 ? rd.entries : [];
-    const toApply = [...committed, ...early];
+    const applyNow = soleLeader && first !== undefined && first.index === appliedAfterCommitted + 1 ? rd.entries : [];
+    const toApply = [...committed, ...applyNow];
     const results: { entry: Entry; result: ApplyResult | null }[] = [];
     let membership: Membership | undefined;
     let applied = this.applied;
@@ -389,7 +394,7 @@ export class ReplicationNode implements Sequencer {
     }
     if (results.length > 0) this.opts.events?.onApplied?.({ entries: results.length, durationMs: performance.now() - started });
     this.notifyApplied();
-    for (const m of rd.messages) this.send(m);
+    for (const m of rd.messages) if (!early.has(m)) this.send(m);
   }
 
   private send(m: Message): void {

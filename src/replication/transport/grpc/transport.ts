@@ -89,6 +89,9 @@ const MiB = 1024 * 1024;
 /** gRPC message limit both ways: well above a snapshot chunk (1 MiB default) and a raft batch. */
 export const MAX_MESSAGE_BYTES = 64 * MiB;
 /** A batch is cut at this many estimated bytes or messages: big enough to amortize, small enough to interleave. */
+/** grpc-js WriteFlags.NoCompress (call-interface.d.ts). */
+const NO_COMPRESS_FLAG = '2';
+const COMPRESS_MIN_BYTES = 16 * 1024;
 const MAX_BATCH_BYTES = 4 * MiB;
 const MAX_BATCH_MESSAGES = 512;
 const DEFAULT_MAX_QUEUED = 4096;
@@ -300,7 +303,12 @@ class PeerLink {
         n++;
       }
       const batch = this.queue.splice(0, n);
-      const ok = call.write({ messages: batch.map(encodeRaftMessage) });
+      // Small batches (heartbeats, a few small entries) go uncompressed: gzip cost the leader about a
+      // seventh of its CPU at 500 tx/s for little gain on a LAN. Bulk batches are compressed.
+      const flags = bytes < COMPRESS_MIN_BYTES ? NO_COMPRESS_FLAG : undefined;
+      const msg = { messages: batch.map(encodeRaftMessage) };
+      // grpc-js takes per-message write flags through the encoding argument of a stream write.
+      const ok = flags === undefined ? call.write(msg) : call.write(msg, flags as unknown as BufferEncoding);
       c.messagesSent += batch.length;
       if (!ok) {
         this.waitingDrain = true;
