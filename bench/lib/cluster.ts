@@ -9,6 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { generateSigningKeyPem } from '../../src/receipts/index.js';
 import { createCa, issueNodeCert } from '../../src/replication/transport/certs.js';
 import { exited, freePort, httpRequest, removeTmpDir, sleep, stopChild, tmpDirs, track, whenExited } from './util.js';
 
@@ -216,6 +217,8 @@ export class Cluster {
     tmpDirs.add(dir);
     const keyFile = path.join(dir, 'snapshot.key');
     fs.writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    // One receipt-signing key for the cluster, as production needs (receipts are identical on every node).
+    fs.writeFileSync(path.join(dir, 'signing.pem'), generateSigningKeyPem(), { mode: 0o600 });
     const ca = await createCa('knowd-bench-ca');
     const members: Member[] = [];
     // freePort() closes its probe socket, so two calls may return the same port: keep them distinct.
@@ -247,7 +250,7 @@ export class Cluster {
     const peers = this.members.map((x) => x.memberId).join(',');
     const c = (f: string): string => path.join(m.certDir, f);
     // Timings: the daemon's defaults (no --cluster-heartbeat / --cluster-election-timeout).
-    const args = ['--cluster-mode', hint, '--grpc-addr', m.memberId, '--peer-addrs', peers, '--snapshot-key', this.keyFile, '--mtls-cert', c('node.crt'), '--mtls-key', c('node.key'), '--mtls-ca', c('ca.crt')];
+    const args = ['--cluster-mode', hint, '--grpc-addr', m.memberId, '--peer-addrs', peers, '--snapshot-key', this.keyFile, '--signing-key', path.join(path.dirname(this.keyFile), 'signing.pem'), '--mtls-cert', c('node.crt'), '--mtls-key', c('node.key'), '--mtls-ca', c('ca.crt')];
     m.proc = await spawnNode(m.name, m.dataDir, m.httpPort, args);
     this.procs.push(m.proc);
     return m.proc;

@@ -8,6 +8,7 @@ import { ReplicationNode, timingOf, type NodeEvents, type SnapshotStore } from '
 import { createGrpcTransport } from '../replication/transport/grpc/index.js';
 import type { Storage } from '../storage/index.js';
 import { fileSnapshotStore } from './snapshot-store.js';
+import { keyIdOf, loadOrCreateSnapshotKey } from '../replication/snapshot/index.js';
 
 function hostPortText(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
@@ -31,10 +32,11 @@ export interface ClusterParts {
  * Builds the replication node for any mode: single mode is a cluster of one (no transport), the
  * cluster modes add gRPC with mutual TLS. Snapshots need the disk store.
  */
-export async function startCluster(config: Config, deps: { engine: Engine; storage: Storage; metrics: Metrics; log: Logger; audit: AuditLog }): Promise<ClusterParts> {
+export async function startCluster(config: Config, deps: { engine: Engine; storage: Storage; metrics: Metrics; log: Logger; audit: AuditLog; signingPub: string }): Promise<ClusterParts> {
   const single = config.clusterMode === 'single';
   const id = single ? 'local' : advertisedId(config);
-  const snapshots = config.store === 'disk' ? await fileSnapshotStore({ dir: path.join(config.dataDir, 'snapshots'), dataDir: config.dataDir, keyPath: config.snapshotKeyPath, chunkBytes: config.replStreamChunkBytes }) : undefined;
+  const snapshotKey = config.store === 'disk' ? await loadOrCreateSnapshotKey(config.dataDir, config.snapshotKeyPath) : undefined;
+  const snapshots = snapshotKey !== undefined ? await fileSnapshotStore({ dir: path.join(config.dataDir, 'snapshots'), dataDir: config.dataDir, keyPath: config.snapshotKeyPath, chunkBytes: config.replStreamChunkBytes }) : undefined;
   const peers = config.peerAddrs.map(hostPortText).filter((p) => p !== id);
   if (!single && peers.length === 0) {
     throw new KnowdError('CONFIG_INVALID', `KNOWD_CLUSTER_MODE=${config.clusterMode} needs KNOWD_PEER_ADDRS (mDNS discovery is not available yet)`);
@@ -80,6 +82,7 @@ export async function startCluster(config: Config, deps: { engine: Engine; stora
     readTimeoutMs: config.clusterReadTimeoutMs,
     hint: config.clusterMode,
     snapshotIntervalMs: config.replSnapshotIntervalSec * 1000,
+    keys: { signingKey: deps.signingPub, ...(snapshotKey !== undefined && { snapshotKey: keyIdOf(snapshotKey).toString('hex') }) },
     logRetainEntries: config.replLogRetainEntries,
     events,
   });

@@ -55,7 +55,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
   audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
   const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads });
-  const cluster = await startCluster(config, { engine, storage, metrics, log, audit });
+  const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey() });
   const nodeId = nodeIdOf(config);
   let ready = false;
   let stopped = false;

@@ -29,6 +29,11 @@ test.serial('writes on any node land on every node', async (t) => {
   }
   const digests = await Promise.all(c.nodes.map((n) => storeDigest(n, maxIndex)));
   t.is(new Set(digests).size, 1);
+  // A receipt verifies on every node (same evidence, same shared signing key).
+  for (const node of c.nodes) {
+    const v = (await (await fetch(`${node.proc!.url}/v1/receipts/default-${maxIndex}/verify`)).json()) as { valid: boolean };
+    t.true(v.valid, node.name);
+  }
 });
 
 /** Writes in a loop through `via` until stopped; returns the subjects of acknowledged writes. */
@@ -198,7 +203,7 @@ test.serial('a new node joins as a learner, catches up, becomes a voter; removin
   const started = startKnowd(t, {
     dataDir,
     startTimeoutMs: 30_000,
-    args: ['--cluster-mode', 'follower', '--grpc-addr', memberId, '--peer-addrs', peers, '--snapshot-key', c.keyFile, ...tlsArgs(certDir), ...TEST_TIMING],
+    args: ['--cluster-mode', 'follower', '--grpc-addr', memberId, '--peer-addrs', peers, '--snapshot-key', c.keyFile, '--signing-key', c.signingKeyFile, ...tlsArgs(certDir), ...TEST_TIMING],
   });
   const add = await fetch(`${leader.proc!.url}/v1/admin/members`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: memberId }) });
   t.is(add.status, 200, await add.clone().text());

@@ -3,10 +3,11 @@
  * certificates from a throw-away CA, one shared snapshot key, every process stopped by PID at
  * teardown (startKnowd registers it).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { generateSigningKeyPem } from '../../src/receipts/index.js';
 import { createCa, issueNodeCert, type CertBundle } from '../../src/replication/transport/certs.js';
 import { freePort, startKnowd, tmpDir, type Knowd } from './procs.js';
 
@@ -27,6 +28,7 @@ export interface Cluster {
   readonly ca: CertBundle;
   readonly dir: string;
   readonly keyFile: string;
+  readonly signingKeyFile: string;
   /** Flags every node gets (timing, snapshots) besides its own addresses. */
   readonly extraArgs: readonly string[];
   start(i: number, hint?: 'leader' | 'follower'): Promise<ClusterNode>;
@@ -52,6 +54,9 @@ export async function makeCluster(t: ExecutionContext, n: number, extraArgs: rea
   const ca = await createCa('knowd-test-ca');
   const keyFile = path.join(dir, 'snapshot.key');
   fs.writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  // One receipt-signing key for the cluster: every node signs the receipts it applies, identically.
+  const signingKeyFile = path.join(dir, 'signing.pem');
+  fs.writeFileSync(signingKeyFile, generateSigningKeyPem(), { mode: 0o600 });
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < n; i++) {
     const grpcPort = await freePort();
@@ -66,6 +71,7 @@ export async function makeCluster(t: ExecutionContext, n: number, extraArgs: rea
     ca,
     dir,
     keyFile,
+    signingKeyFile,
     extraArgs,
     async start(i, hint = 'follower') {
       const node = nodes[i]!;
@@ -73,7 +79,7 @@ export async function makeCluster(t: ExecutionContext, n: number, extraArgs: rea
         dataDir: node.dataDir,
         startTimeoutMs: 30_000,
         args: [
-          '--cluster-mode', hint, '--grpc-addr', node.memberId, '--peer-addrs', peers, '--snapshot-key', keyFile,
+          '--cluster-mode', hint, '--grpc-addr', node.memberId, '--peer-addrs', peers, '--snapshot-key', keyFile, '--signing-key', signingKeyFile,
           ...tlsArgs(node.certDir), ...TEST_TIMING, ...extraArgs,
         ],
       });
@@ -171,12 +177,19 @@ export async function subjects(node: ClusterNode, minIndex = 0): Promise<Set<str
   return new Set(body.rows.map((r) => r.s));
 }
 
-/** A digest of everything a node stores (N-Quads export of the default namespace, sorted). */
+/**
+ * A digest of what a node stores: the quads (N-Quads export, sorted) and the receipts with the
+ * logged evidence they verify against, of the default namespace.
+ */
 export async function storeDigest(node: ClusterNode, minIndex = 0): Promise<string> {
-  const res = await fetch(`${node.proc!.url}/v1/admin/export?format=n-quads`, { headers: { 'x-knowd-min-index': String(minIndex) }, signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`export answered ${res.status}`);
-  const lines = (await res.text()).split('\n').filter((l) => l !== '').sort();
-  return `${lines.length}:${(await import('node:crypto')).createHash('sha256').update(lines.join('\n')).digest('hex')}`;
+  const get = async (p: string): Promise<string> => {
+    const res = await fetch(`${node.proc!.url}${p}`, { headers: { 'x-knowd-min-index': String(minIndex) }, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`${p} answered ${res.status}`);
+    return res.text();
+  };
+  const quads = (await get('/v1/admin/export?format=n-quads')).split('\n').filter((l) => l !== '').sort();
+  const receipts = await get('/v1/receipts/export');
+  return `${quads.length}:${createHash('sha256').update(quads.join('\n')).update(receipts).digest('hex')}`;
 }
 
 export function triple(i: number, tag = 'w'): string {

@@ -44,6 +44,11 @@ export interface NodeOptions {
   readonly readTimeoutMs: number;
   /** single: a cluster of one; leader: campaign at start (a hint; the term decides); follower: wait. */
   readonly hint: 'single' | 'leader' | 'follower';
+  /**
+   * Fingerprints of the keys every member must share (receipt signing, snapshot encryption): a
+   * follower compares them with the leader's and warns, since receipts and snapshots diverge otherwise.
+   */
+  readonly keys?: Readonly<Record<string, string>>;
   /** How often the daemon takes snapshots (the health check flags overdue ones). */
   readonly snapshotIntervalMs?: number;
   /** Entries kept in the log behind a snapshot so briefly lagging followers need no snapshot. */
@@ -89,6 +94,7 @@ export class ReplicationNode implements Sequencer {
   /** The leader's commit index as last asked (followers): what "caught up" is measured against. */
   private leaderCommit = 0;
   private leaderCommitKnown = false;
+  private keyWarnings: string[] = [];
   private polling = false;
   private ticks = 0;
   private lastWriteError: string | null = null;
@@ -243,7 +249,9 @@ export class ReplicationNode implements Sequencer {
     this.polling = true;
     try {
       const res = await this.opts.transport.status(st.leader, this.opts.timing.tickMs * this.opts.timing.electionTicks);
-      const commit = (JSON.parse(res.body) as { commitIndex?: unknown }).commitIndex;
+      const body = JSON.parse(res.body) as { commitIndex?: unknown; keys?: Record<string, unknown> };
+      this.compareKeys(st.leader, body.keys ?? {});
+      const commit = body.commitIndex;
       if (typeof commit === 'number' && Number.isSafeInteger(commit)) {
         this.leaderCommit = commit;
         this.leaderCommitKnown = true;
@@ -253,6 +261,16 @@ export class ReplicationNode implements Sequencer {
     } finally {
       this.polling = false;
     }
+  }
+
+  private compareKeys(leader: NodeId, theirs: Record<string, unknown>): void {
+    const warnings: string[] = [];
+    for (const [name, mine] of Object.entries(this.opts.keys ?? {})) {
+      const other = theirs[name];
+      if (typeof other === 'string' && other !== mine) warnings.push(`${name} differs from the leader ${leader}'s: every member needs the same one`);
+    }
+    for (const w of warnings) if (!this.keyWarnings.includes(w)) this.opts.events?.onWarn?.(w, { leader });
+    this.keyWarnings = warnings;
   }
 
   /** Committed entries (as far as known) this node has not applied yet. */
@@ -694,6 +712,8 @@ export class ReplicationNode implements Sequencer {
       elections: this.elections,
       pendingWrites: this.pending.size,
       transport: this.opts.transport?.stats() ?? null,
+      keys: this.opts.keys ?? {},
+      warnings: this.keyWarnings,
     };
   }
 
@@ -726,6 +746,9 @@ export interface ClusterStatusView {
   readonly elections: number;
   readonly pendingWrites: number;
   readonly transport: TransportStats | null;
+  readonly keys: Readonly<Record<string, string>>;
+  /** Configuration problems an operator should fix (e.g. keys that differ from the leader's). */
+  readonly warnings: readonly string[];
 }
 
 function nonEmpty(m: Membership): Membership | undefined {

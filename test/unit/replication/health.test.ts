@@ -11,7 +11,7 @@ function status(over: Partial<ClusterStatusView> = {}): ClusterStatusView {
       { id: 'b:1', voter: true, matchIndex: 10, lagEntries: 0, lastContactSec: 0.1, state: 'replicate' },
       { id: 'c:1', voter: true, matchIndex: 9, lagEntries: 1, lastContactSec: 0.2, state: 'replicate' },
     ],
-    lastSnapshot: null, walBytes: 100, walEntries: 10, elections: 1, pendingWrites: 0, transport: null,
+    lastSnapshot: null, walBytes: 100, walEntries: 10, elections: 1, pendingWrites: 0, transport: null, keys: {}, warnings: [],
     ...over,
   };
 }

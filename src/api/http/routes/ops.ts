@@ -88,6 +88,8 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
       learners: s.membership.learners,
       peers: s.peers,
       elections: s.elections,
+      keys: s.keys,
+      warnings: s.warnings,
       version: deps.version,
       uptimeSec: Math.round((Date.now() - deps.startedMs) / 1000),
     };
