@@ -4,10 +4,12 @@ import { appliedIndex, logSize, readHardState, readMembership, setAppliedIndex, 
 import { RaftNode, decodeMembership } from '../raft/index.js';
 import type { Entry, HardState, Membership, Message, NodeId, Ready, RaftStatus, SnapshotMeta } from '../raft/index.js';
 import type { Storage, WriteTxn } from '../../storage/index.js';
-import type { ForwardRequest, ForwardResponse, SnapshotChunk, SnapshotOffer, Transport, TransportStats } from '../transport/types.js';
+import type { ForwardRequest, ForwardResponse, Transport, TransportStats } from '../transport/types.js';
 import { decodeCall, decodeProposeReply, encodeCall, encodeOutcome, errorReply, replyError, type ForwardCall, type MembershipCall } from './forward.js';
 import { clusterChecks, readiness, type Check } from './health.js';
+import { LeaderWatch } from './leader-watch.js';
 import { PendingProposals } from './pending.js';
+import { Snapshotting } from './snapshotting.js';
 import type { LocalSnapshot, SnapshotStore } from './snapshots.js';
 
 export interface NodeTiming {
@@ -59,7 +61,6 @@ export interface NodeOptions {
   readonly events?: NodeEvents;
 }
 
-const SNAPSHOTS_KEPT = 2;
 const DRAIN_MAX_MS = 5_000;
 const FAULT_DELAY_MIN_MS = 50;
 const FAULT_DELAY_MAX_MS = 5_000;
@@ -82,28 +83,38 @@ export class ReplicationNode implements Sequencer {
   private recovering = false;
   private faultDelayMs = 0;
   private ticker: NodeJS.Timeout | undefined;
-  private snapshotting: Promise<LocalSnapshot | undefined> | undefined;
+  private readonly snapshotting: Snapshotting | undefined;
   private readonly appliedWaiters = new Set<{ index: number; resolve: () => void }>();
   private readonly leaderWaiters = new Set<() => void>();
-  private readonly sendingSnapshot = new Set<NodeId>();
-  private received: LocalSnapshot | undefined;
   private lastRole: RaftStatus['role'] = 'follower';
   private lastLeader: NodeId | null = null;
   private caughtUpAtMs = Date.now();
   private elections = 0;
-  /** The leader's commit index as last asked (followers): what "caught up" is measured against. */
-  private leaderCommit = 0;
-  private leaderCommitKnown = false;
-  private keyWarnings: string[] = [];
-  private polling = false;
   private ticks = 0;
+  private readonly watch: LeaderWatch;
   private lastWriteError: string | null = null;
-  private lastSnapshotError: string | null = null;
-  private readonly appliedHistory: { atMs: number; applied: number }[] = [];
 
   private constructor(private readonly opts: NodeOptions) {
     this.log = new StoredLog(opts.storage);
     this.pending = new PendingProposals(opts.writeTimeoutMs);
+    this.snapshotting = opts.snapshots === undefined ? undefined : new Snapshotting({
+      storage: opts.storage,
+      log: this.log,
+      store: opts.snapshots,
+      transport: opts.transport,
+      events: opts.events,
+      retainEntries: opts.logRetainEntries ?? 1000,
+      membership: () => this.membership,
+      reportSnapshot: (to, ok) => {
+        this.raft.reportSnapshot(to, ok);
+        this.kick();
+      },
+      offerToCore: (from, meta) => {
+        this.raft.step({ type: 'snapshot', from, to: this.opts.id, term: this.raft.status().term, snapshot: meta });
+        this.kick();
+      },
+    });
+    this.watch = new LeaderWatch(opts.keys ?? {}, (msg, info) => opts.events?.onWarn?.(msg, info));
     const init = this.durableState();
     this.applied = init.applied;
     this.membership = init.membership;
@@ -115,7 +126,10 @@ export class ReplicationNode implements Sequencer {
     opts.engine.attach(node);
     await node.opts.transport?.start({
       onMessage: (m) => node.onMessage(m),
-      onSnapshot: (from, offer, chunks) => node.onSnapshot(from, offer, chunks),
+      onSnapshot: async (from, offer, chunks) => {
+        if (node.snapshotting === undefined) throw new KnowdError('NOT_SUPPORTED', 'This node keeps no snapshots (memory store)');
+        await node.snapshotting.receive(from, offer, chunks);
+      },
       onForward: (from, req) => node.onForward(from, req),
       onStatus: async () => ({ body: JSON.stringify(node.status()) }),
     });
@@ -237,62 +251,33 @@ export class ReplicationNode implements Sequencer {
     // About once a second: ask the leader how far it has committed (readiness and lag) and
     // keep a minute of apply history (the health check's apply rate).
     if (++this.ticks % Math.max(1, Math.round(1000 / this.opts.timing.tickMs)) === 0) {
-      this.appliedHistory.push({ atMs: Date.now(), applied: this.applied });
-      while (this.appliedHistory.length > 61) this.appliedHistory.shift();
-      void this.pollLeader();
-    }
-  }
-
-  private async pollLeader(): Promise<void> {
-    const st = this.raft.status();
-    if (this.polling || st.role === 'leader' || st.leader === null || this.opts.transport === undefined) return;
-    this.polling = true;
-    try {
-      const res = await this.opts.transport.status(st.leader, this.opts.timing.tickMs * this.opts.timing.electionTicks);
-      const body = JSON.parse(res.body) as { commitIndex?: unknown; keys?: Record<string, unknown> };
-      this.compareKeys(st.leader, body.keys ?? {});
-      const commit = body.commitIndex;
-      if (typeof commit === 'number' && Number.isSafeInteger(commit)) {
-        this.leaderCommit = commit;
-        this.leaderCommitKnown = true;
+      this.watch.sample(this.applied, Date.now());
+      const st = this.raft.status();
+      if (st.role !== 'leader' && st.leader !== null && this.opts.transport !== undefined) {
+        void this.watch.poll(this.opts.transport, st.leader, this.opts.timing.tickMs * this.opts.timing.electionTicks);
       }
-    } catch {
-      // An unreachable leader shows up in the leader check; the last known commit stays.
-    } finally {
-      this.polling = false;
     }
-  }
-
-  private compareKeys(leader: NodeId, theirs: Record<string, unknown>): void {
-    const warnings: string[] = [];
-    for (const [name, mine] of Object.entries(this.opts.keys ?? {})) {
-      const other = theirs[name];
-      if (typeof other === 'string' && other !== mine) warnings.push(`${name} differs from the leader ${leader}'s: every member needs the same one`);
-    }
-    for (const w of warnings) if (!this.keyWarnings.includes(w)) this.opts.events?.onWarn?.(w, { leader });
-    this.keyWarnings = warnings;
   }
 
   /** Committed entries (as far as known) this node has not applied yet. */
   behindEntries(): number {
     const st = this.raft.status();
-    return Math.max(0, Math.max(st.commit, st.role === 'leader' ? 0 : this.leaderCommit) - this.applied);
+    return Math.max(0, Math.max(st.commit, st.role === 'leader' ? 0 : (this.watch.leaderCommit ?? 0)) - this.applied);
   }
 
   health(): { checks: Record<string, Check>; ready: Check } {
     const status = this.status();
-    const oldest = this.appliedHistory[0];
-    const appliedLastMinute = oldest === undefined ? 0 : this.applied - oldest.applied;
+    const appliedLastMinute = this.watch.appliedLastMinute(this.applied);
     const behind = this.behindEntries();
     const single = this.opts.hint === 'single';
     const checks = clusterChecks({
       status, single, nowMs: Date.now(), snapshotIntervalMs: this.opts.snapshotIntervalMs ?? 300_000,
       electionTimeoutMs: this.opts.timing.tickMs * this.opts.timing.electionTicks,
       writeError: this.lastWriteError,
-      snapshotError: this.lastSnapshotError,
+      snapshotError: this.snapshotting?.error ?? null,
       applyRate: { appliedLastMinute, behindEntries: behind },
     });
-    const known = single || status.role === 'leader' || this.leaderCommitKnown;
+    const known = single || status.role === 'leader' || this.watch.leaderCommit !== undefined;
     return { checks, ready: known ? readiness(status, behind, single, 1000) : { ok: false, detail: "waiting to learn the leader's commit index" } };
   }
 
@@ -417,7 +402,8 @@ export class ReplicationNode implements Sequencer {
 
   private send(m: Message): void {
     if (m.type === 'snapshot') {
-      void this.sendSnapshot(m.to, m.snapshot);
+      if (this.snapshotting === undefined) this.raft.reportSnapshot(m.to, false);
+      else void this.snapshotting.send(m.to, m.snapshot);
       return;
     }
     this.opts.transport?.send(m);
@@ -499,7 +485,7 @@ export class ReplicationNode implements Sequencer {
 
   private notifyApplied(): void {
     const st = this.raft.status();
-    if (this.applied >= Math.max(st.commit, st.role === 'leader' ? 0 : this.leaderCommit)) this.caughtUpAtMs = Date.now();
+    if (this.applied >= Math.max(st.commit, st.role === 'leader' ? 0 : (this.watch.leaderCommit ?? 0))) this.caughtUpAtMs = Date.now();
     for (const w of this.appliedWaiters) {
       if (w.index > this.applied) continue;
       this.appliedWaiters.delete(w);
@@ -579,93 +565,14 @@ export class ReplicationNode implements Sequencer {
 
   // ---- snapshots -------------------------------------------------------------------------------
 
-  /** Takes a snapshot of the applied state and compacts the log behind it. */
-  snapshotNow(): Promise<LocalSnapshot | undefined> {
-    this.snapshotting ??= this.takeSnapshot().finally(() => {
-      this.snapshotting = undefined;
-    });
-    return this.snapshotting;
-  }
-
-  private async takeSnapshot(): Promise<LocalSnapshot | undefined> {
-    try {
-      const snap = await this.takeSnapshotOnce();
-      this.lastSnapshotError = null;
-      return snap;
-    } catch (e) {
-      this.lastSnapshotError = e instanceof Error ? e.message : String(e);
-      throw e;
-    }
-  }
-
-  private async takeSnapshotOnce(): Promise<LocalSnapshot | undefined> {
-    const store = this.opts.snapshots;
-    if (store === undefined) return undefined;
-    const snap = await store.create(this.opts.storage, (r) => {
-      const index = appliedIndex(r);
-      return { index, term: this.log.term(index) ?? 0, membership: readMembership(r) ?? this.membership };
-    });
-    await this.opts.storage.write((w) => {
-      this.log.recordSnapshot(w, snap.meta);
-      this.log.compact(w, Math.max(0, snap.meta.index - (this.opts.logRetainEntries ?? 1000)));
-    }).catch((e: unknown) => {
-      this.log.reload();
-      throw e;
-    });
-    store.prune(SNAPSHOTS_KEPT);
-    this.opts.events?.onSnapshot?.({ kind: 'created', index: snap.meta.index, bytes: snap.sizeBytes });
-    return snap;
-  }
-
-  private async sendSnapshot(to: NodeId, meta: SnapshotMeta): Promise<void> {
-    const store = this.opts.snapshots;
-    const transport = this.opts.transport;
-    if (store === undefined || transport === undefined || this.sendingSnapshot.has(to)) return;
-    this.sendingSnapshot.add(to);
-    let ok = false;
-    try {
-      let snap = store.list().find((s) => s.meta.index === meta.index);
-      if (snap === undefined) throw new KnowdError('SNAPSHOT_INVALID', `No local snapshot at index ${meta.index}`);
-      try {
-        await transport.sendSnapshot(to, store.offer(snap), store.chunks(snap));
-      } catch (e) {
-        // The follower refused it: if our own file rotted, replace it so the retry can succeed.
-        const check = await store.verify(snap);
-        if (!check.ok) {
-          this.opts.events?.onWarn?.('local snapshot failed verification; taking a new one', { index: snap.meta.index, reason: check.reason });
-          store.remove(snap);
-          snap = await this.snapshotNow();
-        }
-        throw e;
-      }
-      ok = true;
-      this.opts.events?.onSnapshot?.({ kind: 'sent', index: snap.meta.index, peer: to, bytes: snap.sizeBytes });
-    } catch (e) {
-      this.opts.events?.onSnapshot?.({ kind: 'rejected', index: meta.index, peer: to, reason: e instanceof Error ? e.message : String(e) });
-    } finally {
-      this.sendingSnapshot.delete(to);
-      this.raft.reportSnapshot(to, ok);
-      this.kick();
-    }
-  }
-
-  private async onSnapshot(from: NodeId, offer: SnapshotOffer, chunks: AsyncIterable<SnapshotChunk>): Promise<void> {
-    const store = this.opts.snapshots;
-    if (store === undefined) throw new KnowdError('NOT_SUPPORTED', 'This node keeps no snapshots');
-    try {
-      this.received = await store.receive(offer, chunks);
-    } catch (e) {
-      this.opts.events?.onSnapshot?.({ kind: 'rejected', index: offer.index, peer: from, reason: e instanceof Error ? e.message : String(e) });
-      throw e;
-    }
-    this.opts.events?.onSnapshot?.({ kind: 'received', index: offer.index, peer: from, bytes: offer.sizeBytes });
-    this.raft.step({ type: 'snapshot', from, to: this.opts.id, term: this.raft.status().term, snapshot: { index: offer.index, term: offer.term, membership: offer.membership } });
-    this.kick();
+  /** Takes a snapshot of the applied state and compacts the log behind it (undefined without a snapshot store). */
+  async snapshotNow(): Promise<LocalSnapshot | undefined> {
+    return this.snapshotting?.take();
   }
 
   private async installSnapshot(meta: SnapshotMeta): Promise<void> {
     const store = this.opts.snapshots;
-    const snap = this.received;
+    const snap = this.snapshotting?.received;
     assert(store !== undefined && snap !== undefined && snap.meta.index === meta.index, `raft asked to install snapshot ${meta.index}, which this node has not received`);
     await store.restore(this.opts.storage, snap, (w: WriteTxn) => {
       this.log.resetTo(w, meta);
@@ -713,7 +620,7 @@ export class ReplicationNode implements Sequencer {
       pendingWrites: this.pending.size,
       transport: this.opts.transport?.stats() ?? null,
       keys: this.opts.keys ?? {},
-      warnings: this.keyWarnings,
+      warnings: this.watch.keyWarnings,
     };
   }
 
@@ -724,7 +631,7 @@ export class ReplicationNode implements Sequencer {
     this.pending.rejectAll(new KnowdError('SHUTTING_DOWN', 'The node stopped before the write committed.'));
     for (const w of [...this.leaderWaiters]) w();
     while (this.running) await sleep(5);
-    await this.snapshotting?.catch(() => undefined);
+    await this.snapshotting?.settle();
     await this.opts.transport?.close();
   }
 }

@@ -269,6 +269,10 @@ test('combinations: cert without key, too many peers, port clash', (t) => {
   rejects(t, () => load({}, ['--addr', '127.0.0.1:7000', '--grpc-addr', ':7000']), '--grpc-addr', '--addr');
   t.notThrows(() => load({ KNOWD_ADDR: '127.0.0.1:7000', KNOWD_GRPC_ADDR: '127.0.0.2:7000' }));
   t.notThrows(() => load({ KNOWD_ADDR: ':0', KNOWD_GRPC_ADDR: ':0' }));
+  // Heartbeats must come several times per election timeout.
+  rejects(t, () => load({ KNOWD_CLUSTER_HEARTBEAT: '300ms', KNOWD_CLUSTER_ELECTION_TIMEOUT: '500ms' }), 'KNOWD_CLUSTER_HEARTBEAT', 'a third of KNOWD_CLUSTER_ELECTION_TIMEOUT');
+  t.notThrows(() => load({ KNOWD_CLUSTER_HEARTBEAT: '1s', KNOWD_CLUSTER_ELECTION_TIMEOUT: '5s' }));
+  rejects(t, () => load({ KNOWD_GRPC_ADVERTISE: ':8091' }), 'KNOWD_GRPC_ADVERTISE', 'host:port');
 });
 
 test('redactedConfig hides secrets and is JSON-safe', (t) => {
