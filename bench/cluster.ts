@@ -38,6 +38,7 @@ interface Options {
   only: Set<string>;
   tmpDir: string;
   build: boolean;
+  pin: boolean;
   out: string | undefined;
 }
 
@@ -53,6 +54,8 @@ const USAGE = `Usage: npx tsx bench/cluster.ts [options]
   --failover-rate R     steady write load during each failover, tx/s (default 20)
   --only LIST           throughput (with CPU), failover (default both)
   --tmp-dir DIR         parent of the temporary data directories (default the OS temp dir)
+  --pin                 stand in for separate machines: the single node and the leader get CPU 0 alone,
+                        the followers and this load generator share CPU 1 (taskset)
   --build               run \`npm run build\` first (done anyway when dist/ is missing)
   --out FILE            results JSON (default bench/results/cluster-<timestamp>.json)`;
 
@@ -71,6 +74,7 @@ function parseOptions(argv: string[]): Options {
     only: new Set(['throughput', 'failover']),
     tmpDir: os.tmpdir(),
     build: false,
+    pin: false,
     out: undefined,
   };
   type NumericKey = 'rounds' | 'concurrency' | 'seconds' | 'openSeconds' | 'openFraction' | 'idleSeconds' | 'failovers' | 'failoverRate';
@@ -94,6 +98,10 @@ function parseOptions(argv: string[]): Options {
     }
     if (flag === '--build' || flag === '--quick') {
       o[flag === '--build' ? 'build' : 'quick'] = true;
+      continue;
+    }
+    if (flag === '--pin') {
+      o.pin = true;
       continue;
     }
     const eq = flag.indexOf('=');
@@ -800,8 +808,15 @@ async function main(): Promise<void> {
   } else if (newestMtime(path.join(ROOT, 'src')) > fs.statSync(KNOWD_JS).mtimeMs) {
     log('warning: src/ has .ts files newer than dist/: the numbers are for the last build (use --build)');
   }
+  if (opts.pin) {
+    process.env['BENCH_PIN'] = '1';
+    // The load generator shares CPU 1 with the followers, leaving CPU 0 to the node under test.
+    const r = spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('--pin needs taskset (util-linux) and 2 CPUs');
+    log('pinned: single node and leader on CPU 0; followers and the load generator on CPU 1');
+  }
   const commit = gitCommit(ROOT);
-  const machine = { nproc: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? null, memTotalMiB: Math.round(os.totalmem() / MIB), loadavgAtStart: os.loadavg() };
+  const machine = { pinned: opts.pin, nproc: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? null, memTotalMiB: Math.round(os.totalmem() / MIB), loadavgAtStart: os.loadavg() };
   log(`machine: ${machine.nproc} CPUs (${machine.cpuModel ?? '?'}), load average ${machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}; shared machine: expect noise`);
 
   const rounds: RoundResult[] = [];

@@ -91,10 +91,25 @@ function profileArgs(name: string): string[] {
   return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`];
 }
 
+/**
+ * BENCH_PIN=1 stands in for separate machines on a 2-core box: the node under test (the single
+ * node, or n0, the leader by its start-up hint) gets CPU 0 to itself; the followers share CPU 1
+ * (with the load generator, see pinSelf). Without it every process floats over both cores.
+ */
+export function pinnedCpu(name: string): string | undefined {
+  if (process.env['BENCH_PIN'] !== '1') return undefined;
+  return name === 'single' || name === 'n0' ? '0' : '1';
+}
+
+function launcher(name: string): { cmd: string; pre: string[] } {
+  const cpu = pinnedCpu(name);
+  return cpu === undefined ? { cmd: process.execPath, pre: [] } : { cmd: 'taskset', pre: ['-c', cpu, process.execPath] };
+}
+
 export async function spawnNode(name: string, dataDir: string, port: number, args: readonly string[]): Promise<NodeProc> {
   fs.mkdirSync(dataDir, { recursive: true });
   const child = track(
-    spawn(process.execPath, [...profileArgs(name), KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+    spawn(launcher(name).cmd, [...launcher(name).pre, ...profileArgs(name), KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
       cwd: path.dirname(dataDir),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: cleanEnv(),

@@ -124,6 +124,10 @@ export class ReplicationNode implements Sequencer {
   static async start(opts: NodeOptions): Promise<ReplicationNode> {
     const node = new ReplicationNode(opts);
     opts.engine.attach(node);
+    // Members that joined or left since the configuration was written count, not just the peer list.
+    const known = new Set([...node.membership.voters, ...node.membership.learners, ...opts.bootstrap]);
+    known.delete(opts.id);
+    opts.transport?.setPeers?.([...known]);
     await node.opts.transport?.start({
       onMessage: (m) => node.onMessage(m),
       onSnapshot: async (from, offer, chunks) => {
