@@ -44,9 +44,25 @@ export function parseTxCommand(c: TxCommand): ParsedDelta {
   return { add, remove: parseRdf(c.remove, removeOpts) };
 }
 
+/**
+ * A check on a transaction's effect, run inside its apply, after the delta is written and before
+ * the receipt: it sees exactly the state the transaction produces, and the same state on every
+ * replica, so a rejection (throw KnowdError 'REJECTED' with the report as details) is
+ * deterministic and undoes the transaction's own savepoint only. SHACL and veto hooks plug in here.
+ */
+export interface ApplyCheck {
+  readonly name: string;
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void;
+}
+
 export interface ApplyContext {
   readonly quads: QuadStore;
   readonly signer: Signer;
+  readonly checks?: readonly ApplyCheck[];
+}
+
+function runChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, added: readonly Quad[], removed: readonly Quad[]): void {
+  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, { added, removed });
 }
 
 /**
@@ -79,6 +95,7 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const w = ctx.quads.writer(txn, ns.id);
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
+  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, effect.added, effect.removed);
   // The receipt covers the effective change: the update's text says what to do, the delta what it did.
   const digest = digestDeltaSync(effect.added, effect.removed);
   const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
@@ -122,6 +139,7 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   for (const q of delta.add) if (w.add(q)) added++;
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
+  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, delta.add, delta.remove);
   const receipt = buildReceipt(
     // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },

@@ -7,7 +7,7 @@ import { factory, parseRdf, type RdfFormat } from '../rdf/index.js';
 import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
 import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.js';
 import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
-import { applyCommand, parseTxCommand, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
+import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
 import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
 import { executeQuery, type ParsedQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
 import { queryableDataset } from './queryable.js';
@@ -77,6 +77,7 @@ export class Engine {
   private readonly bnodeBase = randomBytes(6).toString('hex');
   private bnodeSeq = 0;
   private sequencer: Sequencer | undefined;
+  private readonly checks: ApplyCheck[] = [];
   private stopping = false;
   private readonly inflight = new Map<string, Promise<TxResult>>();
   private readonly canonTimeoutMs: number;
@@ -146,8 +147,16 @@ export class Engine {
     this.quads.dict.reset();
   }
 
-  private applyContext(): { quads: QuadStore; signer: Signer } {
-    return { quads: this.quads, signer: this.opts.signer };
+  private applyContext(): ApplyContext {
+    return { quads: this.quads, signer: this.opts.signer, checks: this.checks };
+  }
+
+  /**
+   * Adds a check every transaction's effect must pass (SHACL, veto hooks). Every replica must have
+   * the same checks, since they decide at apply time.
+   */
+  addCheck(c: ApplyCheck): void {
+    this.checks.push(c);
   }
 
   /** Log position: index of the last entry and the applied index (equal in single mode). */

@@ -1,7 +1,7 @@
 export { Engine } from './engine.js';
 export type { TxRequest, TxResult, EngineOptions } from './engine.js';
 export { applyCommand, parseTxCommand } from './apply.js';
-export type { Outcome, TxOutcome, ParsedDelta } from './apply.js';
+export type { ApplyCheck, Outcome, TxOutcome, ParsedDelta } from './apply.js';
 export type { ApplyResult, Proposal, Sequencer } from './engine.js';
 export { encodeCommand, decodeCommand } from './commands.js';
 export type { Command, TxCommand, NamespaceCommand } from './commands.js';
