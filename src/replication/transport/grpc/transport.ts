@@ -340,6 +340,12 @@ class PeerLink {
     this.ctx.unreachable(this.peer);
   }
 
+  /** The peer called us: if our stream to it is down, reconnect now on a fresh channel. */
+  peerIsBack(): void {
+    if (this.closed || this.state === 'open' || this.state === 'connecting') return;
+    this.reconnect();
+  }
+
   /** New TLS material: drop the connection and the stream so the next ones use it. */
   reconnect(): void {
     if (this.closed) return;
@@ -635,6 +641,9 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
     const me = self();
     const entry = new IncomingStream(auth.from, auth.cert, incoming, callback);
     call.sendMetadata(new grpc.Metadata());
+    // The peer just reached us, so it is up: our stream to it need not sit out its backoff (a
+    // restarted follower would otherwise wait up to the backoff maximum for the leader's appends).
+    links.get(auth.from)?.peerIsBack();
     call.on('data', (batch: unknown) => {
       if (entry.done) return;
       let list: readonly unknown[];
