@@ -3,16 +3,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const edgeOnly = ['lmdb', 'fastify', 'usearch', '@grpc/grpc-js', 'mdns'];
+const edgeOnly = ['lmdb', 'fastify', 'usearch', '@grpc/grpc-js', 'mdns', 'multicast-dns', 'dbus-next'];
 const layers = {
   base: [], rdf: ['base'], storage: ['base'], receipts: ['base', 'rdf'], config: ['base'], obs: ['base', 'config'],
   dataset: ['base', 'rdf', 'storage'],
   sparql: ['base', 'rdf'],
-  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql'],
+  shacl: ['base', 'rdf', 'storage', 'dataset'],
+  vector: ['base', 'storage'],
+  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql', 'shacl', 'vector'],
   replication: ['base', 'rdf', 'storage', 'engine', 'obs'],
-  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql'],
+  discovery: ['base', 'config', 'obs'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
-  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication'],
+  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.
 const edgeLayers = ['api', 'daemon', 'cli'];
@@ -34,6 +37,28 @@ const lmdbEdge = {
   rules: {
     'no-restricted-imports': ['error', {
       patterns: Object.keys(layers).filter((l) => l !== 'storage' && l !== 'base').map((l) => ({ group: [`**/${l}/*`], message: `storage/ may not import ${l}/` })),
+    }],
+  },
+};
+
+// discovery/ backends are edges inside a non-edge layer: each imports its own library only.
+const discoveryEdges = [['mdns-js', 'multicast-dns'], ['avahi', 'dbus-next']].map(([dir, lib]) => ({
+  files: [`src/discovery/${dir}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: edgeOnly.filter((name) => name !== lib).map((name) => ({ name, message: `discovery/${dir} imports only ${lib}` })),
+      patterns: Object.keys(layers).filter((l) => !['base', 'config', 'obs', 'discovery'].includes(l)).map((l) => ({ group: [`**/${l}/*`, `**/${l}`], message: `discovery/ may not import ${l}/` })),
+    }],
+  },
+}));
+
+// vector/usearch is the usearch edge inside the vector layer: it may import usearch, still no higher layer.
+const usearchEdge = {
+  files: ['src/vector/usearch/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: edgeOnly.filter((name) => name !== 'usearch').map((name) => ({ name, message: 'vector/usearch imports only usearch' })),
+      patterns: Object.keys(layers).filter((l) => !['base', 'storage', 'vector'].includes(l)).map((l) => ({ group: [`**/${l}/*`, `**/${l}`], message: `vector/ may not import ${l}/` })),
     }],
   },
 };
@@ -101,6 +126,8 @@ export default tseslint.config(
   },
   ...layerRules.filter((r) => !r.files[0].startsWith('src/replication/') && !r.files[0].startsWith('src/engine/')),
   lmdbEdge,
+  usearchEdge,
+  ...discoveryEdges,
   // The raft and log rules come after the generic replication rule so they win for their folders.
   replicationFloors[3],
   replicationFloors[0],

@@ -293,8 +293,9 @@ async function startServer(opts: Options, label: string): Promise<Server> {
     spawn(process.execPath, [KNOWD_JS, '--data-dir', dir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      // No KNOWD_* settings from the caller's environment: every run gets the same, default configuration.
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_'))),
+      // No KNOWD_* settings from the caller's environment: every run gets the same, default configuration
+      // (but no mDNS responder on the host's LAN).
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_'))), KNOWD_DISCOVERY: 'off' },
     }),
   );
   collectLines(child.stdout, logs);

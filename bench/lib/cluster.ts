@@ -80,9 +80,9 @@ function keepLines(stream: NodeJS.ReadableStream | null, name: string, sink: str
   });
 }
 
-/** The caller's environment without KNOWD_* variables: every run gets the daemon's defaults. */
+/** The caller's environment without KNOWD_* variables: every run gets the daemon's defaults, except that no mDNS responder runs on the host's LAN. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_')));
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_'))), KNOWD_DISCOVERY: 'off' };
 }
 
 /** BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of every node there (node-name prefixed). */

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, doc: 'No such route.' },
   NAMESPACE_NOT_FOUND: { status: 404, doc: 'The namespace does not exist.' },
   RECEIPT_NOT_FOUND: { status: 404, doc: 'No receipt with this id.' },
+  VECTOR_NOT_FOUND: { status: 404, doc: 'No vector with this id in the namespace.' },
   NAMESPACE_EXISTS: { status: 409, doc: 'A namespace with this name already exists.' },
   CONFLICT: { status: 409, doc: 'The request conflicts with the current state.' },
   IDEMPOTENCY_MISMATCH: { status: 409, doc: 'An idempotency key was reused with a different request body.' },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, type Config } from '../config/index.js';
-import { startDaemon } from '../daemon/index.js';
+import { readClusterEnv, startDaemon } from '../daemon/index.js';
 import { createLogger } from '../obs/index.js';
 
 function usage(): string {
@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(argv, process.env);
+    // A provisioned node's cluster settings (knowdctl cluster init|join) sit under the environment
+    // and flags: what the operator sets explicitly still wins.
+    const clusterEnv = readClusterEnv(config.dataDir);
+    if (Object.keys(clusterEnv).length > 0) config = loadConfig(argv, { ...clusterEnv, ...process.env });
   } catch (e) {
     if (isKnowdError(e) && e.code === 'CONFIG_INVALID') {
       process.stderr.write(`knowd: ${e.message}\n`);

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { KnowdError, isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
-import { VERSION, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
+import { VERSION, joinCluster, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
 import { formatFromFileName, parseFormatName } from '../rdf/index.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
@@ -225,7 +225,43 @@ snapshot
     print(g, { restored: true, index: meta.index, term: meta.term }, () => `restored: the store now holds the state at log index ${meta.index}; start knowd`);
   });
 
-const cluster = program.command('cluster').description('cluster membership');
+const cluster = program.command('cluster').description('cluster provisioning and membership');
+cluster
+  .command('init')
+  .description('make this node the first voter of a new cluster: cluster id, CA, its certificate, and a join token')
+  .action(async () => {
+    const g = globals();
+    const r = await callJson<{ clusterId: string; token: string; expiresAt: string; next: string }>(target(g), 'POST', '/v1/cluster/init');
+    print(g, { clusterId: r.clusterId, token: r.token, expiresAt: r.expiresAt }, () => `cluster ${r.clusterId}\njoin token (single use, until ${r.expiresAt}):\n  ${r.token}\nnext: ${r.next}`);
+  });
+cluster
+  .command('token')
+  .description('a new single-use join token (on a voter)')
+  .action(async () => {
+    const g = globals();
+    const r = await callJson<{ token: string; expiresAt: string }>(target(g), 'POST', '/v1/cluster/token');
+    print(g, { token: r.token, expiresAt: r.expiresAt }, () => `${r.token}\n(single use, until ${r.expiresAt})`);
+  });
+cluster
+  .command('join')
+  .description('join a cluster (run with knowd stopped; then start knowd): --url of the node that made the token')
+  .option('--token <token>', 'join token from `knowdctl cluster token`')
+  .option('--url <url>', 'HTTP address of the cluster node that issued the token (mDNS discovery: not yet)')
+  .option('--grpc-addr <host:port>', "this node's gRPC address as its peers reach it (default $KNOWD_GRPC_ADVERTISE or $KNOWD_GRPC_ADDR)")
+  .option('--wipe', 'remove this node\'s existing store first (it receives the cluster\'s data)')
+  .action(async (o: { token?: string; url?: string; grpcAddr?: string; wipe?: boolean }) => {
+    const g = globals();
+    // --token and --url are also knowdctl's global options (bearer token, node address); commander
+    // hands them to the program, so read them from there too.
+    const token = o.token ?? g.token;
+    if (token === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --token <join token> (from `knowdctl cluster token` on a voter)');
+    const url = o.url ?? g.url;
+    if (url === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --url <http://host:port> of the node that issued the token');
+    const memberId = o.grpcAddr ?? process.env['KNOWD_GRPC_ADVERTISE'] ?? process.env['KNOWD_GRPC_ADDR'];
+    if (memberId === undefined || memberId.startsWith(':')) throw new KnowdError('BAD_FORMAT', 'cluster join needs --grpc-addr <host:port>: the address this node\'s peers reach its gRPC at');
+    const r = await joinCluster({ token, url, memberId, dataDir: dataDirOf(g), wipe: o.wipe === true });
+    print(g, { joined: true, clusterId: r.clusterId, memberId, peers: r.peers }, () => `joined cluster ${r.clusterId} as ${memberId} (peers ${r.peers.join(', ')})\nnext: start knowd; it is admitted as a learner and becomes a voter once caught up`);
+  });
 cluster
   .command('add <node>')
   .description('add a member by its gRPC address (host:port): it joins as a learner and becomes a voter once caught up')

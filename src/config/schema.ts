@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as p from './parsers.js';
 import type { Parser } from './parsers.js';
-import { CLUSTER_MODES, LOG_LEVELS, STORE_KINDS } from './types.js';
+import { CLUSTER_MODES, DISCOVERY_CHOICES, LOG_LEVELS, STORE_KINDS } from './types.js';
 import type { Config, ConfigKey } from './types.js';
 
 /** Settings whose default is computed from others; they are resolved in a second pass. */
@@ -86,6 +86,10 @@ export const SETTINGS: SettingsTable = {
   peerAddrs: {
     env: 'KNOWD_PEER_ADDRS', parser: p.peerList, default: text(''),
     description: 'gRPC addresses (host:port, as each advertises itself) of the other cluster members, comma-separated; needed in leader/follower mode until mDNS discovery (_knowd._tcp) arrives.',
+  },
+  discovery: {
+    env: 'KNOWD_DISCOVERY', parser: p.oneOf(DISCOVERY_CHOICES), default: text('auto'),
+    description: 'LAN discovery of other nodes by mDNS (_knowd._tcp): auto uses avahi-daemon when it answers on D-Bus, else a built-in responder; avahi or mdns-js force one; off advertises and browses nothing.',
   },
   mtlsCertPath: {
     env: 'KNOWD_MTLS_CERT', parser: p.path, default: unset('not set'),
@@ -193,7 +197,7 @@ export const SETTINGS: SettingsTable = {
     description: 'Length in seconds of the WINDOW that knowledge hooks evaluate over (the last N seconds of transactions).',
   },
   embedUrl: {
-    env: 'KNOWD_EMBED_URL', parser: p.httpUrl, default: unset('not set: vectors must be given, not text'),
+    env: 'KNOWD_EMBED_URL', parser: p.httpUrl, default: unset('not set: text is embedded by the built-in lexical feature-hashing embedder'),
     description: 'Embedding service that turns "text" into vectors for /v1/vector/upsert and /v1/similar.',
   },
 };

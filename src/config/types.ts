@@ -8,6 +8,10 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 export const CLUSTER_MODES = ['single', 'leader', 'follower'] as const;
 export type ClusterMode = (typeof CLUSTER_MODES)[number];
 
+/** How peers are discovered on the LAN: auto = avahi when it answers on D-Bus, else the pure-JS responder. */
+export const DISCOVERY_CHOICES = ['auto', 'avahi', 'mdns-js', 'off'] as const;
+export type DiscoveryChoice = (typeof DISCOVERY_CHOICES)[number];
+
 /** pino's level names, so the logger adapter can pass the value straight through. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,6 +28,7 @@ export interface Config {
   readonly store: StoreKind;
   readonly clusterMode: ClusterMode;
   readonly peerAddrs: readonly HostPort[];
+  readonly discovery: DiscoveryChoice;
   readonly mtlsCertPath?: string;
   readonly mtlsKeyPath?: string;
   readonly mtlsCaPath?: string;

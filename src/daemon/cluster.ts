@@ -38,8 +38,10 @@ export async function startCluster(config: Config, deps: { engine: Engine; stora
   const snapshotKey = config.store === 'disk' ? await loadOrCreateSnapshotKey(config.dataDir, config.snapshotKeyPath) : undefined;
   const snapshots = snapshotKey !== undefined ? await fileSnapshotStore({ dir: path.join(config.dataDir, 'snapshots'), dataDir: config.dataDir, keyPath: config.snapshotKeyPath, chunkBytes: config.replStreamChunkBytes }) : undefined;
   const peers = config.peerAddrs.map(hostPortText).filter((p) => p !== id);
-  if (!single && peers.length === 0) {
-    throw new KnowdError('CONFIG_INVALID', `KNOWD_CLUSTER_MODE=${config.clusterMode} needs KNOWD_PEER_ADDRS (mDNS discovery is not available yet)`);
+  // A leader alone is a one-voter cluster (the first node after `knowdctl cluster init`); a follower
+  // with nobody to follow could never learn anything.
+  if (config.clusterMode === 'follower' && peers.length === 0) {
+    throw new KnowdError('CONFIG_INVALID', 'KNOWD_CLUSTER_MODE=follower needs KNOWD_PEER_ADDRS (or `knowdctl cluster join`)');
   }
   const transport = single
     ? undefined

@@ -7,13 +7,17 @@ import { systemClock } from '../base/index.js';
 import { redactedConfig, type Config } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { Metrics, createAuditLog, type Logger } from '../obs/index.js';
-import { createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
+import { NODE_KEY_FILE, createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
 import type { ReplicationNode } from '../replication/node/index.js';
-import { startCluster } from './cluster.js';
+import { advertisedId, startCluster } from './cluster.js';
+import { JoinService } from '../replication/join/index.js';
+import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { NodeDiscovery } from './discovery.js';
 import { createQueryPool } from './query-pool.js';
+import { createVectorService, openVectorIndexes, startVectorSaver } from './vectors.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
@@ -23,6 +27,8 @@ export interface Daemon {
   /** The bound HTTP address (useful with port 0). */
   readonly url: string;
   readonly nodeId: string;
+  /** LAN discovery (init/join call update() when the cluster id or provisioning changes). */
+  readonly discovery: NodeDiscovery;
   stop(reason?: string): Promise<void>;
 }
 
@@ -43,6 +49,9 @@ function nodeIdOf(config: Config): string {
  * Start: data dir → store → signing key → engine (replays the log) → HTTP → admin socket → ready.
  * Stop: not ready → stop accepting requests and finish in-flight ones → drain writes → close store.
  */
+/** Join tokens are short-lived: an hour to rack and power a box. */
+const JOIN_TOKEN_TTL_MS = 60 * 60_000;
+
 /** How long SIGTERM waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 3_000;
 
@@ -54,7 +63,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const metrics = new Metrics();
   const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
   audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
-  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads });
+  // Vector indexes load (or rebuild) before the engine replays the log, so replayed entries land on top.
+  const vec = openVectorIndexes(config, storage);
+  if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
+  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, ...(vec !== undefined && { vectors: vec.indexes }) });
+  const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
+  const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
   const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey() });
   const nodeId = nodeIdOf(config);
   let ready = false;
@@ -75,8 +89,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   })();
   if (config.clusterMode === 'single') await ensureDefault;
   // LMDB queries run in worker threads; the memory store is only visible to this thread.
-  const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, log }) : undefined;
-  const deps = { engine, cluster: cluster.node, audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }) };
+  const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, log, ...(vectors !== undefined && { similar: (ns, req) => vectors.remoteSearch(ns, req) }) }) : undefined;
+  const join = config.store === 'disk' ? new JoinService({
+    dataDir: config.dataDir,
+    memberId: advertisedId(config),
+    signingKeyPath: config.signingKeyPath ?? path.join(config.dataDir, KEYS_DIR, NODE_KEY_FILE),
+    snapshotKeyPath: config.snapshotKeyPath ?? path.join(config.dataDir, KEYS_DIR, SNAPSHOT_KEY_FILE),
+    clock: systemClock,
+    tokenTtlMs: JOIN_TOKEN_TTL_MS,
+  }) : undefined;
+  const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
+  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 
@@ -97,6 +120,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const addr = http.server.address();
   const boundUrl = typeof addr === 'object' && addr !== null ? `http://${addr.family === 'IPv6' && host === '::' ? '127.0.0.1' : host}:${addr.port}` : url;
   log.info({ url: boundUrl, adminSocket: config.adminSocketPath, dataDir: config.dataDir, store: config.store, mode: config.clusterMode, nodeId, memberId: cluster.node.id, version: VERSION }, 'knowd ready');
+  // In the background: probing for avahi must not delay readiness.
+  const discoveryStarted = discovery.start(typeof addr === 'object' && addr !== null ? addr.port : config.addr.port);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -105,10 +130,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     http,
     url: boundUrl,
     nodeId,
+    discovery,
     stop(reason = 'stop') {
       stopping ??= (async () => {
         log.info({ reason }, 'knowd stopping');
         ready = false;
+        // Goodbyes first, so peers drop this node from their lists at once.
+        await discoveryStarted;
+        await discovery.stop();
         // In-flight requests get a grace period; then their connections are cut (an import keeps
         // its committed batches, as after a crash, and the client sees the connection drop).
         const grace = setTimeout(() => {
@@ -122,6 +151,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         await engine.drain();
         stopped = true;
         await cluster.stop();
+        // Nothing applies any more: the saved indexes reflect the store exactly, so the next start loads them.
+        vectorSaver?.stop();
         await ensureDefault;
         await storage.close();
         audit.record({ action: 'stop', actor: 'system', from: 'local', outcome: 'ok', reason });

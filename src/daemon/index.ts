@@ -1,4 +1,5 @@
 export { startDaemon } from './daemon.js';
 export type { Daemon } from './daemon.js';
 export { VERSION } from './version.js';
-export { restoreSnapshotOffline, verifySnapshotFile } from './offline.js';
+export { joinCluster, restoreSnapshotOffline, verifySnapshotFile } from './offline.js';
+export { readClusterEnv } from '../replication/join/index.js';

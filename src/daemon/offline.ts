@@ -1,7 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { KnowdError } from '../base/index.js';
 import { StoredLog, setAppliedIndex, writeMembership } from '../replication/log/index.js';
-import { loadOrCreateSnapshotKey, restoreSnapshot, verifySnapshot, type VerifyResult } from '../replication/snapshot/index.js';
+import { KEYS_DIR, SNAPSHOT_KEY_FILE, loadOrCreateSnapshotKey, restoreSnapshot, verifySnapshot, type VerifyResult } from '../replication/snapshot/index.js';
+import { caPinOf, joinProof, parseToken, readClusterInfo, unseal, writeClusterFiles, writeFileAtomic, type JoinAnswer } from '../replication/join/index.js';
+import { createCsr } from '../replication/transport/certs.js';
+import { parseNodeId } from '../replication/transport/address.js';
+import { NODE_KEY_FILE } from '../receipts/index.js';
 import type { SnapshotMeta } from '../replication/raft/types.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -39,6 +44,62 @@ export async function restoreSnapshotOffline(file: string, dataDir: string, keyP
   } catch (e) {
     if (e instanceof KnowdError) throw e;
     throw new KnowdError('INTERNAL', `Cannot restore "${file}" into "${dataDir}": ${(e as Error).message}`, {}, { cause: e });
+  } finally {
+    unlock();
+  }
+}
+
+export interface JoinOptions {
+  readonly token: string;
+  /** HTTP address of the cluster node that issued the token. */
+  readonly url: string;
+  /** This node's member id: the host:port its peers reach its gRPC at. */
+  readonly memberId: string;
+  readonly dataDir: string;
+  /** Remove an existing store (its history is not the cluster's, and would conflict with it). */
+  readonly wipe: boolean;
+}
+
+/**
+ * The joining side of `knowdctl cluster join`, run while knowd is stopped: make a key and a CSR,
+ * prove the token, check the answer's CA against the token's pin, and write the cluster files and
+ * keys; knowd then starts as a follower, is admitted as a learner and becomes a voter once caught up.
+ */
+export async function joinCluster(o: JoinOptions): Promise<{ clusterId: string; peers: readonly string[] }> {
+  const token = parseToken(o.token);
+  parseNodeId(o.memberId);
+  if (readClusterInfo(o.dataDir) !== undefined) throw new KnowdError('CONFLICT', `${o.dataDir} already belongs to a cluster; remove its cluster/ directory (and store) to join another`);
+  fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o750 });
+  const unlock = lockDataDir(o.dataDir);
+  try {
+    const store = path.join(o.dataDir, 'store');
+    if (fs.existsSync(store)) {
+      if (!o.wipe) throw new KnowdError('CONFLICT', `${o.dataDir} holds a store whose history is not the cluster's; pass --wipe to remove it (the node receives the cluster's data when it joins)`);
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+    const csr = await createCsr(o.memberId);
+    const res = await fetch(new URL('/v1/cluster/join', o.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tokenId: token.id, memberId: o.memberId, csrPem: csr.csrPem, proof: joinProof(token.secret, o.memberId, csr.csrPem) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await res.json()) as { sealed?: string; error?: { code: string; message: string } };
+    if (!res.ok || body.sealed === undefined) throw new KnowdError('PEER_REFUSED', `The cluster refused the join: ${body.error?.message ?? `HTTP ${res.status}`}`);
+    const answer = JSON.parse(unseal(token, body.sealed)) as JoinAnswer;
+    if (caPinOf(answer.caCertPem) !== token.caPin) throw new KnowdError('PEER_REFUSED', 'The cluster CA does not match the token\'s pin: not the cluster that issued the token');
+    writeClusterFiles(o.dataDir, {
+      info: { clusterId: answer.clusterId, memberId: o.memberId, createdAtMs: Date.now() },
+      role: 'follower',
+      peers: answer.peers,
+      caCertPem: answer.caCertPem,
+      caKeyPem: answer.caKeyPem,
+      nodeCertPem: answer.certPem,
+      nodeKeyPem: csr.keyPem,
+    });
+    writeFileAtomic(path.join(o.dataDir, KEYS_DIR, SNAPSHOT_KEY_FILE), `${answer.snapshotKeyHex}\n`, 0o600);
+    writeFileAtomic(path.join(o.dataDir, KEYS_DIR, NODE_KEY_FILE), answer.signingKeyPem, 0o600);
+    return { clusterId: answer.clusterId, peers: answer.peers };
   } finally {
     unlock();
   }

@@ -1,9 +1,9 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { KnowdError } from '../base/index.js';
-import type { QueryExecutor, QueryJob } from '../engine/index.js';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { KnowdError, isKnowdError } from '../base/index.js';
+import type { QueryExecutor, QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
-import type { FromWorker, ToWorker } from './query-protocol.js';
+import type { FromWorker, ToWorker, VectorCall, VectorReply } from './query-protocol.js';
 
 export interface QueryPoolOptions {
   readonly dataDir: string;
@@ -12,6 +12,12 @@ export interface QueryPoolOptions {
   /** Queries waiting for a worker at most; more are refused with 503. */
   readonly maxQueued?: number;
   readonly log: Logger;
+  /**
+   * Vector search for knowd:similarTo. The HNSW index lives in this thread; a worker asks for a
+   * search over a MessageChannel and blocks on a shared flag until the answer is posted (the
+   * evaluator is synchronous), so queries in workers search the same index as /v1/similar.
+   */
+  readonly similar?: (ns: string, req: SimilarRequest) => Promise<readonly SimilarHit[]>;
 }
 
 /**
@@ -31,11 +37,20 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   let closed = false;
 
   const spawn = (): Worker => {
-    const w = new Worker(script, { workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes }, ...(isTs && { execArgv: ['--import', 'tsx'] }) });
+    const vec = opts.similar === undefined ? undefined : vectorBridge(opts.similar);
+    // Under tsx, `--import tsx` in execArgv does not reach a worker's entry module on Node 20, so a
+    // tiny bootstrap registers tsx's loader first, then imports the TypeScript worker.
+    const entry = isTs ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })` : script;
+    const w = new Worker(entry, {
+      ...(isTs && { eval: true }),
+      workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes, ...(vec !== undefined && { vecPort: vec.port, vecFlag: vec.flag }) },
+      ...(vec !== undefined && { transferList: [vec.port] }),
+    });
     w.unref();
     live++;
     w.once('exit', () => {
       live--;
+      vec?.close();
     });
     w.on('error', (e) => opts.log.error({ err: e }, 'query worker failed'));
     return w;
@@ -133,4 +148,23 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       await Promise.all(idle.splice(0).map((w) => w.terminate()));
     },
   };
+}
+
+/** The main thread's side of a worker's vector calls: answer on the port, then raise the flag. */
+function vectorBridge(similar: NonNullable<QueryPoolOptions['similar']>): { port: MessagePort; flag: SharedArrayBuffer; close(): void } {
+  const { port1, port2 } = new MessageChannel();
+  const flag = new SharedArrayBuffer(4);
+  const seen = new Int32Array(flag);
+  port1.on('message', (call: VectorCall) => {
+    void similar(call.ns, call.req).then(
+      (hits): VectorReply => ({ seq: call.seq, ok: true, hits }),
+      (e: unknown): VectorReply => (isKnowdError(e) ? { seq: call.seq, ok: false, error: { code: e.code, message: e.message, details: { ...e.details } } } : { seq: call.seq, ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), details: {} } }),
+    ).then((reply) => {
+      port1.postMessage(reply);
+      Atomics.store(seen, 0, call.seq);
+      Atomics.notify(seen, 0);
+    });
+  });
+  port1.unref();
+  return { port: port2, flag, close: () => port1.close() };
 }

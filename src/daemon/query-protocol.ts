@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../base/index.js';
-import type { QueryJob } from '../engine/index.js';
+import type { QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 
 /** Messages between the daemon and its query workers. */
 export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job: QueryJob } | { readonly type: 'ack'; readonly id: number };
@@ -8,3 +8,14 @@ export type FromWorker =
   | { readonly type: 'chunk'; readonly id: number; readonly chunk: string }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: { code: ErrorCode; message: string; details: Record<string, unknown> } };
+
+/** A worker's vector search, answered by the main thread (which holds the HNSW index). */
+export interface VectorCall {
+  readonly seq: number;
+  readonly ns: string;
+  readonly req: SimilarRequest;
+}
+
+export type VectorReply =
+  | { readonly seq: number; readonly ok: true; readonly hits: readonly SimilarHit[] }
+  | { readonly seq: number; readonly ok: false; readonly error: { code: ErrorCode; message: string; details: Record<string, unknown> } };

@@ -3,14 +3,14 @@
  * a time, posting result chunks and waiting for an ack before the next (backpressure). The main
  * thread terminates the worker to stop a query, whatever it is doing.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { isKnowdError } from '../base/index.js';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { KnowdError, isKnowdError } from '../base/index.js';
 import { Dictionary, QuadStore } from '../dataset/index.js';
-import { runQueryJob, type QueryJob } from '../engine/index.js';
+import { runQueryJob, type QueryJob, type SimilarFor } from '../engine/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
-import type { FromWorker, ToWorker } from './query-protocol.js';
+import type { FromWorker, ToWorker, VectorCall, VectorReply } from './query-protocol.js';
 
-const { dataDir, mapSizeBytes } = workerData as { dataDir: string; mapSizeBytes: number };
+const { dataDir, mapSizeBytes, vecPort, vecFlag } = workerData as { dataDir: string; mapSizeBytes: number; vecPort?: MessagePort; vecFlag?: SharedArrayBuffer };
 const storage = openLmdbStorage({ path: dataDir, mapSizeBytes, readOnly: true });
 const quads = new QuadStore(new Dictionary(100_000));
 const port = parentPort!;
@@ -36,11 +36,18 @@ port.on('message', (m: ToWorker) => {
 async function run(id: number, job: QueryJob): Promise<void> {
   try {
     inflight = 0;
-    await runQueryJob(storage, quads, job, async (chunk) => {
-      post({ type: 'chunk', id, chunk });
-      inflight++;
-      while (inflight >= WINDOW) await new Promise<void>((r) => (ack = r));
-    });
+    await runQueryJob(
+      storage,
+      quads,
+      job,
+      async (chunk) => {
+        post({ type: 'chunk', id, chunk });
+        inflight++;
+        while (inflight >= WINDOW) await new Promise<void>((r) => (ack = r));
+      },
+      undefined,
+      similar,
+    );
     post({ type: 'done', id });
   } catch (e) {
     post({
@@ -49,4 +56,35 @@ async function run(id: number, job: QueryJob): Promise<void> {
       error: isKnowdError(e) ? { code: e.code, message: e.message, details: { ...e.details } } : { code: 'INTERNAL', message: (e as Error).message ?? String(e), details: {} },
     });
   }
+}
+
+/** Longest a search may take in the main thread (it may embed text through KNOWD_EMBED_URL). */
+const VECTOR_CALL_MAX_MS = 35_000;
+let vecSeq = 0;
+
+/**
+ * knowd:similarTo in a worker: the evaluator is synchronous, so the call blocks this thread until
+ * the main thread (which holds the HNSW index) has posted the answer and raised the flag.
+ */
+function similar(ns: string): ReturnType<SimilarFor> {
+  return (req) => {
+    if (vecPort === undefined || vecFlag === undefined) throw new KnowdError('NOT_SUPPORTED', 'knowd:similarTo needs vector search, which is off on this node (KNOWD_VEC_ENABLED=false)');
+    const flag = new Int32Array(vecFlag);
+    const seq = ++vecSeq;
+    vecPort.postMessage({ seq, ns, req } satisfies VectorCall);
+    const deadline = Date.now() + VECTOR_CALL_MAX_MS;
+    for (;;) {
+      // The flag is read before the port: an answer posted in between changes it, so the wait returns at once.
+      const raised = Atomics.load(flag, 0);
+      const m = receiveMessageOnPort(vecPort)?.message as VectorReply | undefined;
+      if (m !== undefined) {
+        if (m.seq !== seq) continue; // the late answer to a call that timed out
+        if (m.ok) return m.hits;
+        throw new KnowdError(m.error.code, m.error.message, m.error.details);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new KnowdError('NOT_READY', `The vector search did not answer within ${VECTOR_CALL_MAX_MS} ms`);
+      Atomics.wait(flag, 0, raised, left);
+    }
+  };
 }

@@ -8,6 +8,10 @@ import type { Command, TxCommand, UpdateCommand } from './commands.js';
 import { applyUpdate } from './update.js';
 import { getIdempotency, putIdempotency } from './idempotency.js';
 import { chainHead, getReceipt, putReceipt, putUpdateDelta } from './receipt-store.js';
+import { applyVectorCommand, type VectorOutcome } from './vector-apply.js';
+import { deleteVectorNamespace } from '../vector/index.js';
+import { applyShapesPut } from './shapes.js';
+import { dropShapes } from '../shacl/index.js';
 
 export interface ParsedDelta {
   readonly add: readonly Quad[];
@@ -31,7 +35,7 @@ export interface NamespaceOutcome {
   readonly nsId: number;
 }
 
-export type Outcome = TxOutcome | NamespaceOutcome;
+export type Outcome = VectorOutcome | TxOutcome | NamespaceOutcome;
 
 export function parseTxCommand(c: TxCommand): ParsedDelta {
   const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
@@ -80,6 +84,8 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
     case 'ns-delete': {
       const info = dropNamespaceEntry(txn, cmd.ns);
       ctx.quads.deleteNamespaceData(txn, info.id);
+      dropShapes(txn, info.id);
+      deleteVectorNamespace(txn, info.id);
       txn.delRange('idem', prefixRange(Buffer.concat([Buffer.from(cmd.ns, 'utf8'), Buffer.from([0])])));
       return { type: 'ns-delete', ns: cmd.ns, nsId: info.id };
     }
@@ -87,6 +93,11 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       return applyTx(txn, ctx, index, cmd, parsed);
     case 'update':
       return applySparqlUpdate(txn, ctx, index, cmd);
+    case 'vec-upsert':
+    case 'vec-delete':
+      return applyVectorCommand(txn, index, cmd);
+    case 'shapes-put':
+      return applyShapesPut(txn, ctx, index, cmd);
   }
 }
 

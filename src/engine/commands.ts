@@ -54,7 +54,47 @@ export interface UpdateCommand {
   readonly seed: string;
 }
 
-export type Command = TxCommand | NamespaceCommand | UpdateCommand;
+/** Index options a namespace's vector index gets on its first upsert (later upserts must agree on dims and metric). */
+export interface VectorIndexSpec {
+  readonly dims: number;
+  readonly metric: 'cos' | 'l2' | 'ip';
+  readonly quantization: 'f32' | 'f16' | 'i8';
+  readonly m: number;
+  readonly efConstruction: number;
+}
+
+/** Adds or replaces vectors by id (vectors as base64 of little-endian f32, exact in the log). */
+export interface VectorUpsertCommand {
+  readonly type: 'vec-upsert';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly index: VectorIndexSpec;
+  readonly items: readonly { readonly id: string; readonly v: string }[];
+}
+
+export interface VectorDeleteCommand {
+  readonly type: 'vec-delete';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly ids: readonly string[];
+}
+
+/**
+ * Replaces a namespace's SHACL shapes (Turtle, as PUT; empty = none). The proposer checked that the
+ * text parses and is valid SHACL, and computed the receipt's delta hash over its triples.
+ */
+export interface ShapesPutCommand {
+  readonly type: 'shapes-put';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly text: string;
+  readonly deltaHash: string;
+}
+
+export type Command = TxCommand | NamespaceCommand | UpdateCommand | VectorUpsertCommand | VectorDeleteCommand | ShapesPutCommand;
 
 export function encodeCommand(c: Command): Buffer {
   return Buffer.from(JSON.stringify(c), 'utf8');
@@ -68,6 +108,6 @@ export function decodeCommand(payload: Buffer, index: number): Command {
     throw new KnowdError('STORE_CORRUPT', `Log entry ${index} is not valid JSON`);
   }
   const type = (c as { type?: unknown }).type;
-  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete' && type !== 'update') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
+  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete' && type !== 'update' && type !== 'vec-upsert' && type !== 'vec-delete' && type !== 'shapes-put') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
   return c as Command;
 }

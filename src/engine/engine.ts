@@ -15,6 +15,11 @@ import { getIdempotency } from './idempotency.js';
 import { getReceipt } from './receipt-store.js';
 import { getEvidence, putEvidence } from './evidence.js';
 import { checkUpdate } from './update.js';
+import type { VectorDeleteCommand, VectorUpsertCommand } from './commands.js';
+import type { VectorOutcome } from './vector-apply.js';
+import type { VectorIndexes } from '../vector/index.js';
+import { ShaclCheck, shapesTextOf, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
+import { shapesCommand } from './shapes.js';
 
 export interface TxRequest {
   readonly namespace: string;
@@ -44,6 +49,13 @@ export interface EngineOptions {
   readonly maxTxQuads: number;
   /** Time allowed for canonicalizing one delta (default 10 s). */
   readonly canonTimeoutMs?: number;
+  /** This node's HNSW indexes, kept up to date with committed vector entries (absent: vectors off). */
+  readonly vectors?: VectorIndexes;
+  /**
+   * Validate transactions against their namespace's SHACL shapes (KNOWD_SHACL_ENABLED; default
+   * true). Every node of a cluster must agree: the check decides at apply time, on each replica.
+   */
+  readonly shacl?: boolean;
 }
 
 /** An entry as its proposer made it: the command, its log bytes and (locally) the parsed delta. */
@@ -85,6 +97,7 @@ export class Engine {
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
+    if (opts.shacl !== false) this.checks.push(new ShaclCheck());
   }
 
   /**
@@ -115,7 +128,7 @@ export class Engine {
       const outcome = w.savepoint(() => {
         const o = applyCommand(w, this.applyContext(), index, cmd, local?.parsed);
         // The logged command is the evidence a receipt is verified against; it outlives log compaction.
-        if (cmd.type === 'tx' || cmd.type === 'update') putEvidence(w, index, payload);
+        if (cmd.type === 'tx' || cmd.type === 'update' || cmd.type === 'shapes-put') putEvidence(w, index, payload);
         return o;
       });
       return { ok: true, outcome };
@@ -139,12 +152,20 @@ export class Engine {
 
   /** Publishes what committed entries created to the read caches (only after the commit is durable). */
   published(results: readonly ApplyResult[]): void {
-    for (const r of results) if (r.ok && r.outcome.type === 'tx') this.quads.dict.publish(r.outcome.nsId, r.outcome.created);
+    for (const r of results) {
+      if (!r.ok) continue;
+      const o = r.outcome;
+      if (o.type === 'tx') this.quads.dict.publish(o.nsId, o.created);
+      else if (o.type === 'vec' && o.changes !== undefined) this.opts.vectors?.apply(o.changes);
+      else if (o.type === 'ns-delete') this.opts.vectors?.drop(o.nsId, o.ns);
+    }
   }
 
   /** Forgets cached term ids: the store was replaced by a snapshot. */
   resetCaches(): void {
     this.quads.dict.reset();
+    // The HNSW indexes are derived from the store too: rebuilt from the snapshot's vectors.
+    this.opts.vectors?.rebuildAll();
   }
 
   private applyContext(): ApplyContext {
@@ -331,6 +352,47 @@ export class Engine {
     if (this.stopping) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.'));
     if (this.sequencer === undefined) return Promise.reject(new KnowdError('NOT_READY', 'The node is starting and takes no writes yet.'));
     return this.sequencer.submit({ cmd, payload: encodeCommand(cmd), parsed });
+  }
+
+  /** Replaces the namespace's SHACL shapes through the log; '' removes them. Resolves with the receipt. */
+  async putShapes(ns: string, text: string, actor: string): Promise<TxResult> {
+    this.namespace(ns);
+    const cmd = await shapesCommand(ns, text, actor, this.opts.clock.nowMs(), this.canonTimeoutMs);
+    const out = (await this.submit(cmd, undefined)) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: false };
+  }
+
+  /** The namespace's shapes as stored (Turtle), or undefined when it has none. */
+  shapes(ns: string): string | undefined {
+    const info = this.namespace(ns);
+    return this.read((r) => shapesTextOf(r, info.id));
+  }
+
+  /**
+   * SHACL validation as a query: `data` (parsed quads) or else the namespace's current data, against
+   * `shapes` or else the stored ones. A namespace of more than `maxQuads` quads is refused (TOO_LARGE).
+   */
+  async validate(ns: string, opts: { readonly data?: readonly Quad[]; readonly shapes?: string; readonly maxQuads: number }): Promise<FullReport> {
+    const info = this.namespace(ns);
+    const shapes = opts.shapes ?? this.read((r) => shapesTextOf(r, info.id)) ?? '';
+    if (opts.data !== undefined) return validateQuads(shapes, opts.data);
+    return this.read(async (r) => {
+      const n = this.quads.count(r, info.id, { graph: { kind: 'all' } });
+      if (n > opts.maxQuads) {
+        throw new KnowdError('TOO_LARGE', `Namespace "${ns}" holds ${n} quads; full validation is limited to ${opts.maxQuads}. Pass "force": true to validate anyway, or validate a sample as "data".`);
+      }
+      return validateNamespace(shapes, this.quads, r, info.id);
+    });
+  }
+
+  get vectors(): VectorIndexes | undefined {
+    return this.opts.vectors;
+  }
+
+  /** Commits a vector entry (VectorService checks the request first); resolves once applied here. */
+  async commitVectors(cmd: VectorUpsertCommand | VectorDeleteCommand): Promise<VectorOutcome> {
+    this.namespace(cmd.ns);
+    return (await this.submit(cmd, undefined)) as VectorOutcome;
   }
 
   /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */

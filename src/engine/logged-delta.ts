@@ -2,6 +2,7 @@ import type { Quad } from '@rdfjs/types';
 import { parseRdf } from '../rdf/index.js';
 import type { Command, TxCommand } from './commands.js';
 import { parseTxCommand } from './apply.js';
+import { parseShapes } from '../shacl/index.js';
 import type { StoredDelta } from './receipt-store.js';
 
 /** What a receipt's deltaHash must match: the logged tx, or the kept effect of a SPARQL update. */
@@ -13,6 +14,8 @@ export interface DeltaEvidence {
 
 export function deltaOf(ev: DeltaEvidence): { add: readonly Quad[]; remove: readonly Quad[] } | undefined {
   if (ev.entry?.type === 'tx') return parseTxCommand(ev.entry as TxCommand);
+  // A shapes receipt's delta is the new shapes graph, as additions (engine/shapes.ts).
+  if (ev.entry?.type === 'shapes-put') return { add: parseShapes(ev.entry.text), remove: [] };
   if (ev.entry?.type === 'update' && ev.updateDelta !== undefined) {
     return {
       add: parseRdf(ev.updateDelta.add, { format: 'n-quads', source: 'delta' }),

@@ -1,7 +1,7 @@
 import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import type { Storage } from '../storage/index.js';
-import { runQueryJob, type QueryJob } from './query-job.js';
+import { runQueryJob, type QueryJob, type SimilarFor } from './query-job.js';
 
 /**
  * Where queries run. The result is pulled chunk by chunk (backpressure); the first chunk, or the
@@ -18,7 +18,7 @@ const STOPPED = (): KnowdError => new KnowdError('QUERY_CANCELLED', 'The query w
  * Runs queries on the calling thread (the memory store, which other threads cannot see). A query
  * that produces no rows for long holds the thread until its time limit.
  */
-export function inlineQueryExecutor(storage: Storage, quads: QuadStore): QueryExecutor {
+export function inlineQueryExecutor(storage: Storage, quads: QuadStore, similar?: SimilarFor): QueryExecutor {
   return {
     async *run(job: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
       const queue: string[] = [];
@@ -44,6 +44,7 @@ export function inlineQueryExecutor(storage: Storage, quads: QuadStore): QueryEx
           if (stopped) throw STOPPED();
         },
         signal,
+        similar,
       ).then(
         () => {
           done = true;

@@ -4,7 +4,7 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import type { Quad } from '../rdf/index.js';
 import { factory } from '../rdf/index.js';
-import { executeQuery, parseQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
+import { executeQuery, parseQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
 import {
   createBindingsWriter,
   createGraphWriter,
@@ -134,11 +134,14 @@ function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {
   for (const a of it) yield f(a);
 }
 
+/** The vector search a query in namespace `ns` may use (knowd:similarTo), where the node has one. */
+export type SimilarFor = (ns: string) => SimilarSearch;
+
 /**
  * Runs a job in one read snapshot, handing each chunk to `emit` (which may wait: backpressure).
  * Errors before the first chunk propagate so the caller can still answer with a status.
  */
-export async function runQueryJob(storage: Storage, quads: QuadStore, job: QueryJob, emit: (chunk: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function runQueryJob(storage: Storage, quads: QuadStore, job: QueryJob, emit: (chunk: string) => Promise<void>, signal?: AbortSignal, similar?: SimilarFor): Promise<void> {
   const started = performance.now();
   const parsed = parseCached(job.query, job.baseIRI);
   const params = job.params === undefined ? undefined : Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
@@ -156,7 +159,7 @@ export async function runQueryJob(storage: Storage, quads: QuadStore, job: Query
   };
   await storage.read(async (txn: ReadTxn) => {
     const ns = requireNamespace(txn, job.namespace);
-    const result = executeQuery(parsed, queryableDataset(quads, txn, ns.id), opts);
+    const result = executeQuery(parsed, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), opts);
     for await (const c of chunks(result, job, started)) await emit(c);
   });
 }

@@ -1,7 +1,7 @@
 import type { Term } from '@rdfjs/types';
 import { DEFAULT_GRAPH_ID, type GraphSel, type IdPattern, type QuadStore } from '../dataset/index.js';
 import { decodeTerm, encodeTerm } from '../rdf/index.js';
-import type { QueryableDataset } from '../sparql/index.js';
+import type { QueryableDataset, SimilarSearch } from '../sparql/index.js';
 import type { ReadTxn } from '../storage/index.js';
 
 function graphSel(g: number | 'named'): GraphSel {
@@ -14,13 +14,14 @@ function pattern(s: number | undefined, p: number | undefined, o: number | undef
 }
 
 /** The query evaluator's view of one namespace in one read snapshot. */
-export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, opts: { insideWrite?: boolean } = {}): QueryableDataset {
+export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, opts: { insideWrite?: boolean; similar?: SimilarSearch } = {}): QueryableDataset {
   // Inside a write, ids may belong to terms this very transaction created and may roll back:
   // decode them without the shared cache.
   const decode = opts.insideWrite === true ? (id: number) => quads.dict.termUncached(txn, nsId, id) : (id: number) => quads.dict.term(txn, nsId, id);
   const terms = new Map<number, Term>();
   const ids = new Map<string, number | null>();
   return {
+    ...(opts.similar !== undefined && { similar: opts.similar }),
     lookup(t: Term): number | undefined {
       if (t.termType === 'Variable' || t.termType === 'DefaultGraph') return undefined;
       const key = encodeTerm(t);

@@ -43,6 +43,7 @@ export class Metrics {
   readonly clusterSnapshots = new Counter({ name: 'knowd_cluster_snapshots_total', help: 'Snapshot events by kind (created, sent, received, restored, rejected)', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly clusterBytesReplicated = new Gauge({ name: 'knowd_cluster_bytes_sent', help: 'Bytes this node sent to peers (raft messages and snapshots)', registers: [this.registry] });
   readonly clusterMessagesDropped = new Gauge({ name: 'knowd_cluster_messages_dropped', help: 'Raft messages dropped because a peer was unreachable or backed up', registers: [this.registry] });
+  readonly clusterDiscoveredPeers = new Gauge({ name: 'knowd_cluster_discovered_peers', help: 'Nodes seen by LAN discovery now, by provisioning state (a candidate list: liveness comes from heartbeats)', labelNames: ['provisioned'] as const, registers: [this.registry] });
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'knowd_process_' });

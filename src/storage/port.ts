@@ -6,7 +6,7 @@
  * Two implementations: lmdb/ (the IO edge) and memory/ (a deterministic twin with fault injection);
  * test/contract/storage runs one suite against both.
  */
-export const TABLES = ['meta', 'log', 'terms', 'ids', 'quads', 'counts', 'receipts', 'receiptIdx', 'idem', 'namespaces', 'evidence'] as const;
+export const TABLES = ['meta', 'log', 'terms', 'ids', 'quads', 'counts', 'receipts', 'receiptIdx', 'idem', 'namespaces', 'evidence', 'vectors'] as const;
 export type Table = (typeof TABLES)[number];
 
 export type Bytes = Uint8Array;

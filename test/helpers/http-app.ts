@@ -2,6 +2,7 @@
  * An in-process HTTP API on an in-memory engine, for `app.inject()` tests, plus the small typed
  * helpers those tests share (transactions, store stats, tokens, RDF comparison as sets).
  */
+import type { DiscoveryView } from '../../src/api/http/deps.js';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { SignJWT } from 'jose';
 import { Parser } from 'n3';
@@ -14,6 +15,7 @@ import { openStandalone } from '../../src/replication/node/index.js';
 import { Metrics, createAuditLog, createLogger } from '../../src/obs/index.js';
 import { createEd25519Signer, generateSigningKeyPem, type Receipt } from '../../src/receipts/index.js';
 import { openMemoryStorage } from '../../src/storage/index.js';
+import { createVectorService, openVectorIndexes } from '../../src/daemon/vectors.js';
 
 export const TOKEN_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 
@@ -29,12 +31,17 @@ export interface TestAppOptions {
   /** knowd flags, e.g. ['--max-body-bytes', '1KiB'] or ['--token-secret', TOKEN_SECRET]. */
   readonly argv?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** LAN discovery as /v1/cluster/status shows it (default: none, shown as backend 'off'). */
+  readonly discovery?: DiscoveryView;
 }
 
 export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(['--store', 'mem', ...(opts.argv ?? [])], opts.env ?? {});
+  const storage = openMemoryStorage();
+  const vec = openVectorIndexes(config, storage);
   const { engine, node } = await openStandalone({
-    storage: openMemoryStorage(),
+    storage,
+    ...(vec !== undefined && { vectors: vec.indexes }),
     signer: createEd25519Signer(generateSigningKeyPem()),
     clock: systemClock,
     maxTxQuads: config.maxTxQuads,
@@ -52,6 +59,8 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     nodeId: 'test-node',
     startedMs: Date.now(),
     ready: () => ready,
+    ...(opts.discovery !== undefined && { discovery: opts.discovery }),
+    ...(vec !== undefined && { vectors: createVectorService(config, engine, vec.indexes, systemClock) }),
   });
   await app.ready();
   return {

@@ -21,11 +21,15 @@ export function ensureBuilt(): void {
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore', timeout: 180_000 });
 }
 
-/** The environment without KNOWD_* variables (knowd rejects unknown ones) plus `extra`. */
+/**
+ * The environment without KNOWD_* variables (knowd rejects unknown ones) plus `extra`. Discovery is
+ * off unless `extra` turns it on: an mDNS responder must never run in the host's network namespace
+ * (test/e2e/discovery.test.ts runs it in namespaces of its own).
+ */
 export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KNOWD') && v !== undefined) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, KNOWD_DISCOVERY: 'off', ...extra };
 }
 
 export function tmpDir(t: ExecutionContext, prefix = 'knowd-e2e-'): string {

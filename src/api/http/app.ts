@@ -4,11 +4,14 @@ import { authenticate, authorize, type Principal, type Role } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerClusterRoutes } from './routes/cluster.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerReceiptRoutes } from './routes/receipts.js';
 import { registerSparqlRoutes } from './routes/sparql.js';
+import { registerShaclRoutes } from './routes/shacl.js';
 import { registerStoreRoutes } from './routes/store.js';
 import { registerTxRoutes } from './routes/tx.js';
+import { registerVectorRoutes } from './routes/vectors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +44,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   // SPEC: with a token secret every request needs a token, probes included (they use the admin socket).
   app.addHook('onRequest', async (req) => {
+    // A joining node has no bearer token yet: its join token's proof authenticates it (routes/cluster.ts).
+    if (req.method === 'POST' && req.url === '/v1/cluster/join') {
+      req.principal = { sub: 'joining-node', role: 'reader', ns: [], local: false };
+      return;
+    }
     req.principal = await authenticate(req.headers.authorization, req.socket.remoteAddress, secret);
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -63,10 +71,13 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const can = (req: FastifyRequest, role: Role, namespace?: string): void => authorize(req.principal, role, namespace);
   const built: BuiltApp = { app, can };
   registerOpsRoutes(built, deps);
+  registerClusterRoutes(built, deps);
   registerTxRoutes(built, deps);
   registerReceiptRoutes(built, deps);
   registerAdminRoutes(built, deps);
   registerStoreRoutes(built, deps);
   registerSparqlRoutes(built, deps);
+  registerVectorRoutes(built, deps);
+  registerShaclRoutes(built, deps);
   return app;
 }

@@ -1,7 +1,9 @@
 import type { Config } from '../../config/index.js';
-import type { Engine, QueryExecutor } from '../../engine/index.js';
+import type { BackendName, PeerEntry } from '../../discovery/index.js';
+import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
+import type { JoinService } from '../../replication/join/index.js';
 
 export interface HealthCheck {
   readonly ok: boolean;
@@ -22,19 +24,32 @@ export interface ClusterApi {
   snapshots(): readonly LocalSnapshot[];
 }
 
+/** LAN discovery as the status route shows it: the backend in use ('off' when none, 'starting' while it is chosen) and the peers it lists. */
+export interface DiscoveryView {
+  status(): { readonly backend: BackendName | 'off' | 'starting'; readonly peers: readonly PeerEntry[] };
+  /** Advertise a new cluster id / provisioning state (after cluster init). */
+  update?(txt: { clusterId?: string; provisioned?: boolean }): Promise<void>;
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
   readonly cluster: ClusterApi;
   readonly audit: AuditLog;
+  /** Cluster provisioning (init, tokens, joins); absent on the memory store. */
+  readonly join?: JoinService;
   readonly config: Config;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly version: string;
   readonly nodeId: string;
   readonly startedMs: number;
+  /** Vector upserts and searches; absent when KNOWD_VEC_ENABLED=false. */
+  readonly vectors?: VectorService;
   /** Where queries run (worker threads on LMDB); default: on the calling thread. */
   readonly queries?: QueryExecutor;
+  /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
+  readonly discovery?: DiscoveryView;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }

@@ -39,7 +39,8 @@ export function decodeCall(kind: string, body: string): ForwardCall {
 
 /** Outcomes cross the wire as JSON; the term mappings an apply created stay local (cache hints only). */
 export function encodeOutcome(index: number, o: Outcome): string {
-  const wire = o.type === 'tx' ? { type: o.type, receipt: o.receipt, delta: o.delta, replayed: o.replayed, nsId: o.nsId } : o;
+  // A vector entry's changes (the vectors themselves) are for the local index only.
+  const wire = o.type === 'tx' ? { type: o.type, receipt: o.receipt, delta: o.delta, replayed: o.replayed, nsId: o.nsId } : o.type === 'vec' ? { ...o, changes: undefined } : o;
   return JSON.stringify({ index, outcome: wire });
 }
 

@@ -141,6 +141,13 @@ export async function createCa(name: string, opts: ValidityOptions = {}): Promis
  * so `ips`/`dnsNames` must cover every address the node is advertised at.
  */
 export async function issueNodeCert(ca: CertBundle, subject: NodeCertSubject, opts: ValidityOptions = {}): Promise<CertBundle> {
+  checkSubject(subject);
+  const keys = await crypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify']);
+  const certPem = await signNodeKey(ca, keys.publicKey, subject, opts);
+  return { certPem, keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+function checkSubject(subject: NodeCertSubject): void {
   checkName('Common name', subject.commonName);
   for (const ip of subject.ips) {
     if (!isIpv4(ip) && !isIpv6(ip)) throw new KnowdError('CONFIG_INVALID', `"${ip}" is not an IP address; put host names in dnsNames`);
@@ -151,8 +158,10 @@ export async function issueNodeCert(ca: CertBundle, subject: NodeCertSubject, op
   if (subject.ips.length + subject.dnsNames.length === 0) {
     throw new KnowdError('CONFIG_INVALID', `A node certificate needs at least one IP address or DNS name: peers verify it against the node's address`);
   }
+}
+
+async function signNodeKey(ca: CertBundle, publicKey: CryptoKey, subject: NodeCertSubject, opts: ValidityOptions): Promise<string> {
   const issuer = await importCa(ca);
-  const keys = await crypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify']);
   const names = [
     ...subject.dnsNames.map((value) => ({ type: 'dns' as const, value })),
     ...subject.ips.map((value) => ({ type: 'ip' as const, value })),
@@ -163,7 +172,7 @@ export async function issueNodeCert(ca: CertBundle, subject: NodeCertSubject, op
       subject: `CN=${subject.commonName}`,
       issuer: issuer.cert.subjectName,
       ...validity(opts.validityDays, NODE_CERT_VALIDITY_DAYS),
-      publicKey: keys.publicKey,
+      publicKey,
       signingKey: issuer.key,
       signingAlgorithm: SIGN_ALG,
       extensions: [
@@ -171,11 +180,39 @@ export async function issueNodeCert(ca: CertBundle, subject: NodeCertSubject, op
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth], false),
         new x509.SubjectAlternativeNameExtension(names, false),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+        await x509.SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
         await x509.AuthorityKeyIdentifierExtension.create(issuer.cert, false, crypto),
       ],
     },
     crypto,
   );
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  return cert.toString('pem');
+}
+
+/**
+ * A key pair and a certificate signing request for it: the private key never leaves the node that
+ * joins; the cluster signs only the public half (`signCsr`).
+ */
+export async function createCsr(commonName: string): Promise<{ csrPem: string; keyPem: string }> {
+  checkName('Common name', commonName);
+  const keys = await crypto.subtle.generateKey(EC_ALG, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: SIGN_ALG }, crypto);
+  return { csrPem: csr.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+}
+
+/**
+ * Signs the public key of a CSR (after checking its self-signature) as a node certificate for
+ * `subject`. The names come from the cluster's decision (the member id), never from the CSR.
+ */
+export async function signCsr(ca: CertBundle, csrPem: string, subject: NodeCertSubject, opts: ValidityOptions = {}): Promise<string> {
+  checkSubject(subject);
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
+  } catch (e) {
+    throw new KnowdError('BAD_REQUEST', `The certificate signing request is not a PEM PKCS#10 request: ${(e as Error).message}`);
+  }
+  if (!(await csr.verify(crypto))) throw new KnowdError('BAD_REQUEST', 'The certificate signing request fails its own signature check');
+  const publicKey = await csr.publicKey.export(EC_ALG, ['verify'], crypto);
+  return signNodeKey(ca, publicKey, subject, opts);
 }

@@ -17,4 +17,28 @@ export interface QueryableDataset {
   count(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named'): number;
   /** Ids of the graph names in the store. */
   namedGraphs(): Iterable<number>;
+  /** Vector search (knowd:similarTo); absent where the node has none, or inside updates. */
+  readonly similar?: SimilarSearch;
 }
+
+/** What knowd:similarTo searches for: text (embedded by the node), a vector, or a stored item's vector. */
+export type SimilarTarget =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'vector'; readonly values: readonly number[] }
+  | { readonly kind: 'id'; readonly id: string };
+
+export interface SimilarRequest {
+  readonly target: SimilarTarget;
+  /** Undefined: the node's KNOWD_VEC_TOPK_DEFAULT. */
+  readonly topK?: number;
+  readonly ef?: number;
+}
+
+export interface SimilarHit {
+  readonly id: string;
+  /** Larger is more similar (cos: cosine similarity, ip: inner product, l2: negated squared distance). */
+  readonly score: number;
+}
+
+/** Vector search for the SPARQL extension (eval/similar.ts); synchronous, like the evaluator. */
+export type SimilarSearch = (req: SimilarRequest) => readonly SimilarHit[];

@@ -10,6 +10,7 @@ import { ExprEvaluator } from './expr.js';
 import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
+import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
 
@@ -37,6 +38,7 @@ export class Evaluator {
   private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
+  private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
 
   constructor(
     readonly ctx: Context,
@@ -355,6 +357,10 @@ export class Evaluator {
       yield passed;
       return;
     }
+    if (hasSimilar(op.patterns)) {
+      yield* this.similarBgp(op, passed, g);
+      return;
+    }
     const bound = new Set<string>();
     for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
@@ -369,6 +375,24 @@ export class Evaluator {
       });
     }
     yield* this.patterns(plan.map((x) => x.pattern), 0, passed, g);
+  }
+
+  /** knowd:similarTo groups (eval/similar.ts) run first; their hits flow into the other patterns as bindings. */
+  private *similarBgp(op: Algebra.Bgp, passed: Row, g: ActiveGraph): Generator<Row> {
+    let split = this.similarSplits.get(op);
+    if (split === undefined) {
+      const { groups, rest } = splitSimilar(op.patterns);
+      this.similarSplits.set(op, (split = { groups, rest: { ...op, patterns: rest } }));
+    }
+    const { groups, rest } = split;
+    const chain = function* (ev: Evaluator, i: number, row: Row): Generator<Row> {
+      if (i === groups.length) {
+        yield* ev.bgp(rest, row, g);
+        return;
+      }
+      for (const r of similarRows(ev.ctx, groups[i]!, row)) yield* chain(ev, i + 1, r);
+    };
+    yield* chain(this, 0, passed);
   }
 
   private *patterns(ps: readonly Algebra.Pattern[], i: number, row: Row, g: ActiveGraph): Generator<Row> {

@@ -2,6 +2,7 @@ import type { Algebra } from '../parse/index.js';
 import { planBgp } from './bgp.js';
 import type { Context } from './context.js';
 import { certainVars, inScopeVars } from './scope.js';
+import { hasSimilar, splitSimilar } from './similar.js';
 
 /**
  * Order of the inputs of a join: start from the most selective input, then always take a connected
@@ -16,6 +17,7 @@ export function estimate(ctx: Context, op: Algebra.Operation, bound: ReadonlySet
     case 'bgp': {
       const b = op as Algebra.Bgp;
       if (b.patterns.length === 0) return 1;
+      if (hasSimilar(b.patterns)) return similarEstimate(b, bound);
       const plan = planBgp(ctx, b.patterns, bound, 0);
       return Math.min(...plan.map((p) => p.estimate));
     }
@@ -40,6 +42,13 @@ export function estimate(ctx: Context, op: Algebra.Operation, bound: ReadonlySet
     default:
       return UNKNOWN;
   }
+}
+
+/** A similarity search yields topK rows, once its target is known; before that it cannot run at all. */
+function similarEstimate(b: Algebra.Bgp, bound: ReadonlySet<string>): number {
+  const { groups } = splitSimilar(b.patterns);
+  const ready = groups.every((g) => g.target.termType !== 'Variable' || bound.has(g.target.value));
+  return ready ? Math.min(...groups.map((g) => g.topK ?? 10)) : UNKNOWN * 1e3;
 }
 
 /** Links, alternatives and inverses of links are as large as their predicates; anything else is unknown. */
@@ -68,7 +77,7 @@ function units(inputs: readonly Algebra.Operation[]): Algebra.Operation[] {
   // Only around paths: elsewhere a whole BGP planned with the actual values passed in does better.
   if (!inputs.some((i) => i.type === 'path')) return [...inputs];
   return inputs.flatMap((op) =>
-    op.type === 'bgp' && (op as Algebra.Bgp).patterns.length > 1 ? (op as Algebra.Bgp).patterns.map((p) => ({ type: 'bgp', patterns: [p] }) as unknown as Algebra.Bgp) : [op],
+    op.type === 'bgp' && (op as Algebra.Bgp).patterns.length > 1 && !hasSimilar((op as Algebra.Bgp).patterns) ? (op as Algebra.Bgp).patterns.map((p) => ({ type: 'bgp', patterns: [p] }) as unknown as Algebra.Bgp) : [op],
   );
 }
 

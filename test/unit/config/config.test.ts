@@ -289,7 +289,7 @@ test('redactedConfig hides secrets and is JSON-safe', (t) => {
 
 test('describeSettings lists every setting with its flag, default and description', (t) => {
   const settings = describeSettings();
-  t.is(settings.length, 34);
+  t.is(settings.length, 35);
   t.is(new Set(settings.map((s) => s.name)).size, settings.length);
   for (const s of settings) {
     t.regex(s.name, /^KNOWD_[A-Z0-9_]+$/);
@@ -303,6 +303,8 @@ test('describeSettings lists every setting with its flag, default and descriptio
   t.is(byName.get('KNOWD_ADMIN_SOCKET')?.default, '<dataDir>/admin.sock');
   t.is(byName.get('KNOWD_MAX_BODY_BYTES')?.default, '64MiB');
   t.deepEqual(settings.filter((s) => s.secret).map((s) => s.name), ['KNOWD_TOKEN_SECRET']);
+  t.is(byName.get('KNOWD_DISCOVERY')?.default, 'auto');
+  t.is(byName.get('KNOWD_DISCOVERY')?.allowed, 'one of auto, avahi, mdns-js, off');
   // The SPEC's names are all present.
   for (const name of ['KNOWD_ADDR', 'KNOWD_GRPC_ADDR', 'KNOWD_ADMIN_SOCKET', 'KNOWD_DATA_DIR', 'KNOWD_STORE', 'KNOWD_CLUSTER_MODE', 'KNOWD_PEER_ADDRS',
     'KNOWD_MTLS_CERT', 'KNOWD_MTLS_KEY', 'KNOWD_MTLS_CA', 'KNOWD_REPL_SNAPSHOT_SEC', 'KNOWD_REPL_STREAM_CHUNK_BYTES', 'KNOWD_CLUSTER_READ_TIMEOUT',

@@ -10,6 +10,7 @@ import { ReplicationNode, type NodeTiming } from '../../../src/replication/node/
 import { createMemoryNetwork, type MemoryNetwork } from '../../../src/replication/transport/memory/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
+import { until } from '../../helpers/until.js';
 
 const TIMING: NodeTiming = { tickMs: 10, heartbeatTicks: 2, electionTicks: 10 };
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -43,16 +44,6 @@ async function cluster(t: ExecutionContext, n: number, net: MemoryNetwork = crea
     for (const m of members) await m.node.stop();
   });
   return { members, net };
-}
-
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function leaderOf(members: readonly Member[], among = members): Member {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { logSize } from '../../../replication/log/index.js';
 import type { BuiltApp } from '../app.js';
-import type { ApiDeps, HealthCheck } from '../deps.js';
+import type { ApiDeps, DiscoveryView, HealthCheck } from '../deps.js';
 import { parseWith } from './common.js';
 
 /** Who and from where, for the audit trail. */
@@ -90,6 +90,8 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
       elections: s.elections,
       keys: s.keys,
       warnings: s.warnings,
+      // Candidates on the LAN, not members: a listed peer may be dead (mDNS "down" is only a hint) or a stranger.
+      discovery: discoveryStatus(deps.discovery),
       version: deps.version,
       uptimeSec: Math.round((Date.now() - deps.startedMs) / 1000),
     };
@@ -163,6 +165,24 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
 
 function snapshotView(s: { meta: { index: number; term: number }; path: string; sha256: string; sizeBytes: number; createdAtMs: number }): Record<string, unknown> {
   return { index: s.meta.index, term: s.meta.term, file: s.path, sha256: s.sha256, sizeBytes: s.sizeBytes, createdAt: new Date(s.createdAtMs).toISOString() };
+}
+
+function discoveryStatus(view: DiscoveryView | undefined): Record<string, unknown> {
+  const s = view?.status() ?? { backend: 'off', peers: [] };
+  return {
+    backend: s.backend,
+    peers: s.peers.map((p) => ({
+      nodeId: p.txt.nodeId,
+      clusterId: p.txt.clusterId,
+      provisioned: p.txt.provisioned,
+      addresses: p.addresses,
+      host: p.host,
+      httpPort: p.httpPort,
+      grpcPort: p.txt.grpcPort,
+      version: p.txt.version,
+      lastSeen: new Date(p.lastSeenMs).toISOString(),
+    })),
+  };
 }
 
 function refreshGauges(deps: ApiDeps): void {

@@ -53,7 +53,8 @@ function protocolRequest(req: FastifyRequest): ProtocolRequest {
 const MAX_HELD_VALUES = 20_000_000;
 
 export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
-  const executor: QueryExecutor = deps.queries ?? inlineQueryExecutor(deps.engine.storage, deps.engine.quads);
+  const vectors = deps.vectors;
+  const executor: QueryExecutor = deps.queries ?? inlineQueryExecutor(deps.engine.storage, deps.engine.quads, vectors === undefined ? undefined : (ns) => vectors.sparqlSearch(ns));
   const nsOf = (req: FastifyRequest): string => (req.params as { name?: string }).name ?? deps.config.defaultNamespace;
 
   const outcomeOf = (e: unknown): string => {

@@ -1,0 +1,6 @@
+export { JoinService, subjectOf } from './service.js';
+export type { JoinAnswer, JoinRequest, JoinServiceOptions } from './service.js';
+export { caPinOf, formatToken, joinProof, parseToken, seal, unseal } from './token.js';
+export type { JoinToken } from './token.js';
+export { clusterPaths, readClusterEnv, readClusterInfo, writeClusterFiles, writeFileAtomic } from './files.js';
+export type { ClusterFiles, ClusterInfo, ClusterPaths } from './files.js';

@@ -1,0 +1,49 @@
+import type { Quad } from '@rdfjs/types';
+import { KnowdError } from '../base/index.js';
+import type { QuadStore } from '../dataset/index.js';
+import { encodeTerm } from '../rdf/index.js';
+import type { WriteTxn } from '../storage/index.js';
+import { validateBlocking } from './blocking.js';
+import { planFocus } from './focus.js';
+import { SH_VIOLATION, violations, type ShaclReport } from './report.js';
+import { ShapesCache } from './shapes.js';
+import { shapesHashOf, shapesTextOf } from './store.js';
+import { txnMatcher } from './view.js';
+
+/** What the check has done in this process: tests use it to see that cost follows the delta. */
+export const shaclCounters = { transactions: 0, focusNodes: 0 };
+
+/** Inside a transaction, one pattern reading more than this is a runaway shape, not a check. */
+const MAX_TRIPLES_PER_MATCH = 100_000;
+
+/**
+ * The transaction check (an engine ApplyCheck): validates the focus nodes the delta can affect
+ * (focus.ts) against the namespace's stored shapes, in the post-state of the write transaction.
+ * Only sh:Violation results reject; warnings and infos do not.
+ */
+export class ShaclCheck {
+  readonly name = 'shacl';
+  private readonly cache = new ShapesCache();
+
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void {
+    const hash = shapesHashOf(txn, ns.id);
+    if (hash === undefined || delta.added.length + delta.removed.length === 0) return;
+    const text = (): string => shapesTextOf(txn, ns.id) ?? '';
+    const shapes = this.cache.get(hash, text);
+    const match = txnMatcher(quads, txn, ns.id, { insideWrite: true, maxTriplesPerMatch: MAX_TRIPLES_PER_MATCH });
+    const plan = planFocus(shapes, match, delta, encodeTerm);
+    if (plan.pairs.length === 0) return;
+    shaclCounters.transactions++;
+    shaclCounters.focusNodes += plan.focusNodes;
+    const size = quads.count(txn, ns.id, { graph: { kind: 'all' } });
+    const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText: text(), size, pairs: plan.pairs }, match);
+    const n = violations(report);
+    if (n > 0) throw rejection(ns.name, report, n);
+  }
+}
+
+function rejection(ns: string, report: ShaclReport, n: number): KnowdError {
+  const first = report.results.find((r) => r.resultSeverity === SH_VIOLATION);
+  const where = first === undefined ? '' : `; first: ${first.focusNode}${first.resultPath !== undefined ? ` ${first.resultPath}` : ''}: ${first.resultMessage ?? first.sourceConstraintComponent}`;
+  return new KnowdError('REJECTED', `SHACL: ${n} violation${n === 1 ? '' : 's'} of the shapes of namespace "${ns}"${where}`, { report: { conforms: false, results: report.results } });
+}

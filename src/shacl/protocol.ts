@@ -1,0 +1,26 @@
+import type { ShaclReport } from './report.js';
+import type { EncodedTriple } from './view.js';
+
+/** Main thread → check worker (over parentPort): validate focus nodes against shapes. */
+export interface ValidateRequest {
+  readonly type: 'validate';
+  readonly shapesHash: string;
+  readonly shapesText: string;
+  readonly size: number;
+  readonly pairs: readonly { readonly shape: string; readonly focus: readonly string[] }[];
+}
+
+/** Worker → main thread (over the sync port). */
+export type FromWorker =
+  | { readonly type: 'match'; readonly s: string | null; readonly p: string | null; readonly o: string | null }
+  | { readonly type: 'done'; readonly report: ShaclReport }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Main thread → worker (over the sync port): the answer to a match, or "stop, I failed". */
+export type ToWorker = { readonly type: 'answer'; readonly triples: readonly EncodedTriple[] } | { readonly type: 'fail' };
+
+/** Int32 slots of the shared control array: a flag each side waits on. */
+export const MAIN_SLOT = 0;
+export const WORKER_SLOT = 1;
+/** Set by the worker's bootstrap: 1 = loaded, 2 = failed to load. */
+export const READY_SLOT = 2;

@@ -1,0 +1,98 @@
+/**
+ * The data graph a validator sees: one namespace in one storage transaction, read on demand, pattern
+ * by pattern, never copied as a whole. SHACL validates one graph; Knowd's data graph is the union of
+ * the namespace's default and named graphs (a triple in several graphs counts once).
+ */
+import type { DatasetCore, Quad, Term } from '@rdfjs/types';
+import { Store } from 'n3';
+import { KnowdError } from '../base/index.js';
+import type { QuadStore } from '../dataset/index.js';
+import { decodeTerm, encodeTerm, factory } from '../rdf/index.js';
+import type { ReadTxn } from '../storage/index.js';
+
+/** An encoded triple (terms as the dictionary writes them). */
+export type EncodedTriple = readonly [string, string, string];
+
+/**
+ * Answers a triple pattern (encoded terms, null = any) with the matching triples. With `limit`, at
+ * most that many, silently; without, more than ViewOptions.maxTriplesPerMatch fail (TOO_LARGE).
+ */
+export type MatchFn = (s: string | null, p: string | null, o: string | null, limit?: number) => EncodedTriple[];
+
+export interface ViewOptions {
+  /** Inside a write, decode without the shared term cache (the write may roll back). */
+  readonly insideWrite: boolean;
+  /** A pattern matching more triples than this fails the validation (TOO_LARGE) instead of reading on. */
+  readonly maxTriplesPerMatch: number;
+}
+
+export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: ViewOptions): MatchFn {
+  const decode = (id: number): string => (opts.insideWrite ? quads.dict.termUncached(txn, nsId, id) : quads.dict.term(txn, nsId, id));
+  return (s, p, o, limit) => {
+    const ids: (number | undefined)[] = [];
+    for (const t of [s, p, o]) {
+      if (t === null) ids.push(undefined);
+      else {
+        const id = quads.dict.lookup(txn, nsId, t);
+        if (id === undefined) return [];
+        ids.push(id);
+      }
+    }
+    const [si, pi, oi] = ids;
+    const seen = new Set<string>();
+    const out: EncodedTriple[] = [];
+    const pattern = { graph: { kind: 'all' as const }, ...(si !== undefined && { s: si }), ...(pi !== undefined && { p: pi }), ...(oi !== undefined && { o: oi }) };
+    for (const q of quads.match(txn, nsId, pattern)) {
+      const k = `${q[0]} ${q[1]} ${q[2]}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (limit !== undefined && out.length >= limit) break;
+      if (out.length >= opts.maxTriplesPerMatch) {
+        throw new KnowdError('TOO_LARGE', `SHACL validation would read more than ${opts.maxTriplesPerMatch} triples for one pattern; narrow the shapes' targets or paths`);
+      }
+      out.push([s ?? decode(q[0]), p ?? decode(q[1]), o ?? decode(q[2])]);
+    }
+    return out;
+  };
+}
+
+const isDefault = (g: Term | null | undefined): boolean => g === null || g === undefined || g.termType === 'DefaultGraph';
+
+/** An RDF/JS DatasetCore over a MatchFn: what the SHACL library reads the data graph through. */
+export class MatchDataset implements DatasetCore {
+  private readonly memo = new Map<string, Store>();
+  constructor(
+    private readonly matchFn: MatchFn,
+    /** The library skips an empty data graph; only zero versus non-zero matters. */
+    readonly size: number,
+  ) {}
+
+  match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): DatasetCore {
+    if (!isDefault(g)) return new Store();
+    const enc = (t: Term | null | undefined): string | null => (t === null || t === undefined || t.termType === 'Variable' ? null : encodeTerm(t));
+    const key = `${enc(s)}\u0001${enc(p)}\u0001${enc(o)}`;
+    let hit = this.memo.get(key);
+    if (hit === undefined) {
+      const triples = this.matchFn(enc(s), enc(p), enc(o));
+      hit = new Store(triples.map(([a, b, c]) => factory.quad(decodeTerm(a) as Quad['subject'], decodeTerm(b) as Quad['predicate'], decodeTerm(c) as Quad['object'])));
+      this.memo.set(key, hit);
+    }
+    return hit;
+  }
+
+  has(q: Quad): boolean {
+    return this.match(q.subject, q.predicate, q.object, q.graph).size > 0;
+  }
+
+  add(): this {
+    throw new Error('the SHACL data view is read-only');
+  }
+
+  delete(): this {
+    throw new Error('the SHACL data view is read-only');
+  }
+
+  [Symbol.iterator](): Iterator<Quad> {
+    return this.match(null, null, null)[Symbol.iterator]();
+  }
+}

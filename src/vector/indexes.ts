@@ -1,0 +1,144 @@
+import type { ReadTxn, Storage } from '../storage/index.js';
+import { listVectorMetas, scanVectors, type VectorNsMeta } from './store.js';
+import type { Hit, IndexOptions, VectorBackend, VectorIndex } from './types.js';
+
+/** What one committed vector entry changed in a namespace (carried by the apply outcome). */
+export interface VectorChanges {
+  readonly nsId: number;
+  readonly ns: string;
+  /** Log index of the entry: the namespace's vector version after it. */
+  readonly version: number;
+  readonly options: IndexOptions;
+  /** `fresh`: the key is new to the namespace (so it can be inserted in a batch, on every core). */
+  readonly upserts: readonly { readonly key: number; readonly vector: Float32Array; readonly fresh: boolean }[];
+  readonly deletes: readonly number[];
+}
+
+interface Live {
+  readonly ns: string;
+  readonly index: VectorIndex;
+  /** The namespace's vector version the index reflects. */
+  version: number;
+  /** The version of the saved copy (-1: none, or not this index's). */
+  savedVersion: number;
+}
+
+export interface OpenReport {
+  readonly loaded: readonly string[];
+  readonly rebuilt: readonly { readonly ns: string; readonly reason: string }[];
+}
+
+const REBUILD_BATCH = 4096;
+
+/**
+ * The HNSW indexes of one node, one per namespace with vectors: derived from the store, never a
+ * source of truth. Each index is updated after its entry's commit is durable (apply → publish),
+ * saved now and then with the version it reflects, loaded at start when that version is the
+ * store's, and rebuilt from the store otherwise (a crash between a commit and a save, a snapshot
+ * restore, a missing or unreadable file).
+ */
+export class VectorIndexes {
+  private readonly live = new Map<number, Live>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly backend: VectorBackend,
+  ) {}
+
+  /** Loads or rebuilds every namespace's index from the store's current state. */
+  open(): OpenReport {
+    this.live.clear();
+    const loaded: string[] = [];
+    const rebuilt: { ns: string; reason: string }[] = [];
+    this.storage.read((r) => {
+      for (const [nsId, meta] of listVectorMetas(r)) {
+        const saved = this.backend.load(meta.ns);
+        const reason =
+          saved === undefined ? 'no saved index'
+          : saved.meta.nsId !== nsId ? 'the saved index belongs to an earlier namespace of this name'
+          : saved.meta.version !== meta.version ? `the saved index reflects version ${saved.meta.version}, the store ${meta.version}`
+          : saved.meta.size !== meta.count ? `the saved index holds ${saved.meta.size} vectors, the store ${meta.count}`
+          : JSON.stringify(saved.meta.options) !== JSON.stringify(meta.options) ? 'the saved index has other options'
+          : undefined;
+        if (reason === undefined && saved !== undefined) {
+          this.live.set(nsId, { ns: meta.ns, index: saved.index, version: meta.version, savedVersion: meta.version });
+          loaded.push(meta.ns);
+        } else {
+          this.live.set(nsId, this.build(r, nsId, meta));
+          rebuilt.push({ ns: meta.ns, reason: reason ?? 'unknown' });
+        }
+      }
+    });
+    return { loaded, rebuilt };
+  }
+
+  private build(r: ReadTxn, nsId: number, meta: VectorNsMeta): Live {
+    const index = this.backend.create(meta.options);
+    let keys: number[] = [];
+    let flat = new Float32Array(REBUILD_BATCH * meta.options.dims);
+    for (const v of scanVectors(r, nsId)) {
+      flat.set(v.vector, keys.length * meta.options.dims);
+      keys.push(v.key);
+      if (keys.length === REBUILD_BATCH) {
+        index.addMany(keys, flat);
+        keys = [];
+        flat = new Float32Array(REBUILD_BATCH * meta.options.dims);
+      }
+    }
+    index.addMany(keys, flat.subarray(0, keys.length * meta.options.dims));
+    return { ns: meta.ns, index, version: meta.version, savedVersion: -1 };
+  }
+
+  /** Applies what a committed entry changed (called after the commit is durable, in log order). */
+  apply(c: VectorChanges): void {
+    let l = this.live.get(c.nsId);
+    if (l === undefined) this.live.set(c.nsId, (l = { ns: c.ns, index: this.backend.create(c.options), version: 0, savedVersion: -1 }));
+    // Already reflected: the index was loaded or rebuilt at a state that includes this entry.
+    if (c.version <= l.version) return;
+    for (const key of c.deletes) l.index.remove(key);
+    const fresh = c.upserts.filter((u) => u.fresh);
+    if (fresh.length > 1) {
+      const flat = new Float32Array(fresh.length * c.options.dims);
+      fresh.forEach((u, i) => flat.set(u.vector, i * c.options.dims));
+      l.index.addMany(fresh.map((u) => u.key), flat);
+    } else for (const u of fresh) l.index.add(u.key, u.vector);
+    for (const u of c.upserts) if (!u.fresh) l.index.add(u.key, u.vector);
+    l.version = c.version;
+  }
+
+  /** The namespace was deleted: its index and saved copy go. */
+  drop(nsId: number, ns: string): void {
+    this.live.delete(nsId);
+    this.backend.remove(ns);
+  }
+
+  /** The store was replaced (snapshot restore): every index is rebuilt from it. */
+  rebuildAll(): OpenReport {
+    return this.open();
+  }
+
+  get(nsId: number): { readonly options: IndexOptions; readonly size: number; readonly version: number } | undefined {
+    const l = this.live.get(nsId);
+    return l === undefined ? undefined : { options: l.index.options, size: l.index.size(), version: l.version };
+  }
+
+  search(nsId: number, query: Float32Array, k: number, ef?: number): Hit[] {
+    return this.live.get(nsId)?.index.search(query, k, ef) ?? [];
+  }
+
+  /** Saves the indexes that changed since their last save; returns the namespaces saved. */
+  saveChanged(): string[] {
+    const saved: string[] = [];
+    for (const [nsId, l] of this.live) {
+      if (l.version === l.savedVersion) continue;
+      this.backend.save(l.ns, l.index, { nsId, version: l.version, options: l.index.options, size: l.index.size() });
+      l.savedVersion = l.version;
+      saved.push(l.ns);
+    }
+    return saved;
+  }
+
+  stats(): { ns: string; size: number; version: number; memoryBytes: number; options: IndexOptions }[] {
+    return [...this.live.values()].map((l) => ({ ns: l.ns, size: l.index.size(), version: l.version, memoryBytes: l.index.memoryBytes(), options: l.index.options }));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The SHACL apply check on real engines: cost follows the delta, shapes survive a restart, and a
+ * cluster's followers reject what the shapes reject (the check runs in every replica's apply).
+ */
+import test from 'ava';
+import { FakeClock, KnowdError, systemClock } from '../../../src/base/index.js';
+import { Engine } from '../../../src/engine/index.js';
+import { ReplicationNode, openStandalone } from '../../../src/replication/node/index.js';
+import { createMemoryNetwork } from '../../../src/replication/transport/memory/index.js';
+import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
+import { shaclCounters } from '../../../src/shacl/index.js';
+import { openMemoryStorage } from '../../../src/storage/index.js';
+import { openTestStorage } from '../../helpers/storages.js';
+
+const signer = createEd25519Signer(generateSigningKeyPem());
+const SHAPES = `@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;
+  sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:maxCount 1 ] .`;
+const person = (i: number, name = true): string => `<http://ex/p${i}> a <http://ex/Person> .${name ? ` <http://ex/p${i}> <http://ex/name> "P${i}" .` : ''}\n`;
+
+function quadCount(engine: Engine, ns: string): number {
+  const info = engine.namespace(ns);
+  return engine.read((r) => engine.quads.stats(r, info.id).quads);
+}
+
+test.serial('validation cost follows the delta: a 1-quad tx on a namespace of many conforming nodes validates one focus node', async (t) => {
+  const { engine, node } = await openStandalone({ storage: openMemoryStorage(), signer, clock: systemClock, maxTxQuads: 100_000 });
+  t.teardown(() => node.stop());
+  await engine.createNamespace('big', 't');
+  await engine.transact({ namespace: 'big', format: 'turtle', actor: 't', add: Array.from({ length: 2000 }, (_, i) => person(i)).join('') });
+  await engine.putShapes('big', SHAPES, 't');
+  const before = { ...shaclCounters };
+  await engine.transact({ namespace: 'big', format: 'turtle', actor: 't', add: '<http://ex/p7> <http://ex/age> "7" .\n' });
+  t.is(shaclCounters.transactions - before.transactions, 1);
+  t.is(shaclCounters.focusNodes - before.focusNodes, 1, 'only ex:p7 was validated, not the 2000 persons');
+  // An unrelated triple (no shape targets its nodes) does not reach the validator at all.
+  await engine.transact({ namespace: 'big', format: 'turtle', actor: 't', add: '<http://ex/thing> <http://ex/colour> "red" .\n' });
+  t.is(shaclCounters.transactions - before.transactions, 1);
+});
+
+test('shapes survive a restart (engine reopened on the same LMDB store) and still reject', async (t) => {
+  const ts = openTestStorage('lmdb');
+  t.teardown(() => ts.dispose());
+  const first = await openStandalone({ storage: ts.storage, signer, clock: systemClock, maxTxQuads: 1000 });
+  await first.engine.createNamespace('main', 't');
+  await first.engine.putShapes('main', SHAPES, 't');
+  await first.engine.drain();
+  await first.node.stop();
+  const storage = await ts.reopen();
+  const again = await openStandalone({ storage, signer, clock: systemClock, maxTxQuads: 1000 });
+  t.teardown(() => again.node.stop());
+  t.is(again.engine.shapes('main'), SHAPES);
+  const e = await t.throwsAsync(again.engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(1, false) }), { instanceOf: KnowdError });
+  t.is(e.code, 'REJECTED');
+  t.is(quadCount(again.engine, 'main'), 0);
+});
+
+test('KNOWD_SHACL_ENABLED=false (shacl: false): shapes are kept but do not reject', async (t) => {
+  const { engine, node } = await openStandalone({ storage: openMemoryStorage(), signer, clock: systemClock, maxTxQuads: 1000, shacl: false });
+  t.teardown(() => node.stop());
+  await engine.createNamespace('main', 't');
+  await engine.putShapes('main', SHAPES, 't');
+  await engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(1, false) });
+  t.is(quadCount(engine, 'main'), 1);
+});
+
+test('replicated: shapes put through the leader reject a violating tx on every replica, followers included', async (t) => {
+  const net = createMemoryNetwork();
+  const ids = ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'];
+  const members: { engine: Engine; node: ReplicationNode }[] = [];
+  for (const [i, id] of ids.entries()) {
+    const storage = openMemoryStorage();
+    const engine = await Engine.open({ storage, signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 1000 });
+    const node = await ReplicationNode.start({
+      id, engine, storage, bootstrap: ids, transport: net.transport(id, ids.filter((x) => x !== id)),
+      timing: { tickMs: 10, heartbeatTicks: 2, electionTicks: 10 }, writeTimeoutMs: 5000, readTimeoutMs: 2000, hint: i === 0 ? 'leader' : 'follower',
+    });
+    members.push({ engine, node });
+  }
+  t.teardown(async () => {
+    for (const m of members) await m.node.stop();
+  });
+  const deadline = Date.now() + 5000;
+  while (!members.some((m) => m.node.raftStatus().role === 'leader') || members.some((m) => m.node.raftStatus().leader === undefined)) {
+    if (Date.now() > deadline) throw new Error('no leader');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const leader = members.find((m) => m.node.raftStatus().role === 'leader')!;
+  const follower = members.find((m) => m !== leader)!;
+  await leader.engine.createNamespace('main', 't');
+  const put = await leader.engine.putShapes('main', SHAPES, 't');
+  await Promise.all(members.map((m) => m.node.waitForApplied(put.receipt.logIndex)));
+  for (const m of members) t.is(m.engine.shapes('main'), SHAPES);
+  // Through the follower (forwarded, logged, and rejected by each replica's apply).
+  const e = await t.throwsAsync(follower.engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(1, false) }), { instanceOf: KnowdError });
+  t.is(e.code, 'REJECTED');
+  const ok = await follower.engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(2) });
+  await Promise.all(members.map((m) => m.node.waitForApplied(ok.receipt.logIndex)));
+  for (const m of members) t.is(quadCount(m.engine, 'main'), 2, 'only the conforming person, on every node');
+});
