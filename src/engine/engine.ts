@@ -135,6 +135,9 @@ export class Engine {
     } catch (error) {
       // Apply is deterministic, so even an unexpected error (a malformed entry, a bug) happens alike
       // on every replica: the entry is rejected everywhere instead of wedging the log.
+      // A check that failed for reasons of this node only (a worker that did not start, a time
+      // limit) must not reject: other replicas would accept. Failing the write makes the node retry.
+      if (error instanceof KnowdError && error.details['transient'] === true) throw error;
       if (error instanceof KnowdError) return { ok: false, error };
       return { ok: false, error: new KnowdError('INTERNAL', `Log entry ${index} could not be applied: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }) };
     }

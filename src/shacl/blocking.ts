@@ -9,6 +9,12 @@ import { MAIN_SLOT, READY_SLOT, WORKER_SLOT, type FromWorker, type ToWorker, typ
 import type { ShaclReport } from './report.js';
 import type { MatchFn } from './view.js';
 
+/**
+ * Failures of this node's machinery, not of the data: another replica would not fail the same way,
+ * so the entry must not be rejected for them (the engine fails the write and the node retries).
+ */
+const TRANSIENT = { transient: true };
+
 /** A cold worker loads the library first (and tsx in tests); a warm validation takes milliseconds. */
 const FIRST_CALL_TIMEOUT_MS = 60_000;
 const CALL_TIMEOUT_MS = 60_000;
@@ -47,9 +53,9 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
     for (;;) {
       const state = Atomics.load(this.ctrl, READY_SLOT);
       if (state === 1) return;
-      if (state === 2) throw new KnowdError('INTERNAL', `The SHACL check worker failed to load${this.failure instanceof Error ? `: ${this.failure.message}` : ''}`);
+      if (state === 2) throw new KnowdError('INTERNAL', `The SHACL check worker failed to load${this.failure instanceof Error ? `: ${this.failure.message}` : ''}`, TRANSIENT);
       const left = deadline - Date.now();
-      if (left <= 0) throw new KnowdError('INTERNAL', 'The SHACL check worker did not start in time');
+      if (left <= 0) throw new KnowdError('INTERNAL', 'The SHACL check worker did not start in time', TRANSIENT);
       Atomics.wait(this.ctrl, READY_SLOT, 0, left);
     }
   }
@@ -64,7 +70,7 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(this.ctrl, MAIN_SLOT, 0, left) === 'timed-out') {
-        throw new KnowdError('INTERNAL', 'SHACL validation did not finish in time; the check worker was restarted');
+        throw new KnowdError('INTERNAL', 'SHACL validation did not finish in time; the check worker was restarted', TRANSIENT);
       }
       Atomics.store(this.ctrl, MAIN_SLOT, 0);
       const m = receiveMessageOnPort(this.port);

@@ -593,3 +593,23 @@ test('lmdb: reopening the store keeps quads, receipts and the chain, and the log
     await reopened.drain();
   });
 });
+
+test('a check failing for reasons of this node only (transient) fails the write instead of rejecting the entry; the node recovers', async (t) => {
+  const engine = await openWithNamespace(openMemoryStorage());
+  let calls = 0;
+  engine.addCheck({
+    name: 'flaky',
+    check: () => {
+      calls++;
+      if (calls === 1) throw new KnowdError('INTERNAL', 'worker did not start', { transient: true });
+    },
+  });
+  const before = snapshot(engine);
+  const err = await t.throwsAsync(engine.transact(tx(`<${EX}a> <${EX}p> "1" .`)));
+  t.is((err as KnowdError).details['transient'], true);
+  // Nothing of it was made durable (a sole voter appends and applies in one write).
+  t.deepEqual(snapshot(engine).quads, before.quads);
+  const ok = await engine.transact(tx(`<${EX}b> <${EX}p> "2" .`));
+  t.is(ok.delta.added, 1);
+  t.true(dump(engine).includes(`<${EX}b> <${EX}p> "2" .`));
+});
