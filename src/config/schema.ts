@@ -85,7 +85,7 @@ export const SETTINGS: SettingsTable = {
   },
   peerAddrs: {
     env: 'KNOWD_PEER_ADDRS', parser: p.peerList, default: text(''),
-    description: 'gRPC addresses (host:port, as each advertises itself) of the other cluster members, comma-separated; needed in leader/follower mode until mDNS discovery (_knowd._tcp) arrives.',
+    description: 'gRPC addresses (host:port, as each advertises itself) of the other cluster members, comma-separated; needed by a follower (`knowdctl cluster join` writes it into data/cluster/cluster.env); mDNS discovery lists peers but does not add members.',
   },
   discovery: {
     env: 'KNOWD_DISCOVERY', parser: p.oneOf(DISCOVERY_CHOICES), default: text('auto'),
