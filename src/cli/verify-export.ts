@@ -1,9 +1,9 @@
-import { deltaOf, type StoredDelta, type TxCommand, type UpdateCommand } from '../engine/index.js';
-import { deltaHash, verifyChain, verifyReceipt, type Receipt } from '../receipts/index.js';
+import { evidenceHash, type Command, type StoredDelta } from '../engine/index.js';
+import { verifyChain, verifyReceipt, type Receipt } from '../receipts/index.js';
 
 export interface ExportLine {
   readonly receipt: Receipt;
-  readonly entry: TxCommand | UpdateCommand | null;
+  readonly entry: Command | null;
   /** SPARQL update entries: the effect the update had, which the entry alone cannot reproduce. */
   readonly updateDelta?: StoredDelta;
 }
@@ -32,9 +32,9 @@ export async function verifyFromExport(lines: readonly ExportLine[], id: string,
   for (const l of chain) {
     const sig = verifyReceipt(l.receipt, trustedPub === undefined ? {} : { trustedPub });
     if (!sig.valid) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id}: ${sig.reason ?? 'invalid'}` };
-    const parsed = deltaOf({ entry: l.entry, ...(l.updateDelta !== undefined && { updateDelta: l.updateDelta }) });
-    if (parsed === undefined) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id} has no logged delta in the export` };
-    if ((await deltaHash(parsed.add, parsed.remove)) !== l.receipt.deltaHash) {
+    const hash = await evidenceHash({ entry: l.entry, ...(l.updateDelta !== undefined && { updateDelta: l.updateDelta }) });
+    if (hash === undefined) return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id} has no logged delta in the export` };
+    if (hash !== l.receipt.deltaHash) {
       return { valid: false, id, checked: chain.length, reason: `receipt ${l.receipt.id}: the delta does not match its deltaHash` };
     }
   }

@@ -95,7 +95,7 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       return applySparqlUpdate(txn, ctx, index, cmd);
     case 'vec-upsert':
     case 'vec-delete':
-      return applyVectorCommand(txn, index, cmd);
+      return applyVectorCommand(txn, index, cmd, ctx.signer);
     case 'shapes-put':
       return applyShapesPut(txn, ctx, index, cmd);
   }

@@ -128,7 +128,7 @@ export class Engine {
       const outcome = w.savepoint(() => {
         const o = applyCommand(w, this.applyContext(), index, cmd, local?.parsed);
         // The logged command is the evidence a receipt is verified against; it outlives log compaction.
-        if (cmd.type === 'tx' || cmd.type === 'update' || cmd.type === 'shapes-put') putEvidence(w, index, payload);
+        if (cmd.type !== 'ns-create' && cmd.type !== 'ns-delete') putEvidence(w, index, payload);
         return o;
       });
       return { ok: true, outcome };

@@ -9,7 +9,7 @@ export { getReceipt, requireReceipt, searchReceipts, receiptsOf, chainHead } fro
 export type { ReceiptQuery } from './receipt-store.js';
 export { bulkImport } from './bulk-import.js';
 export type { ImportOptions, ImportResult } from './bulk-import.js';
-export { deltaOf } from './logged-delta.js';
+export { deltaOf, evidenceHash } from './logged-delta.js';
 export type { DeltaEvidence } from './logged-delta.js';
 export { getUpdateDelta } from './receipt-store.js';
 export type { StoredDelta } from './receipt-store.js';

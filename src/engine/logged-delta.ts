@@ -4,12 +4,24 @@ import type { Command, TxCommand } from './commands.js';
 import { parseTxCommand } from './apply.js';
 import { parseShapes } from '../shacl/index.js';
 import type { StoredDelta } from './receipt-store.js';
+import { deltaHash } from '../receipts/index.js';
+import { vectorDeltaHash } from './vector-receipt.js';
 
 /** What a receipt's deltaHash must match: the logged tx, or the kept effect of a SPARQL update. */
 export interface DeltaEvidence {
   readonly entry: Command | null;
   /** For SPARQL update entries: the effective delta kept at apply time. */
   readonly updateDelta?: StoredDelta;
+}
+
+/**
+ * The hash a receipt's deltaHash must equal, recomputed from its evidence: RDFC-1.0 over an RDF
+ * delta, or the canonical vector form for vector writes; undefined when the evidence is missing.
+ */
+export async function evidenceHash(ev: DeltaEvidence): Promise<string | undefined> {
+  if (ev.entry?.type === 'vec-upsert' || ev.entry?.type === 'vec-delete') return vectorDeltaHash(ev.entry);
+  const d = deltaOf(ev);
+  return d === undefined ? undefined : deltaHash(d.add, d.remove);
 }
 
 export function deltaOf(ev: DeltaEvidence): { add: readonly Quad[]; remove: readonly Quad[] } | undefined {

@@ -1,3 +1,4 @@
+import type { Receipt } from '../receipts/index.js';
 import { KnowdError, type Clock } from '../base/index.js';
 import { requireNamespace } from '../dataset/index.js';
 import { parseQuery, type SimilarHit, type SimilarRequest, type SimilarSearch, type SimilarTarget } from '../sparql/index.js';
@@ -72,7 +73,7 @@ export class VectorService {
     return this.opts.topKDefault;
   }
 
-  async upsert(ns: string, items: readonly UpsertItem[], actor: string, want: { metric?: Metric; quantization?: Quantization } = {}): Promise<{ upserted: number; logIndex: number }> {
+  async upsert(ns: string, items: readonly UpsertItem[], actor: string, want: { metric?: Metric; quantization?: Quantization } = {}): Promise<{ upserted: number; logIndex: number; receipt: Receipt }> {
     const { engine } = this.opts;
     const info = engine.namespace(ns);
     if (items.length === 0) throw new KnowdError('BAD_REQUEST', 'Nothing to upsert: give "id" with "vector" or "text", or "items"');
@@ -103,17 +104,17 @@ export class VectorService {
     });
     const index: VectorIndexSpec = meta?.options ?? { dims: vectors[0]!.length, metric, quantization: want.quantization ?? 'f32', m: this.opts.m, efConstruction: this.opts.efConstruction };
     const out = await engine.commitVectors({ type: 'vec-upsert', ns, actor, timeMs: this.opts.clock.nowMs(), index, items: items.map((it, i) => ({ id: it.id, v: vectorToBase64(vectors[i]!) })) });
-    return { upserted: out.upserted, logIndex: out.version };
+    return { upserted: out.upserted, logIndex: out.version, receipt: out.receipt };
   }
 
-  async remove(ns: string, ids: readonly string[], actor: string): Promise<{ deleted: number; logIndex: number }> {
+  async remove(ns: string, ids: readonly string[], actor: string): Promise<{ deleted: number; logIndex: number; receipt: Receipt }> {
     const { engine } = this.opts;
     const info = engine.namespace(ns);
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
     const missing = engine.read((r) => ids.filter((id) => !hasVector(r, info.id, id)));
     if (missing.length === ids.length) throw new KnowdError('VECTOR_NOT_FOUND', `Namespace "${ns}" has no vector with id ${JSON.stringify(ids[0])}`, { id: ids[0], namespace: ns });
     const out = await engine.commitVectors({ type: 'vec-delete', ns, actor, timeMs: this.opts.clock.nowMs(), ids });
-    return { deleted: out.deleted, logIndex: out.version };
+    return { deleted: out.deleted, logIndex: out.version, receipt: out.receipt };
   }
 
   /** A search from the API: text may be embedded by a remote service, and a filter restricts the ids. */

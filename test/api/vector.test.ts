@@ -197,3 +197,25 @@ test('KNOWD_VEC_ENABLED=false answers 501 with the setting named', async (t) => 
     t.regex(json<ErrorBody>(res).error.message, /KNOWD_VEC_ENABLED/);
   }
 });
+
+test('vector writes get receipts in the namespace chain that verify against the logged entry, online and offline', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  const up = await ok<{ receipt: { id: string; kind: string; added: number } }>(upsert(app, { items: [{ id: 'b', vector: [0, 1] }, { id: 'a', vector: [1, 0] }] }));
+  t.is(up.receipt.kind, 'vector');
+  t.is(up.receipt.added, 2);
+  const del = await app.inject({ method: 'DELETE', url: '/v1/vector/a' });
+  t.is(del.statusCode, 200, del.body);
+  const delReceipt = json<{ receipt: { id: string; removed: number } }>(del).receipt;
+  t.is(delReceipt.removed, 1);
+  for (const id of [up.receipt.id, delReceipt.id]) {
+    const v = json<{ valid: boolean; reason?: string }>(await app.inject({ url: `/v1/receipts/${id}/verify` }));
+    t.true(v.valid, v.reason);
+  }
+  // Offline: the export carries the logged entries; knowdctl's verifier re-hashes them.
+  const exported = (await app.inject({ url: '/v1/receipts/export' })).body;
+  const { parseExport, verifyFromExport } = await import('../../src/cli/verify-export.js');
+  const out = await verifyFromExport(parseExport(exported), delReceipt.id);
+  t.true(out.valid, out.reason);
+  t.is(out.checked, 2);
+});

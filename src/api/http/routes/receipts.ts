@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
-import { deltaOf, getUpdateDelta, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
-import { deltaHash, verifyReceipt } from '../../../receipts/index.js';
+import { evidenceHash, getUpdateDelta, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
+import { verifyReceipt } from '../../../receipts/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
@@ -53,7 +53,7 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
       for (const receipt of receiptsOf(r, ns)) {
         const e = entryOf(receipt.logIndex);
         const updateDelta = e?.type === 'update' ? getUpdateDelta(r, receipt.id) : undefined;
-        lines.push(JSON.stringify({ receipt, entry: e?.type === 'tx' || e?.type === 'update' ? e : null, ...(updateDelta !== undefined && { updateDelta }) }));
+        lines.push(JSON.stringify({ receipt, entry: e !== undefined && e.type !== 'ns-create' && e.type !== 'ns-delete' ? e : null, ...(updateDelta !== undefined && { updateDelta }) }));
       }
     });
     void reply.type('application/x-ndjson');
@@ -73,8 +73,8 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     // Recompute the delta hash from the log entry: the receipt must match what was committed.
     const entry = entryOf(receipt.logIndex) ?? null;
     const updateDelta = entry?.type === 'update' ? deps.engine.read((r) => getUpdateDelta(r, receipt.id)) : undefined;
-    const delta = deltaOf({ entry, ...(updateDelta !== undefined && { updateDelta }) });
-    const deltaOk = delta !== undefined && (await deltaHash(delta.add, delta.remove)) === receipt.deltaHash;
+    const hash = await evidenceHash({ entry, ...(updateDelta !== undefined && { updateDelta }) });
+    const deltaOk = hash !== undefined && hash === receipt.deltaHash;
     const reason = !sig.valid ? sig.reason : deltaOk ? undefined : 'the delta hash does not match the logged transaction';
     return { valid: sig.valid && deltaOk, canonicalHash: sig.canonicalHash ?? null, sig: receipt.sig, pub: receipt.pub, ...(reason !== undefined && { reason }) };
   });
