@@ -66,7 +66,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   // Vector indexes load (or rebuild) before the engine replays the log, so replayed entries land on top.
   const vec = openVectorIndexes(config, storage);
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
-  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, ...(vec !== undefined && { vectors: vec.indexes }) });
+  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
   const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
   const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey() });

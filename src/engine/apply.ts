@@ -12,6 +12,8 @@ import { applyVectorCommand, type VectorOutcome } from './vector-apply.js';
 import { deleteVectorNamespace } from '../vector/index.js';
 import { applyShapesPut } from './shapes.js';
 import { dropShapes } from '../shacl/index.js';
+import { dropHooks, type HooksCheck, type StoredFiring } from '../hooks/index.js';
+import { applyHookCommand, runPostHooks } from './hooks.js';
 
 export interface ParsedDelta {
   readonly add: readonly Quad[];
@@ -27,6 +29,8 @@ export interface TxOutcome {
   /** Term mappings this entry created, per namespace id (published to caches after commit). */
   readonly created: ReadonlyMap<string, number>;
   readonly nsId: number;
+  /** Post hooks that fired (or failed) in this entry; published to event subscribers after commit. */
+  readonly firings?: readonly StoredFiring[];
 }
 
 export interface NamespaceOutcome {
@@ -56,17 +60,35 @@ export function parseTxCommand(c: TxCommand): ParsedDelta {
  */
 export interface ApplyCheck {
   readonly name: string;
-  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void;
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly index: number; readonly timeMs: number }): void;
+}
+
+/** A transaction's delta as requested, and (`effective`) the quads it actually added and removed. */
+export interface CheckDelta {
+  readonly added: readonly Quad[];
+  readonly removed: readonly Quad[];
+  readonly effective?: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 }
 
 export interface ApplyContext {
   readonly quads: QuadStore;
   readonly signer: Signer;
   readonly checks?: readonly ApplyCheck[];
+  /** The hooks check, whose post hooks run after a transaction's receipt (absent: hooks off). */
+  readonly hooks?: HooksCheck;
 }
 
-function runChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, added: readonly Quad[], removed: readonly Quad[]): void {
-  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, { added, removed });
+type Entry = { readonly index: number; readonly timeMs: number };
+type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
+
+function runChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, added: readonly Quad[], removed: readonly Quad[], entry: Entry, effective: Effective): void {
+  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, { added, removed, effective }, entry);
+}
+
+function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, effective: Effective, entry: Entry): { firings?: readonly StoredFiring[] } {
+  if (ctx.hooks === undefined) return {};
+  const firings = runPostHooks(txn, ctx.hooks, ctx.quads, ctx.signer, ns, effective, entry);
+  return firings.length === 0 ? {} : { firings };
 }
 
 /**
@@ -85,6 +107,7 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       const info = dropNamespaceEntry(txn, cmd.ns);
       ctx.quads.deleteNamespaceData(txn, info.id);
       dropShapes(txn, info.id);
+      dropHooks(txn, info.id);
       deleteVectorNamespace(txn, info.id);
       txn.delRange('idem', prefixRange(Buffer.concat([Buffer.from(cmd.ns, 'utf8'), Buffer.from([0])])));
       return { type: 'ns-delete', ns: cmd.ns, nsId: info.id };
@@ -98,6 +121,9 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       return applyVectorCommand(txn, index, cmd, ctx.signer);
     case 'shapes-put':
       return applyShapesPut(txn, ctx, index, cmd);
+    case 'hook-put':
+    case 'hook-delete':
+      return applyHookCommand(txn, ctx, index, cmd);
   }
 }
 
@@ -106,7 +132,8 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const w = ctx.quads.writer(txn, ns.id);
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
-  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, effect.added, effect.removed);
+  const entry = { index, timeMs: cmd.timeMs };
+  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, effect.added, effect.removed, entry, effect);
   // The receipt covers the effective change: the update's text says what to do, the delta what it did.
   const digest = digestDeltaSync(effect.added, effect.removed);
   const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
@@ -114,7 +141,8 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   // The effect is not derivable from the entry alone (it depends on the state the update met), so
   // it is kept beside the receipt for verification.
   putUpdateDelta(txn, receipt.id, effect.added, effect.removed);
-  return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id };
+  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effect, entry);
+  return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
 }
 
 /** Fails the transaction when a replaced graph holds anything but the new content (a concurrent write). */
@@ -143,14 +171,16 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   }
   const delta = parsed ?? parseTxCommand(cmd);
   const w = ctx.quads.writer(txn, ns.id);
-  let removed = 0;
-  let added = 0;
+  const effective: { added: Quad[]; removed: Quad[] } = { added: [], removed: [] };
   // Removals first, as in SPARQL's DELETE/INSERT: a quad both removed and added ends up present.
-  for (const q of delta.remove) if (w.remove(q)) removed++;
-  for (const q of delta.add) if (w.add(q)) added++;
+  for (const q of delta.remove) if (w.remove(q)) effective.removed.push(q);
+  for (const q of delta.add) if (w.add(q)) effective.added.push(q);
+  const removed = effective.removed.length;
+  const added = effective.added.length;
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
-  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, delta.add, delta.remove);
+  const entry = { index, timeMs: cmd.timeMs };
+  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, delta.add, delta.remove, entry, effective);
   const receipt = buildReceipt(
     // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },
@@ -161,5 +191,6 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   if (cmd.idempotency !== undefined) {
     putIdempotency(txn, cmd.ns, cmd.idempotency.key, { requestHash: cmd.idempotency.requestHash, receiptId: receipt.id, added, removed });
   }
-  return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id };
+  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
+  return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
 }

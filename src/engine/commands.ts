@@ -1,6 +1,7 @@
 import { KnowdError } from '../base/index.js';
 import type { RdfFormat } from '../rdf/index.js';
 import type { ReceiptKind } from '../receipts/index.js';
+import type { StoredHook } from '../hooks/index.js';
 
 /**
  * What a log entry carries. The leader decides everything non-deterministic (time, blank-node
@@ -94,7 +95,30 @@ export interface ShapesPutCommand {
   readonly deltaHash: string;
 }
 
-export type Command = TxCommand | NamespaceCommand | UpdateCommand | VectorUpsertCommand | VectorDeleteCommand | ShapesPutCommand;
+/**
+ * Adds or replaces a knowledge hook of `ns` (the proposer validated the definition). The receipt's
+ * delta hash is SHA-256 of the canonical JSON of the definition (engine/hooks.ts).
+ */
+export interface HookPutCommand {
+  readonly type: 'hook-put';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly hook: StoredHook;
+}
+
+/** Removes a knowledge hook (its firings stay); the receipt's delta hash covers `{ delete: id }`. */
+export interface HookDeleteCommand {
+  readonly type: 'hook-delete';
+  readonly ns: string;
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly id: string;
+}
+
+export type Command = TxCommand | NamespaceCommand | UpdateCommand | VectorUpsertCommand | VectorDeleteCommand | ShapesPutCommand | HookPutCommand | HookDeleteCommand;
+
+const TYPES = new Set(['tx', 'ns-create', 'ns-delete', 'update', 'vec-upsert', 'vec-delete', 'shapes-put', 'hook-put', 'hook-delete']);
 
 export function encodeCommand(c: Command): Buffer {
   return Buffer.from(JSON.stringify(c), 'utf8');
@@ -108,6 +132,6 @@ export function decodeCommand(payload: Buffer, index: number): Command {
     throw new KnowdError('STORE_CORRUPT', `Log entry ${index} is not valid JSON`);
   }
   const type = (c as { type?: unknown }).type;
-  if (type !== 'tx' && type !== 'ns-create' && type !== 'ns-delete' && type !== 'update' && type !== 'vec-upsert' && type !== 'vec-delete' && type !== 'shapes-put') throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
+  if (typeof type !== 'string' || !TYPES.has(type)) throw new KnowdError('STORE_FORMAT', `Log entry ${index} has unknown command type ${String(type)}`);
   return c as Command;
 }

@@ -20,6 +20,9 @@ import type { VectorOutcome } from './vector-apply.js';
 import type { VectorIndexes } from '../vector/index.js';
 import { ShaclCheck, shapesTextOf, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
 import { shapesCommand } from './shapes.js';
+import { HooksCheck, firingOfReceipt, getHook, listFirings, listHooks, type StoredFiring, type StoredHook } from '../hooks/index.js';
+import { hooksEnv } from './hooks.js';
+import type { JsonValue } from '../receipts/index.js';
 
 export interface TxRequest {
   readonly namespace: string;
@@ -56,6 +59,12 @@ export interface EngineOptions {
    * true). Every node of a cluster must agree: the check decides at apply time, on each replica.
    */
   readonly shacl?: boolean;
+  /** Evaluate knowledge hooks (default true); like SHACL, every node of a cluster must agree. */
+  readonly hooks?: boolean;
+  /** KNOWD_WINDOW_SEC: the span of hooks' WINDOW conditions (default 300); every node must agree. */
+  readonly windowSec?: number;
+  /** Wall-clock time one hook evaluation may take on this node before the write fails and is retried (default 10 s). */
+  readonly hookWallLimitMs?: number;
 }
 
 /** An entry as its proposer made it: the command, its log bytes and (locally) the parsed delta. */
@@ -93,11 +102,15 @@ export class Engine {
   private stopping = false;
   private readonly inflight = new Map<string, Promise<TxResult>>();
   private readonly canonTimeoutMs: number;
+  private readonly hooksCheck: HooksCheck;
+  private readonly firingListeners = new Set<(f: StoredFiring) => void>();
 
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
     if (opts.shacl !== false) this.checks.push(new ShaclCheck());
+    this.hooksCheck = new HooksCheck(hooksEnv(opts.windowSec ?? 300, () => Date.now(), opts.hookWallLimitMs ?? 10_000));
+    if (opts.hooks !== false) this.checks.push(this.hooksCheck);
   }
 
   /**
@@ -158,7 +171,10 @@ export class Engine {
     for (const r of results) {
       if (!r.ok) continue;
       const o = r.outcome;
-      if (o.type === 'tx') this.quads.dict.publish(o.nsId, o.created);
+      if (o.type === 'tx') {
+        this.quads.dict.publish(o.nsId, o.created);
+        for (const f of o.firings ?? []) this.emitFiring(f);
+      }
       else if (o.type === 'vec' && o.changes !== undefined) this.opts.vectors?.apply(o.changes);
       else if (o.type === 'ns-delete') this.opts.vectors?.drop(o.nsId, o.ns);
     }
@@ -171,8 +187,24 @@ export class Engine {
     this.opts.vectors?.rebuildAll();
   }
 
+  private emitFiring(f: StoredFiring): void {
+    for (const l of this.firingListeners) {
+      try {
+        l(f);
+      } catch {
+        // A listener's failure is its own (an event stream that went away); the commit stands.
+      }
+    }
+  }
+
+  /** Calls `fn` with every post-hook firing this node commits, once durable; returns the unsubscribe. */
+  onFiring(fn: (f: StoredFiring) => void): () => void {
+    this.firingListeners.add(fn);
+    return () => this.firingListeners.delete(fn);
+  }
+
   private applyContext(): ApplyContext {
-    return { quads: this.quads, signer: this.opts.signer, checks: this.checks };
+    return { quads: this.quads, signer: this.opts.signer, checks: this.checks, ...(this.opts.hooks !== false && { hooks: this.hooksCheck }) };
   }
 
   /**
@@ -365,6 +397,56 @@ export class Engine {
     return { receipt: out.receipt, delta: out.delta, replayed: false };
   }
 
+  /** Adds or replaces a knowledge hook (already validated, see hooks/parseHook) through the log. */
+  async putHook(hook: StoredHook, actor: string): Promise<TxResult> {
+    this.namespace(hook.namespace);
+    const out = (await this.submit({ type: 'hook-put', ns: hook.namespace, actor, timeMs: this.opts.clock.nowMs(), hook }, undefined)) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: false };
+  }
+
+  async deleteHook(ns: string, id: string, actor: string): Promise<TxResult> {
+    this.hook(ns, id);
+    const out = (await this.submit({ type: 'hook-delete', ns, actor, timeMs: this.opts.clock.nowMs(), id }, undefined)) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: false };
+  }
+
+  hooks(ns: string): StoredHook[] {
+    const info = this.namespace(ns);
+    return this.read((r) => listHooks(r, info.id));
+  }
+
+  /** The hook, or NOT_FOUND. */
+  hook(ns: string, id: string): StoredHook {
+    const info = this.namespace(ns);
+    const h = this.read((r) => getHook(r, info.id, id));
+    if (h === undefined) throw new KnowdError('NOT_FOUND', `No hook "${id}" in namespace "${ns}"`, { hook: id });
+    return h;
+  }
+
+  /** A hook's recorded firings in log order (it may since have been deleted). */
+  firings(ns: string, id: string, limit: number, afterIndex?: number): StoredFiring[] {
+    const info = this.namespace(ns);
+    return this.read((r) => listFirings(r, info.id, id, limit, afterIndex));
+  }
+
+  /**
+   * Dry run: evaluates a hook against the namespace's current data, as if a transaction changed
+   * nothing (DELTA is 0, WINDOW counts the transactions up to now). A SHACL leaf validates the
+   * focus nodes of `focus` (default: the whole namespace, up to `maxQuads`).
+   */
+  evaluateHook(hook: StoredHook, maxQuads: number): { fired: boolean; evidence: JsonValue } {
+    const info = this.namespace(hook.namespace);
+    return this.read((r) => {
+      let focus: Quad[] = [];
+      if (JSON.stringify(hook.condition).includes('"shacl"')) {
+        const n = this.quads.count(r, info.id, { graph: { kind: 'all' } });
+        if (n > maxQuads) throw new KnowdError('TOO_LARGE', `Namespace "${hook.namespace}" holds ${n} quads; a dry run of a SHACL condition validates at most ${maxQuads}`);
+        focus = [...this.quads.matchTerms(r, info.id, null, null, null, 'all')];
+      }
+      return this.hooksCheck.dryRun(r, this.quads, { name: hook.namespace, id: info.id }, hook, this.opts.clock.nowMs(), focus);
+    });
+  }
+
   /** The namespace's shapes as stored (Turtle), or undefined when it has none. */
   shapes(ns: string): string | undefined {
     const info = this.namespace(ns);
@@ -402,6 +484,11 @@ export class Engine {
   async drain(): Promise<void> {
     this.stopping = true;
     await this.sequencer?.drain();
+  }
+
+  /** The firing a hook receipt covers (verification), or undefined. */
+  firingOfReceipt(receiptId: string): StoredFiring | undefined {
+    return this.read((r) => firingOfReceipt(r, receiptId));
   }
 
   /** Re-reads a log entry (export, verification). */

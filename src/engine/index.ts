@@ -23,3 +23,5 @@ export type { VectorOutcome } from './vector-apply.js';
 export type { VectorDeleteCommand, VectorUpsertCommand } from './commands.js';
 export { inlineQueryExecutor } from './query-executor.js';
 export type { QueryExecutor } from './query-executor.js';
+export { receiptScope, firingChain } from './hooks.js';
+export type { HookPutCommand, HookDeleteCommand } from './commands.js';

@@ -6,12 +6,17 @@ import { parseShapes } from '../shacl/index.js';
 import type { StoredDelta } from './receipt-store.js';
 import { deltaHash } from '../receipts/index.js';
 import { vectorDeltaHash } from './vector-receipt.js';
+import { firingBody, type StoredFiring } from '../hooks/index.js';
+import type { JsonValue } from '../receipts/index.js';
+import { hookCommandHash, jsonHash } from './hooks.js';
 
 /** What a receipt's deltaHash must match: the logged tx, or the kept effect of a SPARQL update. */
 export interface DeltaEvidence {
   readonly entry: Command | null;
   /** For SPARQL update entries: the effective delta kept at apply time. */
   readonly updateDelta?: StoredDelta;
+  /** For a post hook's firing receipt: the firing it records (hashed as canonical JSON). */
+  readonly firing?: StoredFiring;
 }
 
 /**
@@ -19,6 +24,8 @@ export interface DeltaEvidence {
  * delta, or the canonical vector form for vector writes; undefined when the evidence is missing.
  */
 export async function evidenceHash(ev: DeltaEvidence): Promise<string | undefined> {
+  if (ev.firing !== undefined) return jsonHash(firingBody(ev.firing) as unknown as JsonValue);
+  if (ev.entry?.type === 'hook-put' || ev.entry?.type === 'hook-delete') return hookCommandHash(ev.entry);
   if (ev.entry?.type === 'vec-upsert' || ev.entry?.type === 'vec-delete') return vectorDeltaHash(ev.entry);
   const d = deltaOf(ev);
   return d === undefined ? undefined : deltaHash(d.add, d.remove);

@@ -2,11 +2,11 @@ import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import { encodeTerm } from '../rdf/index.js';
-import type { WriteTxn } from '../storage/index.js';
+import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import { validateBlocking } from './blocking.js';
-import { planFocus } from './focus.js';
+import { planFocus, type DeltaTerms } from './focus.js';
 import { SH_VIOLATION, violations, type ShaclReport } from './report.js';
-import { ShapesCache } from './shapes.js';
+import { ShapesCache, shapesHash } from './shapes.js';
 import { shapesHashOf, shapesTextOf } from './store.js';
 import { txnMatcher } from './view.js';
 
@@ -46,4 +46,21 @@ function rejection(ns: string, report: ShaclReport, n: number): KnowdError {
   const first = report.results.find((r) => r.resultSeverity === SH_VIOLATION);
   const where = first === undefined ? '' : `; first: ${first.focusNode}${first.resultPath !== undefined ? ` ${first.resultPath}` : ''}: ${first.resultMessage ?? first.sourceConstraintComponent}`;
   return new KnowdError('REJECTED', `SHACL: ${n} violation${n === 1 ? '' : 's'} of the shapes of namespace "${ns}"${where}`, { report: { conforms: false, results: report.results } });
+}
+
+const deltaShapes = new ShapesCache();
+
+/**
+ * Validates the focus nodes a delta can affect against given shapes (a hook's SHACL condition):
+ * the same focus planning and validator as the transaction check, over `txn`'s state.
+ */
+export function validateDelta(shapesText: string, quads: QuadStore, txn: ReadTxn, ns: number, delta: DeltaTerms, insideWrite: boolean): ShaclReport {
+  const hash = shapesHash(shapesText);
+  const shapes = deltaShapes.get(hash, () => shapesText);
+  const match = txnMatcher(quads, txn, ns, { insideWrite, maxTriplesPerMatch: MAX_TRIPLES_PER_MATCH });
+  const plan = planFocus(shapes, match, delta, encodeTerm);
+  if (plan.pairs.length === 0) return { conforms: true, results: [] };
+  const size = quads.count(txn, ns, { graph: { kind: 'all' } });
+  const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText, size, pairs: plan.pairs }, match);
+  return { conforms: violations(report) === 0, results: report.results };
 }

@@ -1,4 +1,4 @@
-export { ShaclCheck, shaclCounters } from './check.js';
+export { ShaclCheck, shaclCounters, validateDelta } from './check.js';
 export { warmCheckWorker } from './blocking.js';
 export { indexShapes, parseShapes, shapesHash, MAX_REACH_HOPS } from './shapes.js';
 export type { ShapesIndex } from './shapes.js';

@@ -45,6 +45,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     signer: createEd25519Signer(generateSigningKeyPem()),
     clock: systemClock,
     maxTxQuads: config.maxTxQuads,
+    windowSec: config.windowSec,
   });
   await engine.ensureNamespace(config.defaultNamespace);
   let ready = true;

@@ -9,6 +9,7 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerReceiptRoutes } from './routes/receipts.js';
 import { registerSparqlRoutes } from './routes/sparql.js';
 import { registerShaclRoutes } from './routes/shacl.js';
+import { registerHookRoutes } from './routes/hooks.js';
 import { registerStoreRoutes } from './routes/store.js';
 import { registerTxRoutes } from './routes/tx.js';
 import { registerVectorRoutes } from './routes/vectors.js';
@@ -79,5 +80,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerSparqlRoutes(built, deps);
   registerVectorRoutes(built, deps);
   registerShaclRoutes(built, deps);
+  registerHookRoutes(built, deps);
   return app;
 }

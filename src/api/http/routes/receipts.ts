@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
-import { evidenceHash, getUpdateDelta, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
+import { evidenceHash, getUpdateDelta, receiptScope, receiptsOf, requireReceipt, searchReceipts, type Command } from '../../../engine/index.js';
 import { verifyReceipt } from '../../../receipts/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
@@ -62,18 +62,20 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
 
   app.get<{ Params: { id: string } }>('/v1/receipts/:id', async (req) => {
     const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
-    can(req, 'reader', receipt.namespace);
+    can(req, 'reader', receiptScope(receipt.namespace));
     return receipt;
   });
 
   app.get<{ Params: { id: string } }>('/v1/receipts/:id/verify', async (req) => {
     const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
-    can(req, 'reader', receipt.namespace);
+    can(req, 'reader', receiptScope(receipt.namespace));
     const sig = verifyReceipt(receipt);
     // Recompute the delta hash from the log entry: the receipt must match what was committed.
     const entry = entryOf(receipt.logIndex) ?? null;
     const updateDelta = entry?.type === 'update' ? deps.engine.read((r) => getUpdateDelta(r, receipt.id)) : undefined;
-    const hash = await evidenceHash({ entry, ...(updateDelta !== undefined && { updateDelta }) });
+    // A post hook's firing receipt covers the recorded firing, not the entry.
+    const firing = receipt.kind === 'hook' && receiptScope(receipt.namespace) !== receipt.namespace ? deps.engine.firingOfReceipt(receipt.id) : undefined;
+    const hash = await evidenceHash({ entry, ...(updateDelta !== undefined && { updateDelta }), ...(firing !== undefined && { firing }) });
     const deltaOk = hash !== undefined && hash === receipt.deltaHash;
     const reason = !sig.valid ? sig.reason : deltaOk ? undefined : 'the delta hash does not match the logged transaction';
     return { valid: sig.valid && deltaOk, canonicalHash: sig.canonicalHash ?? null, sig: receipt.sig, pub: receipt.pub, ...(reason !== undefined && { reason }) };

@@ -1,0 +1,133 @@
+/**
+ * The 'hooks' apply check: pre hooks of the transaction's namespace decide, inside the apply, on
+ * the state the transaction produces (a TRUE condition vetoes); post hooks are evaluated in the
+ * same apply after the receipt and their firings recorded. Both run on every replica with the same
+ * inputs (the entry's time, the store), so every replica reaches the same verdicts.
+ */
+import type { Quad } from '@rdfjs/types';
+import { KnowdError } from '../base/index.js';
+import type { QuadStore } from '../dataset/index.js';
+import type { JsonValue } from '../receipts/index.js';
+import { validateDelta } from '../shacl/index.js';
+import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
+import type { ReadTxn, WriteTxn } from '../storage/index.js';
+import type { StoredHook } from './definition.js';
+import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookPredicates, type EvalEnv, type Verdict } from './evaluate.js';
+import { listHooks, type Firing } from './store.js';
+
+export interface HooksEnv {
+  /** The query evaluator's view of a namespace in `txn` (insideWrite inside an apply). */
+  dataset(txn: ReadTxn, quads: QuadStore, nsId: number, insideWrite: boolean): QueryableDataset;
+  /** Transactions (tx, import receipts) of `ns` with sinceMs < timeMs <= untilMs. */
+  transactionsBetween(txn: ReadTxn, ns: string, sinceMs: number, untilMs: number): number;
+  /** Deterministic randomness for RAND()/UUID() in a hook query, from the entry. */
+  entropy(seed: string): EvalEntropy;
+  /** KNOWD_WINDOW_SEC: the WINDOW conditions' span. */
+  readonly windowSec: number;
+  /** This node's wall clock and the time one evaluation may take on it (transient failure past it). */
+  wallMs(): number;
+  readonly wallLimitMs: number;
+}
+
+export interface EntryInfo {
+  readonly index: number;
+  readonly timeMs: number;
+}
+
+type Delta = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
+type Ns = { readonly name: string; readonly id: number };
+
+export const hookCounters = { evaluated: 0, skipped: 0 };
+
+export class HooksCheck {
+  readonly name = 'hooks';
+  private readonly preds = new Map<string, Set<string> | 'any'>();
+
+  constructor(private readonly env: HooksEnv) {}
+
+  private relevant(h: StoredHook, delta: Delta): boolean {
+    const k = JSON.stringify(h.condition);
+    let p = this.preds.get(k);
+    if (p === undefined) {
+      p = hookPredicates(h.condition);
+      if (this.preds.size > 10_000) this.preds.clear();
+      this.preds.set(k, p);
+    }
+    const yes = deltaTouches(p, delta);
+    if (yes) hookCounters.evaluated++;
+    else hookCounters.skipped++;
+    return yes;
+  }
+
+  /** The evaluation environment of one entry (or of a dry run: `entry` undefined, no delta). */
+  envOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, seed: string, insideWrite: boolean, selfInWindow: number): EvalEnv {
+    const after = this.env.dataset(txn, quads, ns.id, insideWrite);
+    const deadline = this.env.wallMs() + this.env.wallLimitMs;
+    return {
+      after,
+      before: beforeView(after, delta),
+      delta,
+      timeMs,
+      entropy: this.env.entropy(seed),
+      shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
+      windowCount: () => this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow,
+      overtime: () => {
+        if (this.env.wallMs() > deadline) {
+          throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
+        }
+      },
+    };
+  }
+
+  /** ApplyCheck: vetoes the transaction when a relevant pre hook's condition is TRUE, fails, or exceeds its budget. */
+  check(txn: WriteTxn, quads: QuadStore, ns: Ns, requested: Delta & { readonly effective?: Delta }, entry?: EntryInfo): void {
+    // Hooks see the effective change: a quad added that was already there is no change.
+    const delta = requested.effective ?? requested;
+    if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
+    const hooks = listHooks(txn, ns.id).filter((h) => h.phase === 'pre');
+    for (const h of hooks) {
+      if (!this.relevant(h, delta)) continue;
+      // The tx's own receipt is not written yet: it counts in its window.
+      let v: Verdict;
+      try {
+        v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 1));
+      } catch (e) {
+        if (e instanceof KnowdError && e.details['transient'] === true) throw e;
+        const why = e instanceof BudgetExceeded ? e.message : `failed: ${e instanceof Error ? e.message : String(e)}`;
+        throw new KnowdError('REJECTED', `Vetoed by hook ${h.id}: it ${why}`, { hook: h.id, evidence: { error: why } });
+      }
+      if (v.value) throw new KnowdError('REJECTED', `Vetoed by hook ${h.id}: its condition is true${h.description !== undefined ? ` (${h.description})` : ''}`, { hook: h.id, evidence: v.evidence });
+    }
+  }
+
+  /** Post hooks after the receipt: what fired (or failed), for the caller to record with receipts. */
+  after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
+    if (delta.added.length + delta.removed.length === 0) return [];
+    const out: Firing[] = [];
+    for (const h of listHooks(txn, ns.id)) {
+      if (h.phase !== 'post' || !this.relevant(h, delta)) continue;
+      const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };
+      try {
+        const v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 0));
+        if (v.value) out.push({ ...base, ok: true, evidence: v.evidence });
+      } catch (e) {
+        if (e instanceof KnowdError && e.details['transient'] === true) throw e;
+        const msg = e instanceof BudgetExceeded ? `it ${e.message}` : e instanceof Error ? e.message : String(e);
+        out.push({ ...base, ok: false, evidence: null, error: msg });
+      }
+    }
+    return out;
+  }
+
+  /** A dry run against current data: no delta (DELTA is 0, SHACL checks the given focus data). */
+  dryRun(txn: ReadTxn, quads: QuadStore, ns: Ns, hook: StoredHook, timeMs: number, focus: readonly Quad[]): { fired: boolean; evidence: JsonValue } {
+    try {
+      const env = this.envOf(txn, quads, ns, { added: [], removed: [] }, timeMs, `dry/${hook.id}`, false, 0);
+      const v = evaluateHook(hook, { ...env, shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, { added: focus, removed: [] }, false) });
+      return { fired: v.value, evidence: v.evidence };
+    } catch (e) {
+      if (e instanceof BudgetExceeded) throw new KnowdError('REJECTED', `Hook ${hook.id} ${e.message}`, { hook: hook.id, evidence: { error: e.message } });
+      throw e;
+    }
+  }
+}
