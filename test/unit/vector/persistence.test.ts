@@ -81,6 +81,16 @@ function oracle(n: Node): string[][] {
   return queries.map((q) => exact.search(Float32Array.from(q.values), 10).map((h) => ids.get(h.key)!));
 }
 
+/**
+ * HNSW is approximate, and usearch inserts a batch on every core, so a rebuilt graph (unlike a loaded
+ * one) may differ a little from run to run: rebuilt indexes are held to the exact answers by recall.
+ */
+const MIN_RECALL = 0.95;
+function recall(got: readonly { id: string }[][], exact: readonly string[][]): number {
+  const found = got.reduce((sum, hits, i) => sum + hits.filter((h) => exact[i]!.includes(h.id)).length, 0);
+  return found / exact.reduce((sum, e) => sum + e.length, 0);
+}
+
 test('a clean restart loads the saved index and answers identically', async (t) => {
   const dir = tmp(t);
   let n = await open(dir);
@@ -111,7 +121,9 @@ test('a crash between the commit and the save: the stale index is rebuilt from t
   t.is(n.report.rebuilt.length, 1);
   t.regex(n.report.rebuilt[0]!.reason, /reflects version \d+, the store \d+/);
   const got = (await answers(n)) as { id: string }[][];
-  t.deepEqual(got.map((hits) => hits.map((h) => h.id)), oracle(n));
+  const r = recall(got, oracle(n));
+  t.true(r >= MIN_RECALL, `recall@10 ${r}`);
+  t.is(n.indexes.get(n.engine.namespace('default').id)!.size, 249);
   t.false(got.flat().some((h) => h.id === 'item-0'));
 });
 
@@ -125,7 +137,10 @@ test('a missing index file is rebuilt; so is every index after a snapshot restor
   t.teardown(() => n.stop());
   t.deepEqual(n.report.rebuilt.map((r) => r.ns), ['default']);
   const expected = oracle(n);
-  t.deepEqual(((await answers(n)) as { id: string }[][]).map((h) => h.map((x) => x.id)), expected);
+  const first = recall((await answers(n)) as { id: string }[][], expected);
+  t.true(first >= MIN_RECALL, `recall@10 ${first}`);
   n.engine.resetCaches();
-  t.deepEqual(((await answers(n)) as { id: string }[][]).map((h) => h.map((x) => x.id)), expected);
+  const again = recall((await answers(n)) as { id: string }[][], expected);
+  t.true(again >= MIN_RECALL, `recall@10 after resetCaches ${again}`);
+  t.is(n.indexes.get(n.engine.namespace('default').id)!.size, 100);
 });
