@@ -68,3 +68,11 @@ test('unknown routes → 404 with the error shape', async (t) => {
   t.is(res.statusCode, 404);
   t.is(json<ErrorBody>(res).error.code, 'NOT_FOUND');
 });
+
+test('/healthz includes the hook-execution self-test (a trivial ASK through the hook evaluator)', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  const res = await app.inject({ url: '/healthz' });
+  t.is(res.statusCode, 200);
+  t.deepEqual(json<{ checks: Record<string, { ok: boolean }> }>(res).checks['hooks'], { ok: true });
+});

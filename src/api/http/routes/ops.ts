@@ -20,7 +20,12 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
     } catch (e) {
       out['store'] = { ok: false, detail: (e as Error).message };
     }
-    return { ...out, ...deps.cluster.health().checks };
+    const health = deps.cluster.health();
+    // Hook execution (the seed's leader check): a trivial ASK through the hook evaluator proves the
+    // machinery that vetoes and fires works; a user's failing hook is the user's, not a node fault.
+    const role = deps.cluster.status().role;
+    if (role === 'leader' || deps.config.clusterMode === 'single') out['hooks'] = hookSelfTest(deps);
+    return { ...out, ...health.checks };
   };
 
   app.get('/healthz', async (_req, reply) => {
@@ -161,6 +166,16 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
     can(req, 'admin');
     return { snapshots: deps.cluster.snapshots().map(snapshotView) };
   });
+}
+
+function hookSelfTest(deps: ApiDeps): HealthCheck {
+  if (!deps.engine.namespaces().some((n) => n.name === deps.config.defaultNamespace)) return { ok: true, detail: 'no namespace yet' };
+  try {
+    const r = deps.engine.evaluateHook({ id: 'health', namespace: deps.config.defaultNamespace, phase: 'pre', condition: { ask: 'ASK {}' } }, 0);
+    return r.fired ? { ok: true } : { ok: false, detail: 'the hook evaluator answered ASK {} with false' };
+  } catch (e) {
+    return { ok: false, detail: `hook evaluation failed: ${(e as Error).message}` };
+  }
 }
 
 function snapshotView(s: { meta: { index: number; term: number }; path: string; sha256: string; sizeBytes: number; createdAtMs: number }): Record<string, unknown> {
