@@ -12,7 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errMsg, fmt, freePort, gitCommit, log, median, newestMtime, percentile, procStatusBytes, sleep, table, type StatusField } from './lib/util.js';
+import { cpuSeconds, errMsg, fmt, freePort, gitCommit, log, median, newestMtime, percentile, procStatusBytes, sleep, table, type StatusField } from './lib/util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -133,22 +133,6 @@ function parseOptions(argv: string[]): Options {
 
 
 
-let clockTicks: number | undefined;
-
-/** user + system CPU seconds a process has used so far (/proc/<pid>/stat fields 14 and 15). */
-function procCpuSeconds(pid: number): number | null {
-  if (clockTicks === undefined) {
-    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-    clockTicks = Number(r.stdout.trim()) || 100;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return null;
-  }
-}
 
 
 
@@ -409,7 +393,7 @@ async function knowdImportRun(opts: Options, dataset: string, file: string, run:
     server = await startServer(opts, `${dataset}-${viaCtl ? 'ctl' : 'http'}`);
     result.detail['serverStartupMs'] = Math.round(server.startupMs);
     let reported: Record<string, unknown> = {};
-    const cpu0 = procCpuSeconds(server.pid);
+    const cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
     if (viaCtl) {
       const ctl = track(spawn(process.execPath, [KNOWDCTL_JS, '--json', 'import', file, '--url', `http://127.0.0.1:${server.port}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -443,7 +427,7 @@ async function knowdImportRun(opts: Options, dataset: string, file: string, run:
       }
       if (r.status !== 200) throw new Error(`import answered HTTP ${r.status}: ${r.body.slice(0, 1000)}`);
     }
-    const cpu1 = procCpuSeconds(server.pid);
+    const cpu1 = cpuSeconds(server.pid);
     if (cpu0 !== null && cpu1 !== null) result.cpuSeconds = cpu1 - cpu0;
     delete reported['receipts']; // one id per batch: not interesting here
     result.detail['server'] = reported;
@@ -683,16 +667,16 @@ async function txRun(opts: Options, run: number): Promise<TxRun> {
     ];
     for (const [q, maxTx, secs] of seq) {
       log(`  tx run ${run}: sequential, ${q} quad(s) per tx`);
-      const cpu0 = procCpuSeconds(server.pid);
+      const cpu0 = cpuSeconds(server.pid);
       const p = await sequentialPhase(server, run, q, maxTx, secs);
-      withCpu(p, cpu0, procCpuSeconds(server.pid));
+      withCpu(p, cpu0, cpuSeconds(server.pid));
       result.phases.push(p);
       result.expectedQuads += (p.tx + 1) * q; // + the warm-up tx
     }
     log(`  tx run ${run}: ${opts.txConcurrency} clients, 1 quad per tx (≤ ${opts.txTotal} tx, ≤ ${opts.txSeconds} s)`);
-    const cpu0 = procCpuSeconds(server.pid);
+    const cpu0 = cpuSeconds(server.pid);
     const c = await concurrentPhase(server, run, opts.txConcurrency, opts.txTotal, opts.txSeconds);
-    withCpu(c, cpu0, procCpuSeconds(server.pid));
+    withCpu(c, cpu0, cpuSeconds(server.pid));
     result.phases.push(c);
     result.expectedQuads += c.tx + opts.txConcurrency;
     result.storeQuads = (await storeStats(server)).quads;

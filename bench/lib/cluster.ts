@@ -2,7 +2,7 @@
 // gRPC over mutual TLS (a throw-away CA from src/replication/transport/certs.ts, one shared snapshot key).
 // Every process is tracked by PID (util.track), stopped by PID, and its data lives under one temporary
 // directory that util.tmpDirs removes on Ctrl-C too.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,21 +18,8 @@ export const KNOWD_JS = path.join(ROOT, 'dist/src/cli/knowd.js');
 
 // ---- CPU time ---------------------------------------------------------------------------------------
 
-let ticksPerSecond: number | undefined;
 
-/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15), or null when it is gone. */
-export function cpuSeconds(pid: number): number | null {
-  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // The command name (field 2) may hold spaces; the fields after its closing parenthesis start at 3.
-  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(after[14 - 3]) + Number(after[15 - 3])) / ticksPerSecond;
-}
+export { cpuSeconds } from './util.js';
 
 // ---- one knowd process --------------------------------------------------------------------------------
 

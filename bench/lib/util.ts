@@ -242,3 +242,19 @@ export function newestMtime(dir: string): number {
   }
   return newest;
 }
+
+let ticksPerSecond: number | undefined;
+
+/** User + system CPU seconds of a process so far (/proc/PID/stat), or null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis start at 3.
+  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(after[14 - 3]) + Number(after[15 - 3])) / ticksPerSecond;
+}

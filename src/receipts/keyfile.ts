@@ -2,10 +2,9 @@
  * The IO edge of signing: the node's Ed25519 key on disk. Kept apart from signer.ts so that the
  * pure signing code does not import node:fs (ARCHITECTURE.md: only edges do IO).
  */
-import { randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KnowdError } from '../base/index.js';
+import { KnowdError, createSecretFileOnce } from '../base/index.js';
 import { createEd25519Signer, generateSigningKeyPem, type Signer } from './signer.js';
 
 export const KEYS_DIR = 'keys';
@@ -28,41 +27,9 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
-/**
- * Writes a new key so that the file appears whole or not at all, and a concurrent start never
- * replaces a key that already signed receipts: the PEM goes to a private temporary file that is then
- * hard-linked into place, which fails if the name already exists.
- */
-async function createKeyFile(dir: string, path: string): Promise<void> {
-  const tmp = join(dir, `.${NODE_KEY_FILE}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      // The open mode is filtered by the umask; set it exactly.
-      await handle.chmod(0o600);
-      await handle.writeFile(generateSigningKeyPem(), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await link(tmp, path);
-    } catch (e) {
-      if (errorCode(e) !== 'EEXIST') throw e;
-    }
-    await fsyncDir(dir);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+async function createKeyFile(_dir: string, path: string): Promise<void> {
+  await createSecretFileOnce(path, generateSigningKeyPem());
 }
 
 async function loadDefaultKey(dataDir: string): Promise<Signer> {

@@ -1,6 +1,6 @@
 /** Operations endpoints: /healthz, /readyz, /metrics, /v1/cluster/status. */
 import test from 'ava';
-import { commitTx, json, makeApp, postTx, type ClusterStatus, type ErrorBody } from '../helpers/http-app.js';
+import { TOKEN_SECRET, commitTx, json, makeApp, postTx, type ClusterStatus, type ErrorBody } from '../helpers/http-app.js';
 
 test('/healthz and /readyz are 200 when ready; /readyz and writes are 503 when not', async (t) => {
   const { app, close, setReady } = await makeApp();
@@ -75,4 +75,13 @@ test('/healthz includes the hook-execution self-test (a trivial ASK through the 
   const res = await app.inject({ url: '/healthz' });
   t.is(res.statusCode, 200);
   t.deepEqual(json<{ checks: Record<string, { ok: boolean }> }>(res).checks['hooks'], { ok: true });
+});
+
+test('the join route is the one route that needs no bearer token (its join token authenticates it)', async (t) => {
+  const { app, close } = await makeApp({ argv: ['--token-secret', TOKEN_SECRET] });
+  t.teardown(close);
+  const join = await app.inject({ method: 'POST', url: '/v1/cluster/join', payload: { tokenId: 'nope' } });
+  t.is(join.statusCode, 400, join.body);
+  const token = await app.inject({ method: 'POST', url: '/v1/cluster/token' });
+  t.is(token.statusCode, 401);
 });

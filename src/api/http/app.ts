@@ -18,6 +18,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyContextConfig {
+    /** Set on the one route a caller without a bearer token may use: POST /v1/cluster/join. */
+    authenticatedBy?: 'join-token';
+  }
 }
 
 export interface BuiltApp {
@@ -45,8 +49,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   // SPEC: with a token secret every request needs a token, probes included (they use the admin socket).
   app.addHook('onRequest', async (req) => {
-    // A joining node has no bearer token yet: its join token's proof authenticates it (routes/cluster.ts).
-    if (req.method === 'POST' && req.url === '/v1/cluster/join') {
+    // A route that authenticates by other means (a join token's proof) declares it in its config.
+    if (req.routeOptions.config.authenticatedBy === 'join-token') {
       req.principal = { sub: 'joining-node', role: 'reader', ns: [], local: false };
       return;
     }

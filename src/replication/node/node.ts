@@ -602,7 +602,7 @@ export class ReplicationNode implements Sequencer {
   status(): ClusterStatusView {
     const st = this.raft.status();
     const tickSec = this.opts.timing.tickMs / 1000;
-    const last = this.opts.snapshots?.list()[0];
+    const last = this.snapshotting?.latest();
     const wal = this.opts.storage.read((r) => logSize(r));
     return {
       role: st.role,

@@ -35,6 +35,8 @@ export class Snapshotting {
   private lastError: string | null = null;
   /** The newest snapshot received from a leader, waiting to be installed. */
   received: LocalSnapshot | undefined;
+  /** The newest snapshot on disk, as last listed: status asks often (probes, peers' polls), files change rarely. */
+  private newest: { value: LocalSnapshot | undefined } | undefined;
 
   constructor(private readonly host: SnapshotHost) {}
 
@@ -42,11 +44,17 @@ export class Snapshotting {
     return this.lastError;
   }
 
+  latest(): LocalSnapshot | undefined {
+    this.newest ??= { value: this.host.store.list()[0] };
+    return this.newest.value;
+  }
+
   /** One snapshot at a time: a second caller shares the one in progress. */
   take(): Promise<LocalSnapshot> {
     this.taking ??= this.takeOnce().then(
       (snap) => {
         this.lastError = null;
+        this.newest = undefined;
         return snap;
       },
       (e: unknown) => {
@@ -97,6 +105,7 @@ export class Snapshotting {
         if (!check.ok) {
           events?.onWarn?.('local snapshot failed verification; taking a new one', { index: snap.meta.index, reason: check.reason });
           store.remove(snap);
+          this.newest = undefined;
           await this.take();
         }
         throw e;
@@ -116,6 +125,7 @@ export class Snapshotting {
     const { store, events } = this.host;
     try {
       this.received = await store.receive(offer, chunks);
+      this.newest = undefined;
     } catch (e) {
       events?.onSnapshot?.({ kind: 'rejected', index: offer.index, peer: from, reason: e instanceof Error ? e.message : String(e) });
       throw e;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { KnowdError } from '../../base/index.js';
+import { KnowdError, fsyncDir } from '../../base/index.js';
 import type { Membership } from '../raft/types.js';
 import { CIPHER, SNAPSHOT_FORMAT_VERSION, isCount, isMembership, type Compression } from './format.js';
 
@@ -130,14 +130,7 @@ export function infoOf(file: string, m: SnapshotManifest): SnapshotInfo {
   return { ...m, path: file, manifestPath: manifestPathOf(file), name: basename(file) };
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+export { fsyncDir };
 
 /** Writes `data` to `path` through a temporary file, so a crash leaves the old file or the new one. */
 async function writeFileDurably(path: string, data: string): Promise<void> {

@@ -5,12 +5,12 @@
  * first start is right for a single node or the first member; the others need a copy of it.
  * The key never appears in a log line or an error message; its id (keyIdOf) may.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KnowdError } from '../../base/index.js';
+import { KnowdError, createSecretFileOnce } from '../../base/index.js';
 import { KEY_ID_BYTES } from './format.js';
-import { describe, errorCode, fsyncDir } from './files.js';
+import { describe, errorCode } from './files.js';
 
 export const SNAPSHOT_KEY_BYTES = 32;
 export const KEYS_DIR = 'keys';
@@ -41,32 +41,8 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-/**
- * Writes a new key so that the file appears whole or not at all, and two nodes starting on one data
- * directory never end with different keys: the key goes to a private temporary file that is then
- * hard-linked into place, which fails if the name already exists (the winner's key is then read).
- */
-async function createKeyFile(dir: string, path: string): Promise<void> {
-  const tmp = join(dir, `.${SNAPSHOT_KEY_FILE}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      // The open mode is filtered by the umask; set it exactly.
-      await handle.chmod(0o600);
-      await handle.writeFile(`${randomBytes(SNAPSHOT_KEY_BYTES).toString('hex')}\n`, 'latin1');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await link(tmp, path);
-    } catch (e) {
-      if (errorCode(e) !== 'EEXIST') throw e;
-    }
-    await fsyncDir(dir);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+async function createKeyFile(_dir: string, path: string): Promise<void> {
+  await createSecretFileOnce(path, `${randomBytes(SNAPSHOT_KEY_BYTES).toString('hex')}\n`);
 }
 
 /**

@@ -41,7 +41,7 @@ export function registerClusterRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     return { token: r.token, expiresAt: new Date(r.expiresAtMs).toISOString() };
   });
 
-  app.post('/v1/cluster/join', async (req) => {
+  app.post('/v1/cluster/join', { config: { authenticatedBy: 'join-token' } }, async (req) => {
     const body = parseWith(JoinBody, req.body, 'join request');
     const src = auditSource(req);
     if (deps.config.clusterMode === 'single') throw new KnowdError('CONFLICT', 'This node is not running as a cluster member yet: restart it after `knowdctl cluster init`');

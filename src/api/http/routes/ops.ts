@@ -12,7 +12,8 @@ export function auditSource(req: FastifyRequest): { actor: string; from: string 
 }
 
 export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
-  const checks = (): Record<string, HealthCheck> => {
+  /** Liveness checks, and this node's readiness from the same evaluation of the cluster's health. */
+  const evaluate = (): { checks: Record<string, HealthCheck>; ready: HealthCheck } => {
     const out: Record<string, HealthCheck> = {};
     try {
       deps.engine.position();
@@ -23,23 +24,23 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
     const health = deps.cluster.health();
     // Hook execution (the seed's leader check): a trivial ASK through the hook evaluator proves the
     // machinery that vetoes and fires works; a user's failing hook is the user's, not a node fault.
-    const role = deps.cluster.status().role;
-    if (role === 'leader' || deps.config.clusterMode === 'single') out['hooks'] = hookSelfTest(deps);
-    return { ...out, ...health.checks };
+    if (deps.config.clusterMode === 'single' || deps.cluster.status().role === 'leader') out['hooks'] = hookSelfTest(deps);
+    return { checks: { ...out, ...health.checks }, ready: health.ready };
   };
 
   app.get('/healthz', async (_req, reply) => {
-    const c = checks();
+    const c = evaluate().checks;
     const failing = Object.entries(c).find(([, v]) => !v.ok);
     if (failing !== undefined) return reply.status(503).send({ status: 'failing', failing: failing[0], checks: c });
     return { status: 'ok', checks: c };
   });
 
   app.get('/readyz', async (_req, reply) => {
+    const e = evaluate();
     const c: Record<string, HealthCheck> = {
       started: deps.ready() ? { ok: true } : { ok: false, detail: 'starting or shutting down' },
-      ...checks(),
-      replication: deps.cluster.health().ready,
+      ...e.checks,
+      replication: e.ready,
       namespace: deps.engine.namespaces().some((n) => n.name === deps.config.defaultNamespace)
         ? { ok: true }
         : { ok: false, detail: `the default namespace "${deps.config.defaultNamespace}" is not created yet (it is, through the leader, once there is one)` },
