@@ -1,0 +1,113 @@
+/**
+ * What the box is: the facts the LMDB/NUMA tuning, the provisioner (/etc/knowd/hardware.json) and the
+ * admin UI's node page share. Detection is an IO edge (systeminformation + /sys); the `Hardware` value is
+ * plain data so the tuning function can be tested on fixture topologies.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import si from 'systeminformation';
+
+export type DiskKind = 'nvme' | 'ssd' | 'hdd' | 'virtual' | 'unknown';
+
+export interface NumaNode {
+  readonly id: number;
+  /** Logical CPU numbers of this node, as the kernel lists them. */
+  readonly cpus: readonly number[];
+  readonly memoryBytes: number;
+}
+
+export interface Hardware {
+  /** `process.arch` names: x64, arm64. */
+  readonly arch: string;
+  readonly cpuModel: string;
+  /** Logical CPUs the OS schedules on. */
+  readonly logicalCpus: number;
+  readonly physicalCores: number;
+  readonly memoryBytes: number;
+  /** One entry per NUMA node; a single entry on a non-NUMA machine. */
+  readonly numaNodes: readonly NumaNode[];
+  /** The block device holding the data directory, when it could be found. */
+  readonly dataDisk: { readonly kind: DiskKind; readonly device: string; readonly sizeBytes: number; readonly freeBytes: number };
+  readonly detectedAt: string;
+}
+
+/** Parses the kernel's CPU list format ("0-3,8-11"). */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    if (part === '') continue;
+    const [a, b] = part.split('-');
+    const lo = Number(a);
+    const hi = b === undefined ? lo : Number(b);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) continue;
+    for (let c = lo; c <= hi; c++) out.push(c);
+  }
+  return out;
+}
+
+/** Reads NUMA nodes from sysfs; a machine without it (or a container hiding it) is one node. */
+export function readNumaNodes(sysRoot = '/sys/devices/system/node', totalMemoryBytes = os.totalmem(), cpuCount = os.cpus().length): NumaNode[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(sysRoot).filter((n) => /^node\d+$/.test(n));
+  } catch {
+    names = [];
+  }
+  const nodes: NumaNode[] = [];
+  for (const name of names.sort((x, y) => Number(x.slice(4)) - Number(y.slice(4)))) {
+    const id = Number(name.slice(4));
+    let cpus: number[] = [];
+    let memoryBytes = 0;
+    try {
+      cpus = parseCpuList(fs.readFileSync(`${sysRoot}/${name}/cpulist`, 'utf8'));
+    } catch { /* a memory-only node has no cpulist on some kernels */ }
+    try {
+      const m = /MemTotal:\s+(\d+)\s+kB/.exec(fs.readFileSync(`${sysRoot}/${name}/meminfo`, 'utf8'));
+      if (m !== null) memoryBytes = Number(m[1]) * 1024;
+    } catch { /* keep 0: unknown */ }
+    nodes.push({ id, cpus, memoryBytes });
+  }
+  if (nodes.length === 0) return [{ id: 0, cpus: Array.from({ length: cpuCount }, (_, i) => i), memoryBytes: totalMemoryBytes }];
+  return nodes;
+}
+
+function diskKind(d: { type?: string; interfaceType?: string; name?: string; vendor?: string } | undefined): DiskKind {
+  if (d === undefined) return 'unknown';
+  const text = `${d.interfaceType ?? ''} ${d.name ?? ''} ${d.vendor ?? ''}`.toLowerCase();
+  if (/nvme/.test(text) || d.type === 'NVMe') return 'nvme';
+  if (/qemu|virtio|vmware|virtual/.test(text)) return 'virtual';
+  if (d.type === 'SSD') return 'ssd';
+  if (d.type === 'HD') return 'hdd';
+  return 'unknown';
+}
+
+/** Detects the hardware; `dataDir` picks the disk whose filesystem holds the data. */
+export async function detectHardware(dataDir: string): Promise<Hardware> {
+  const [cpu, mem, fsSizes, disks, blocks] = await Promise.all([si.cpu(), si.mem(), si.fsSize(), si.diskLayout(), si.blockDevices()]);
+  let real = dataDir;
+  try {
+    real = fs.realpathSync(dataDir);
+  } catch { /* not created yet: match by the path as given */ }
+  // The filesystem with the longest mount point that prefixes the data dir holds it.
+  const fsHit = fsSizes
+    .filter((f) => real === f.mount || real.startsWith(f.mount.endsWith('/') ? f.mount : `${f.mount}/`))
+    .sort((a, b) => b.mount.length - a.mount.length)[0];
+  const partition = fsHit === undefined ? undefined : blocks.find((b) => `/dev/${b.name}` === fsHit.fs || b.mount === fsHit.mount);
+  // A partition's disk is the layout entry whose device name prefixes the partition's (sda1 → sda, nvme0n1p2 → nvme0n1).
+  const disk = partition === undefined ? undefined : disks.find((d) => d.device !== '' && `/dev/${partition.name}`.startsWith(d.device));
+  return {
+    arch: process.arch,
+    cpuModel: `${cpu.manufacturer} ${cpu.brand}`.trim(),
+    logicalCpus: os.cpus().length,
+    physicalCores: cpu.physicalCores > 0 ? cpu.physicalCores : os.cpus().length,
+    memoryBytes: mem.total,
+    numaNodes: readNumaNodes('/sys/devices/system/node', mem.total, os.cpus().length),
+    dataDisk: {
+      kind: diskKind(disk),
+      device: disk?.device ?? fsHit?.fs ?? 'unknown',
+      sizeBytes: fsHit?.size ?? 0,
+      freeBytes: fsHit?.available ?? 0,
+    },
+    detectedAt: new Date().toISOString(),
+  };
+}
