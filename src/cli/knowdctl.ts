@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { KnowdError, isKnowdError } from '../base/index.js';
+import { ADMIN_CREDENTIAL_FILE, KnowdError, hashAdminPassword, isKnowdError, writeAdminCredential } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
 import { VERSION, joinCluster, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
 import { formatFromFileName, parseFormatName } from '../rdf/index.js';
@@ -278,6 +278,31 @@ cluster
     const r = await callJson<{ voters: string[]; learners: string[] }>(target(g), 'DELETE', `/v1/admin/members/${encodeURIComponent(node)}`);
     print(g, r, () => `voters: ${r.voters.join(', ')}`);
   });
+
+const admin = program.command('admin').description('the admin credential of this node (admin web UI sign-in)');
+admin
+  .command('set-password')
+  .description('set the admin password from the first line of stdin (never from the command line); works offline on --data-dir')
+  .action(async () => {
+    const g = globals();
+    if (process.stdin.isTTY === true) process.stderr.write('admin password (input is not hidden; prefer a pipe): ');
+    const line = (await readFirstLine(process.stdin)).replace(/\r$/, '');
+    const dataDir = dataDirOf(g);
+    if (!fs.existsSync(dataDir)) throw new KnowdError('BAD_REQUEST', `The data directory "${dataDir}" does not exist`);
+    await writeAdminCredential(dataDir, await hashAdminPassword(line));
+    print(g, { set: true, file: path.join(dataDir, ADMIN_CREDENTIAL_FILE) }, () => `admin password set (${path.join(dataDir, ADMIN_CREDENTIAL_FILE)})`);
+  });
+
+/** Reads stdin up to the first newline (or its end): a password piped with printf or echo. */
+async function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const c of input) {
+    text += (c as Buffer).toString('utf8');
+    const nl = text.indexOf('\n');
+    if (nl >= 0) return text.slice(0, nl);
+  }
+  return text;
+}
 
 const config = program.command('config').description('configuration');
 config

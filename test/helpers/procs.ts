@@ -180,10 +180,19 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+  /** Written to the child's stdin, which is then closed. */
+  readonly input?: string;
+}
+
 /** Runs a node script to completion (killed by PID at the timeout and at teardown). */
-export async function runNode(t: ExecutionContext, script: string, args: readonly string[], opts: { env?: Readonly<Record<string, string>>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runNode(t: ExecutionContext, script: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   ensureBuilt();
-  const child = spawn(process.execPath, [script, ...args], { cwd: opts.cwd ?? os.tmpdir(), env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { cwd: opts.cwd ?? os.tmpdir(), env: cleanEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
   const exited = exitOf(child);
   t.teardown(() => killByPid(child, exited));
   const stdout = collect(child.stdout, 64 * 1024 * 1024);
@@ -196,11 +205,11 @@ export async function runNode(t: ExecutionContext, script: string, args: readonl
   return { ...exit, stdout: stdout(), stderr: stderr() };
 }
 
-export function knowdctl(t: ExecutionContext, args: readonly string[], opts: { env?: Readonly<Record<string, string>>; timeoutMs?: number } = {}): Promise<RunResult> {
+export function knowdctl(t: ExecutionContext, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return runNode(t, KNOWDCTL_JS, args, opts);
 }
 
-export function knowd(t: ExecutionContext, args: readonly string[], opts: { env?: Readonly<Record<string, string>>; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function knowd(t: ExecutionContext, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return runNode(t, KNOWD_JS, args, opts);
 }
 
