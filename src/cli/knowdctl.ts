@@ -5,7 +5,9 @@ import { Transform } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { ADMIN_CREDENTIAL_FILE, KnowdError, hashAdminPassword, isKnowdError, writeAdminCredential } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
-import { VERSION, joinCluster, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
+import { VERSION, discoverCluster, joinCluster, localAddressToward, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
+import pino from 'pino';
+import { createLogger } from '../obs/index.js';
 import { formatFromFileName, parseFormatName } from '../rdf/index.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
@@ -244,24 +246,47 @@ cluster
   });
 cluster
   .command('join')
-  .description('join a cluster (run with knowd stopped; then start knowd): --url of the node that made the token')
+  .description('join a cluster (run with knowd stopped; then start knowd): the cluster is found by mDNS, or at --url')
   .option('--token <token>', 'join token from `knowdctl cluster token`')
-  .option('--url <url>', 'HTTP address of the cluster node that issued the token (mDNS discovery: not yet)')
-  .option('--grpc-addr <host:port>', "this node's gRPC address as its peers reach it (default $KNOWD_GRPC_ADVERTISE or $KNOWD_GRPC_ADDR)")
+  .option('--url <url>', 'HTTP address of the cluster node that issued the token (default: find the cluster by mDNS)')
+  .option('--grpc-addr <host:port>', "this node's gRPC address as its peers reach it (default $KNOWD_GRPC_ADVERTISE, $KNOWD_GRPC_ADDR, or with mDNS this host's address toward the cluster)")
+  .option('--discover-timeout <ms>', 'how long to listen on mDNS for the cluster', '15000')
   .option('--wipe', 'remove this node\'s existing store first (it receives the cluster\'s data)')
-  .action(async (o: { token?: string; url?: string; grpcAddr?: string; wipe?: boolean }) => {
+  .action(async (o: { token?: string; url?: string; grpcAddr?: string; discoverTimeout: string; wipe?: boolean }) => {
     const g = globals();
     // --token and --url are also knowdctl's global options (bearer token, node address); commander
     // hands them to the program, so read them from there too.
     const token = o.token ?? g.token;
     if (token === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --token <join token> (from `knowdctl cluster token` on a voter)');
+    const timeoutMs = Number(o.discoverTimeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new KnowdError('BAD_FORMAT', `--discover-timeout must be a positive number of milliseconds, not "${o.discoverTimeout}"`);
+    const dataDir = dataDirOf(g);
     const url = o.url ?? g.url;
-    if (url === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --url <http://host:port> of the node that issued the token');
-    const memberId = o.grpcAddr ?? process.env['KNOWD_GRPC_ADVERTISE'] ?? process.env['KNOWD_GRPC_ADDR'];
-    if (memberId === undefined || memberId.startsWith(':')) throw new KnowdError('BAD_FORMAT', 'cluster join needs --grpc-addr <host:port>: the address this node\'s peers reach its gRPC at');
-    const r = await joinCluster({ token, url, memberId, dataDir: dataDirOf(g), wipe: o.wipe === true });
+    let urls: readonly string[];
+    let towards: string | undefined;
+    if (url !== undefined) urls = [url];
+    else {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+      const cfg = loadConfig(['--data-dir', dataDir], process.env);
+      const log = createLogger('warn', pino.destination(2));
+      const found = await discoverCluster({ config: cfg, log, timeoutMs });
+      if (g.json !== true) process.stderr.write(`found on mDNS: ${found.map((c) => `${c.url} (cluster ${c.clusterId})`).join(', ')}\n`);
+      urls = found.map((c) => c.url);
+      towards = found[0]?.address;
+    }
+    const memberId = await memberIdOf(o.grpcAddr, towards);
+    const r = await joinCluster({ token, urls, memberId, dataDir, wipe: o.wipe === true });
     print(g, { joined: true, clusterId: r.clusterId, memberId, peers: r.peers }, () => `joined cluster ${r.clusterId} as ${memberId} (peers ${r.peers.join(', ')})\nnext: start knowd; it is admitted as a learner and becomes a voter once caught up`);
   });
+
+/** The member id a joining node takes: named, configured, or (found by mDNS) its own address toward the cluster. */
+async function memberIdOf(named: string | undefined, towards: string | undefined): Promise<string> {
+  const configured = named ?? process.env['KNOWD_GRPC_ADVERTISE'] ?? process.env['KNOWD_GRPC_ADDR'];
+  if (configured !== undefined && !configured.startsWith(':') && !configured.startsWith('0.0.0.0:')) return configured;
+  const port = configured === undefined ? 8091 : Number(configured.slice(configured.lastIndexOf(':') + 1));
+  if (towards === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --grpc-addr <host:port>: the address this node\'s peers reach its gRPC at');
+  return `${await localAddressToward(towards, port)}:${port}`;
+}
 cluster
   .command('add <node>')
   .description('add a member by its gRPC address (host:port): it joins as a learner and becomes a voter once caught up')

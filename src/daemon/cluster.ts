@@ -9,6 +9,7 @@ import { createGrpcTransport } from '../replication/transport/grpc/index.js';
 import type { Storage } from '../storage/index.js';
 import { fileSnapshotStore } from './snapshot-store.js';
 import { keyIdOf, loadOrCreateSnapshotKey } from '../replication/snapshot/index.js';
+import { readClusterInfo } from '../replication/join/index.js';
 
 function hostPortText(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
@@ -19,7 +20,10 @@ export function advertisedId(config: Config): string {
   if (config.grpcAdvertiseAddr !== undefined) return hostPortText(config.grpcAdvertiseAddr);
   const h = config.grpcAddr.host;
   const wildcard = h === '' || h === '0.0.0.0' || h === '::';
-  return hostPortText({ host: wildcard ? os.hostname() : h, port: config.grpcAddr.port });
+  if (!wildcard) return hostPortText(config.grpcAddr);
+  // Listening on every interface: the id this node was given at init/join is who its peers know.
+  const info = config.store === 'disk' ? readClusterInfo(config.dataDir) : undefined;
+  return info?.memberId ?? hostPortText({ host: os.hostname(), port: config.grpcAddr.port });
 }
 
 export interface ClusterParts {

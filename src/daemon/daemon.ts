@@ -18,6 +18,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool } from './query-pool.js';
 import { createVectorService, openVectorIndexes, startVectorSaver } from './vectors.js';
+import { nodeIdOfDataDir } from './node-id.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
@@ -34,15 +35,9 @@ export interface Daemon {
 
 function nodeIdOf(config: Config): string {
   if (config.store === 'mem') return randomUUID();
-  const file = path.join(config.dataDir, 'node-id');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    const id = randomUUID();
-    fs.writeFileSync(file, `${id}\n`, { mode: 0o640 });
-    return id;
-  }
+  return nodeIdOfDataDir(config.dataDir);
 }
+
 
 /**
  * The composition root: builds the concrete adapters, wires them, and owns start/stop order.

@@ -51,13 +51,26 @@ export async function restoreSnapshotOffline(file: string, dataDir: string, keyP
 
 export interface JoinOptions {
   readonly token: string;
-  /** HTTP address of the cluster node that issued the token. */
-  readonly url: string;
+  /**
+   * HTTP addresses to present the token to, tried in order until one accepts it: the node that issued
+   * the token (--url), or every provisioned node heard on mDNS (only the issuer knows the token).
+   */
+  readonly urls: readonly string[];
   /** This node's member id: the host:port its peers reach its gRPC at. */
   readonly memberId: string;
   readonly dataDir: string;
   /** Remove an existing store (its history is not the cluster's, and would conflict with it). */
   readonly wipe: boolean;
+}
+
+/** One join exchange: the sealed answer, opened and checked against the token's CA pin. */
+async function presentToken(url: string, request: string, token: ReturnType<typeof parseToken>): Promise<JoinAnswer> {
+  const res = await fetch(new URL('/v1/cluster/join', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: request, signal: AbortSignal.timeout(30_000) });
+  const body = (await res.json()) as { sealed?: string; error?: { code: string; message: string } };
+  if (!res.ok || body.sealed === undefined) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  const answer = JSON.parse(unseal(token, body.sealed)) as JoinAnswer;
+  if (caPinOf(answer.caCertPem) !== token.caPin) throw new Error('its CA does not match the token\'s pin: not the cluster that issued the token');
+  return answer;
 }
 
 /**
@@ -78,16 +91,20 @@ export async function joinCluster(o: JoinOptions): Promise<{ clusterId: string; 
       fs.rmSync(store, { recursive: true, force: true });
     }
     const csr = await createCsr(o.memberId);
-    const res = await fetch(new URL('/v1/cluster/join', o.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tokenId: token.id, memberId: o.memberId, csrPem: csr.csrPem, proof: joinProof(token.secret, o.memberId, csr.csrPem) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const body = (await res.json()) as { sealed?: string; error?: { code: string; message: string } };
-    if (!res.ok || body.sealed === undefined) throw new KnowdError('PEER_REFUSED', `The cluster refused the join: ${body.error?.message ?? `HTTP ${res.status}`}`);
-    const answer = JSON.parse(unseal(token, body.sealed)) as JoinAnswer;
-    if (caPinOf(answer.caCertPem) !== token.caPin) throw new KnowdError('PEER_REFUSED', 'The cluster CA does not match the token\'s pin: not the cluster that issued the token');
+    const request = JSON.stringify({ tokenId: token.id, memberId: o.memberId, csrPem: csr.csrPem, proof: joinProof(token.secret, o.memberId, csr.csrPem) });
+    const refusals: string[] = [];
+    let answer: JoinAnswer | undefined;
+    for (const url of o.urls) {
+      try {
+        answer = await presentToken(url, request, token);
+        break;
+      } catch (e) {
+        refusals.push(`${url}: ${(e as Error).message}`);
+      }
+    }
+    if (answer === undefined) {
+      throw new KnowdError('PEER_REFUSED', o.urls.length === 1 ? `The cluster refused the join: ${refusals[0]?.replace(/^[^ ]+: /, '') ?? ''}` : `No node accepted the token:\n  ${refusals.join('\n  ')}`);
+    }
     writeClusterFiles(o.dataDir, {
       info: { clusterId: answer.clusterId, memberId: o.memberId, createdAtMs: Date.now() },
       role: 'follower',

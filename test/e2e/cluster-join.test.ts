@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import test from 'ava';
+import { untilAsync } from '../helpers/until.js';
 import { freePort, getJson, knowdctl, startKnowd, tmpDir, type Knowd } from '../helpers/procs.js';
 
 interface Status {
@@ -16,21 +17,7 @@ interface Status {
   readonly appliedIndex: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 test.serial('cluster init, restart, join: the second node becomes a voter with the data; a token works once', async (t) => {
   const root = tmpDir(t, 'knowd-join-');
@@ -49,7 +36,7 @@ test.serial('cluster init, restart, join: the second node becomes a voter with t
 
   await a.signal('SIGTERM');
   a = await startKnowd(t, { dataDir: aDir, args: ['--grpc-addr', aGrpc, ...timing] });
-  const sa = await until('A to lead its cluster', async () => {
+  const sa = await untilAsync('A to lead its cluster', async () => {
     const s = await getJson<Status>(`${a.url}/v1/cluster/status`);
     return s.mode === 'leader' ? s : undefined;
   });
@@ -61,7 +48,7 @@ test.serial('cluster init, restart, join: the second node becomes a voter with t
   t.is(join.code, 0, join.stderr);
   t.is((JSON.parse(join.stdout) as { clusterId: string }).clusterId, clusterId);
   const b = await startKnowd(t, { dataDir: bDir, args: timing, startTimeoutMs: 30_000 });
-  await until('B to be a voter', async () => {
+  await untilAsync('B to be a voter', async () => {
     const s = await getJson<Status>(`${a.url}/v1/cluster/status`);
     return s.voters.includes(bGrpc) ? true : undefined;
   });

@@ -240,3 +240,25 @@ export function getJsonUnix<T>(socketPath: string, urlPath: string, timeoutMs = 
     req.on('error', reject);
   });
 }
+
+/** POST JSON over a Unix socket; resolves with the status and parsed body (errors included). */
+export function postJsonUnix<T>(socketPath: string, urlPath: string, body: unknown, headers: Readonly<Record<string, string>> = {}, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: urlPath, method: 'POST', timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

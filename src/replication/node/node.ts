@@ -616,7 +616,7 @@ export class ReplicationNode implements Sequencer {
       membership: st.membership,
       peers: st.progress
         .filter((p) => p.id !== this.opts.id)
-        .map((p) => ({ id: p.id, voter: p.voter, matchIndex: p.match, lagEntries: Math.max(0, st.lastIndex - p.match), lastContactSec: Math.round(p.idleTicks * tickSec * 10) / 10, state: p.state })),
+        .map((p) => ({ id: p.id, voter: p.voter, matchIndex: p.match, lagEntries: Math.max(0, st.lastIndex - p.match), lastContactSec: Math.round(p.idleTicks * tickSec * 10) / 10, reachable: p.idleTicks < this.opts.timing.electionTicks, state: p.state })),
       lastSnapshot: last === undefined ? null : { index: last.meta.index, term: last.meta.term, createdAtMs: last.createdAtMs, sizeBytes: last.sizeBytes },
       walBytes: wal.bytes,
       walEntries: wal.entries,
@@ -650,7 +650,8 @@ export interface ClusterStatusView {
   readonly lastIndex: number;
   readonly lagSec: number;
   readonly membership: Membership;
-  readonly peers: readonly { id: NodeId; voter: boolean; matchIndex: number; lagEntries: number; lastContactSec: number; state: string }[];
+  /** The leader's view of each member; `reachable` is false once it has been silent for an election timeout (heartbeats, not mDNS, decide liveness). */
+  readonly peers: readonly { id: NodeId; voter: boolean; matchIndex: number; lagEntries: number; lastContactSec: number; reachable: boolean; state: string }[];
   readonly lastSnapshot: { index: number; term: number; createdAtMs: number; sizeBytes: number } | null;
   readonly walBytes: number;
   readonly walEntries: number;

@@ -8,8 +8,8 @@ function status(over: Partial<ClusterStatusView> = {}): ClusterStatusView {
     role: 'leader', nodeId: 'a:1', term: 3, leader: 'a:1', commitIndex: 10, appliedIndex: 10, lastIndex: 10, lagSec: 0,
     membership: { voters: ['a:1', 'b:1', 'c:1'], learners: [] },
     peers: [
-      { id: 'b:1', voter: true, matchIndex: 10, lagEntries: 0, lastContactSec: 0.1, state: 'replicate' },
-      { id: 'c:1', voter: true, matchIndex: 9, lagEntries: 1, lastContactSec: 0.2, state: 'replicate' },
+      { id: 'b:1', voter: true, matchIndex: 10, lagEntries: 0, lastContactSec: 0.1, reachable: true, state: 'replicate' },
+      { id: 'c:1', voter: true, matchIndex: 9, lagEntries: 1, lastContactSec: 0.2, reachable: true, state: 'replicate' },
     ],
     lastSnapshot: null, walBytes: 100, walEntries: 10, elections: 1, pendingWrites: 0, transport: null, keys: {}, warnings: [],
     ...over,
@@ -30,9 +30,9 @@ test('a leader in contact with a majority, writing and snapshotting, is healthy'
 });
 
 test('a leader that lost its majority fails "followers"; one lost follower of two is still fine', (t) => {
-  const oneLost = status({ peers: [...status().peers.slice(0, 1), { id: 'c:1', voter: true, matchIndex: 9, lagEntries: 1, lastContactSec: 30, state: 'probe' }] });
+  const oneLost = status({ peers: [...status().peers.slice(0, 1), { id: 'c:1', voter: true, matchIndex: 9, lagEntries: 1, lastContactSec: 30, reachable: false, state: 'probe' }] });
   t.deepEqual(failing(clusterChecks(inputs({ status: oneLost }))), []);
-  const bothLost = status({ peers: status().peers.map((p) => ({ ...p, lastContactSec: 30 })) });
+  const bothLost = status({ peers: status().peers.map((p) => ({ ...p, lastContactSec: 30, reachable: false })) });
   t.deepEqual(failing(clusterChecks(inputs({ status: bothLost }))), ['followers']);
 });
 
