@@ -480,10 +480,7 @@ async function asyncSnapshot(t: ExecutionContext, { storage }: TestStorage): Pro
   t.deepEqual(storage.read((r) => scanHex(r, 'meta', {})), ['02', '03']);
 }
 test('lmdb: an async read keeps its snapshot across a committed write', (t) => withStorage('lmdb', (ts) => asyncSnapshot(t, ts)));
-// BUG (memory twin, src/storage/memory/memory-storage.ts `read: (fn) => fn(reader)`): the twin has no
-// snapshots, so an async read fn sees writes that commit while it awaits, unlike LMDB and unlike the
-// port's promise. Remove `.failing` once the twin snapshots (e.g. copy-on-write maps or a version check).
-test.failing('memory: an async read keeps its snapshot across a committed write', (t) => withStorage('memory', (ts) => asyncSnapshot(t, ts)));
+test('memory: an async read keeps its snapshot across a committed write', (t) => withStorage('memory', (ts) => asyncSnapshot(t, ts)));
 
 contract('write after close is refused with SHUTTING_DOWN', async (t, ts) => {
   await ts.storage.write((w) => w.put('meta', b(1), b(1)));

@@ -16,8 +16,8 @@ type UndoOp = { table: Table; key: Buffer; prev: Buffer | undefined };
 
 /**
  * The deterministic in-memory twin of the LMDB store. Writes apply in place with an undo log, so a
- * failed transaction or savepoint rolls back exactly; readers cannot interleave with a write because
- * `write` runs its callback synchronously.
+ * failed transaction or savepoint rolls back exactly; a synchronous reader cannot interleave with a write
+ * because `write` runs its callback synchronously, and an async reader holds a copy-on-write snapshot.
  */
 export function openMemoryStorage(): MemoryStorage {
   const maps = Object.fromEntries(TABLES.map((t) => [t, new SortedBytesMap()])) as Record<Table, SortedBytesMap>;
@@ -25,29 +25,44 @@ export function openMemoryStorage(): MemoryStorage {
   let tail: Promise<unknown> = Promise.resolve();
   const faults: MemoryFaults = {};
 
-  const reader: ReadTxn = {
-    get: (table, key) => maps[table].get(key),
-    *scan(table: Table, range: Range): IterableIterator<Entry> {
-      let n = 0;
-      for (const [key, value] of maps[table].range(range.start, range.end, range.reverse === true)) {
-        if (range.limit !== undefined && n++ >= range.limit) return;
-        yield { key, value };
-      }
-    },
-    *scanKeys(table: Table, range: Range): IterableIterator<Bytes> {
-      for (const e of reader.scan(table, range)) yield e.key;
-    },
-    count(table, range) {
-      let n = 0;
-      for (const _ of reader.scan(table, range)) n++;
-      return n;
-    },
+  /**
+   * Readers whose fn is async hold a snapshot: before a write first changes a table, every open
+   * snapshot that still reads that table live takes a copy of it (copy-on-write per table), so an
+   * async read keeps the view it started with, as LMDB's read transactions do.
+   */
+  const snapshots = new Set<Partial<Record<Table, SortedBytesMap>>>();
+  const preserve = (table: Table): void => {
+    for (const snap of snapshots) snap[table] ??= maps[table].clone();
   };
+
+  const readerOver = (mapOf: (t: Table) => SortedBytesMap): ReadTxn => {
+    const r: ReadTxn = {
+      get: (table, key) => mapOf(table).get(key),
+      *scan(table: Table, range: Range): IterableIterator<Entry> {
+        let n = 0;
+        for (const [key, value] of mapOf(table).range(range.start, range.end, range.reverse === true)) {
+          if (range.limit !== undefined && n++ >= range.limit) return;
+          yield { key, value };
+        }
+      },
+      *scanKeys(table: Table, range: Range): IterableIterator<Bytes> {
+        for (const e of r.scan(table, range)) yield e.key;
+      },
+      count(table, range) {
+        let n = 0;
+        for (const _ of r.scan(table, range)) n++;
+        return n;
+      },
+    };
+    return r;
+  };
+  const reader = readerOver((t) => maps[t]);
 
   function makeWriter(undo: UndoOp[]): WriteTxn {
     const w: WriteTxn = {
       ...reader,
       put(table: Table, key: Bytes, value: Bytes) {
+        preserve(table);
         undo.push({ table, key: Buffer.from(key), prev: maps[table].set(key, value) });
       },
       putIfAbsent(table: Table, key: Bytes, value: Bytes) {
@@ -56,6 +71,7 @@ export function openMemoryStorage(): MemoryStorage {
         return true;
       },
       del(table: Table, key: Bytes) {
+        preserve(table);
         const prev = maps[table].delete(key);
         if (prev !== undefined) undo.push({ table, key: Buffer.from(key), prev });
       },
@@ -90,7 +106,20 @@ export function openMemoryStorage(): MemoryStorage {
 
   const storage: MemoryStorage = {
     faults,
-    read: (fn) => fn(reader),
+    read<T>(fn: (txn: ReadTxn) => T): T {
+      const snap: Partial<Record<Table, SortedBytesMap>> = {};
+      snapshots.add(snap);
+      let out: T;
+      try {
+        out = fn(readerOver((t) => snap[t] ?? maps[t]));
+      } catch (e) {
+        snapshots.delete(snap);
+        throw e;
+      }
+      if (out instanceof Promise) return out.finally(() => snapshots.delete(snap)) as T;
+      snapshots.delete(snap);
+      return out;
+    },
     write<T>(fn: (txn: WriteTxn) => T): Promise<T> {
       if (closed) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The store is closed.'));
       // Serialize like LMDB's single writer, and resolve asynchronously like a real commit.

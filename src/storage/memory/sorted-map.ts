@@ -27,6 +27,18 @@ export class SortedBytesMap {
     return this.byteCount;
   }
 
+  /**
+   * A copy that later changes to either side do not affect (the twin's snapshot for an async reader).
+   * Buffers are shared: the map never mutates a stored key or value in place.
+   */
+  clone(): SortedBytesMap {
+    const copy = new SortedBytesMap();
+    copy.chunks = this.chunks.map((c) => ({ keys: c.keys.slice(), values: c.values.slice() }));
+    copy.sizeCount = this.sizeCount;
+    copy.byteCount = this.byteCount;
+    return copy;
+  }
+
   /** Index of the chunk that holds (or would hold) `key`. */
   private chunkFor(key: Uint8Array): number {
     let lo = 0;
