@@ -135,6 +135,10 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_CLUSTER_ELECTION_TIMEOUT', parser: p.durationMs(50, 600_000), default: text('500ms'),
     description: 'A follower that has not heard from the leader for a random time between this and twice this starts an election; a leader that has not heard from a majority for this long steps down.',
   },
+  certValidityDays: {
+    env: 'KNOWD_CERT_VALIDITY_DAYS', parser: p.int(1, 3650), default: text('30'),
+    description: 'Lifetime in days of the node certificates the cluster CA issues (init, join, renewal); a node renews its own when two thirds of it have passed, without a restart.',
+  },
   grpcAdvertiseAddr: {
     env: 'KNOWD_GRPC_ADVERTISE', parser: p.peerAddr, default: unset('KNOWD_GRPC_ADDR when it names a host, else <hostname>:<port>'),
     description: 'host:port at which peers reach this node\'s gRPC; it is the node\'s member id and must match how the peers list it in KNOWD_PEER_ADDRS.',

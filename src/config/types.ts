@@ -40,6 +40,7 @@ export interface Config {
   readonly clusterHeartbeatMs: number;
   readonly replLogRetainEntries: number;
   readonly clusterElectionTimeoutMs: number;
+  readonly certValidityDays: number;
   /** The address peers reach this node's gRPC at; also its member id. */
   readonly grpcAdvertiseAddr?: HostPort;
   readonly snapshotKeyPath?: string;

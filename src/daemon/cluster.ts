@@ -9,13 +9,17 @@ import { createGrpcTransport } from '../replication/transport/grpc/index.js';
 import type { Storage } from '../storage/index.js';
 import { fileSnapshotStore } from './snapshot-store.js';
 import { keyIdOf, loadOrCreateSnapshotKey } from '../replication/snapshot/index.js';
-import { readClusterInfo } from '../replication/join/index.js';
+import { CertRenewer, clusterPaths, readClusterInfo, type CertRenewalStatus } from '../replication/join/index.js';
+import { systemClock } from '../base/index.js';
 
 function hostPortText(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
 /** This node's member id: how its peers reach its gRPC (KNOWD_GRPC_ADVERTISE, else derived). */
+/** Renewal is decided by date; looking hourly keeps a renewal within an hour of its due time. */
+const CERT_CHECK_MS = 60 * 60_000;
+
 export function advertisedId(config: Config): string {
   if (config.grpcAdvertiseAddr !== undefined) return hostPortText(config.grpcAdvertiseAddr);
   const h = config.grpcAddr.host;
@@ -29,6 +33,8 @@ export function advertisedId(config: Config): string {
 export interface ClusterParts {
   readonly node: ReplicationNode;
   readonly snapshots: SnapshotStore | undefined;
+  /** The node certificate's lifetime and renewal, in cluster modes. */
+  readonly certificate?: () => CertRenewalStatus;
   stop(): Promise<void>;
 }
 
@@ -96,10 +102,31 @@ export async function startCluster(config: Config, deps: { engine: Engine; stora
     node.snapshotNow().catch((e: unknown) => log.error({ err: e }, 'periodic snapshot failed'));
   }, config.replSnapshotIntervalSec * 1000);
   timer?.unref();
+  const renewer = transport === undefined ? undefined : new CertRenewer({
+    paths: clusterPaths(config.dataDir),
+    certPath: config.mtlsCertPath!,
+    keyPath: config.mtlsKeyPath!,
+    memberId: id,
+    validityDays: config.certValidityDays,
+    clock: systemClock,
+    checkMs: CERT_CHECK_MS,
+    reload: () => transport.reloadTls(),
+    onRenewed: ({ from, to }) => {
+      log.info({ fingerprint: to.fingerprint, notAfter: new Date(to.notAfterMs).toISOString() }, 'cluster certificate renewed');
+      audit.record({ action: 'cert.renew', actor: 'system', from: id, outcome: 'ok', previous: from.fingerprint, fingerprint: to.fingerprint, notAfter: new Date(to.notAfterMs).toISOString() });
+    },
+    onFailed: (e) => {
+      log.error({ err: e }, 'cluster certificate renewal failed; will retry');
+      audit.record({ action: 'cert.renew', actor: 'system', from: id, outcome: 'failed', error: e.message });
+    },
+  });
+  renewer?.start();
   return {
     node,
     snapshots,
+    ...(renewer !== undefined && { certificate: () => renewer.status() }),
     async stop() {
+      renewer?.stop();
       if (timer !== undefined) clearInterval(timer);
       await node.stop();
     },

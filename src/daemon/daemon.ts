@@ -92,9 +92,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     snapshotKeyPath: config.snapshotKeyPath ?? path.join(config.dataDir, KEYS_DIR, SNAPSHOT_KEY_FILE),
     clock: systemClock,
     tokenTtlMs: JOIN_TOKEN_TTL_MS,
+    certValidityDays: config.certValidityDays,
   }) : undefined;
   const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
-  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 

@@ -3,7 +3,7 @@ import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
-import type { JoinService } from '../../replication/join/index.js';
+import type { CertRenewalStatus, JoinService } from '../../replication/join/index.js';
 
 export interface HealthCheck {
   readonly ok: boolean;
@@ -38,6 +38,8 @@ export interface ApiDeps {
   readonly audit: AuditLog;
   /** Cluster provisioning (init, tokens, joins); absent on the memory store. */
   readonly join?: JoinService;
+  /** The node certificate's lifetime and automatic renewal (cluster modes). */
+  readonly certificate?: () => CertRenewalStatus;
   readonly config: Config;
   readonly metrics: Metrics;
   readonly log: Logger;

@@ -4,3 +4,5 @@ export { caPinOf, formatToken, joinProof, parseToken, seal, unseal } from './tok
 export type { JoinToken } from './token.js';
 export { clusterPaths, readClusterEnv, readClusterInfo, writeClusterFiles, writeFileAtomic } from './files.js';
 export type { ClusterFiles, ClusterInfo, ClusterPaths } from './files.js';
+export { CertRenewer, certValidity, renewAtMs } from './renew.js';
+export type { CertRenewalStatus, CertValidity, RenewalOutcome } from './renew.js';

@@ -44,6 +44,8 @@ export interface JoinServiceOptions {
   readonly snapshotKeyPath: string;
   readonly clock: Clock;
   readonly tokenTtlMs: number;
+  /** Lifetime of the node certificates this service issues (KNOWD_CERT_VALIDITY_DAYS). */
+  readonly certValidityDays: number;
 }
 
 /** Node names for a member id: its host, as an IP address or a DNS name. */
@@ -69,7 +71,7 @@ export class JoinService {
     if (this.info() !== undefined) throw new KnowdError('CONFLICT', `This node already belongs to cluster ${this.info()!.clusterId}; remove ${clusterPaths(this.o.dataDir).dir} to start over`);
     const clusterId = randomUUID();
     const ca = await createCa(`knowd-cluster-${clusterId.slice(0, 8)}`);
-    const node = await issueNodeCert(ca, subjectOf(this.o.memberId, this.o.memberId));
+    const node = await issueNodeCert(ca, subjectOf(this.o.memberId, this.o.memberId), { validityDays: this.o.certValidityDays });
     writeClusterFiles(this.o.dataDir, {
       info: { clusterId, memberId: this.o.memberId, createdAtMs: this.o.clock.nowMs() },
       role: 'leader',
@@ -115,7 +117,7 @@ export class JoinService {
     const caCertPem = fs.readFileSync(p.caCert, 'utf8');
     const caKeyPem = fs.readFileSync(p.caKey, 'utf8');
     if (caPinOf(caCertPem) !== stored.caPin) throw new KnowdError('CONFLICT', 'The cluster CA changed since this token was made; make a new token');
-    const certPem = await signCsr({ certPem: caCertPem, keyPem: caKeyPem }, req.csrPem, subjectOf(req.memberId, req.memberId));
+    const certPem = await signCsr({ certPem: caCertPem, keyPem: caKeyPem }, req.csrPem, subjectOf(req.memberId, req.memberId), { validityDays: this.o.certValidityDays });
     stored.usedAtMs = this.o.clock.nowMs();
     stored.usedBy = req.memberId;
     this.saveTokens(all);

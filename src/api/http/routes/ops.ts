@@ -96,6 +96,7 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
       elections: s.elections,
       keys: s.keys,
       warnings: s.warnings,
+      certificate: deps.certificate?.() ?? null,
       // Candidates on the LAN, not members: a listed peer may be dead (mDNS "down" is only a hint) or a stranger.
       discovery: discoveryStatus(deps.discovery),
       version: deps.version,

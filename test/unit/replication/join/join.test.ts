@@ -19,7 +19,7 @@ async function provisioned(t: import('ava').ExecutionContext): Promise<{ svc: Jo
   fs.writeFileSync(path.join(dir, 'keys', 'sign.pem'), generateSigningKeyPem());
   fs.writeFileSync(path.join(dir, 'keys', 'snap.key'), `${'ab'.repeat(32)}\n`);
   const clock = new FakeClock(1_700_000_000_000);
-  const svc = new JoinService({ dataDir: dir, memberId: '198.18.0.1:8091', signingKeyPath: path.join(dir, 'keys', 'sign.pem'), snapshotKeyPath: path.join(dir, 'keys', 'snap.key'), clock, tokenTtlMs: 60_000 });
+  const svc = new JoinService({ dataDir: dir, memberId: '198.18.0.1:8091', signingKeyPath: path.join(dir, 'keys', 'sign.pem'), snapshotKeyPath: path.join(dir, 'keys', 'snap.key'), clock, tokenTtlMs: 60_000, certValidityDays: 30 });
   const { token } = await svc.init();
   return { svc, clock, token, dir };
 }
