@@ -4,6 +4,7 @@ import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { JoinService } from '../../replication/join/index.js';
+import type { LmdbTuning } from '../../storage/lmdb/index.js';
 
 export interface HealthCheck {
   readonly ok: boolean;
@@ -31,6 +32,13 @@ export interface DiscoveryView {
   update?(txt: { clusterId?: string; provisioned?: boolean }): Promise<void>;
 }
 
+/** The store's tuning as chosen at start (GET /v1/store/stats `tuning`); absent on the memory store. */
+export interface TuningView {
+  readonly hardware: Readonly<Record<string, unknown>>;
+  readonly dataBytesAtStart: number;
+  readonly settings: LmdbTuning;
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
@@ -50,6 +58,7 @@ export interface ApiDeps {
   readonly queries?: QueryExecutor;
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
+  readonly tuning?: TuningView;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }
