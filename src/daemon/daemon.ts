@@ -14,6 +14,7 @@ import type { ReplicationNode } from '../replication/node/index.js';
 import { advertisedId, startCluster } from './cluster.js';
 import { JoinService } from '../replication/join/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
+import { createBackup, removeStaleBackups } from './backup.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
@@ -59,6 +60,7 @@ const SHUTDOWN_GRACE_MS = 3_000;
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const unlock = config.store === 'mem' ? () => undefined : lockDataDir(config.dataDir);
+  if (config.store === 'disk') removeStaleBackups(config.dataDir);
   const queryWorkers = defaultQueryWorkers();
   let tuning: TuningReport | undefined;
   let storage: Storage;
@@ -118,7 +120,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const host = config.addr.host === '' ? '::' : config.addr.host;
   const url = await http.listen({ host, port: config.addr.port });
 
-  const admin = buildApp(deps);
+  const admin = buildApp({ ...deps, backup: () => createBackup({ config, nodeId, version: VERSION, env: process.env, snapshotNow: () => cluster.node.snapshotNow() }) });
   try {
     fs.rmSync(config.adminSocketPath, { force: true });
   } catch {

@@ -5,3 +5,5 @@ export { joinCluster, restoreSnapshotOffline, verifySnapshotFile } from './offli
 export { readClusterEnv } from '../replication/join/index.js';
 export { createNotifier, notifyPlan, systemdNotifySender } from './sd-notify.js';
 export type { Notifier, NotifyPlan, NotifySend } from './sd-notify.js';
+export { checkBackupStream, restoreBackup } from './restore.js';
+export type { RestoreOptions, RestoreResult } from './restore.js';

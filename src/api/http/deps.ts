@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
@@ -39,6 +40,12 @@ export interface TuningView {
   readonly settings: LmdbTuning;
 }
 
+/** A whole-node backup as a tar stream (daemon/backup.ts); offered on the admin socket only. */
+export interface BackupView {
+  readonly stream: Readable;
+  readonly manifest: { readonly nodeId: string; readonly snapshot: { readonly index: number; readonly term: number } };
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
@@ -59,6 +66,8 @@ export interface ApiDeps {
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
   readonly tuning?: TuningView;
+  /** Set only on the admin-socket app: the archive holds private keys, so no TCP client may fetch it. */
+  readonly backup?: () => Promise<BackupView>;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }
