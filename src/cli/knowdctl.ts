@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -10,6 +11,7 @@ import { VERSION, checkBackupStream, joinCluster, restoreBackup, restoreSnapshot
 import { formatFromFileName, parseFormatName } from '../rdf/index.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
+import { DEFAULT_INSTALL_ROOT, rollback, upgrade, type UpgradeDeps } from './upgrade.js';
 import { parseExport, verifyFromExport } from './verify-export.js';
 
 interface GlobalOpts {
@@ -294,6 +296,28 @@ program
     );
   });
 
+program
+  .command('upgrade [tarball]')
+  .description('install a Knowd release tarball (dist/, node_modules/, package.json) as <root>/releases/<version>, switch <root>/current to it, restart knowd and wait for /healthz; rolls back by itself when the new release does not come up')
+  .option('--rollback', 'switch back to the previous release and restart')
+  .option('--root <dir>', 'install root', DEFAULT_INSTALL_ROOT)
+  .option('--restart-cmd <command>', 'how knowd is restarted (run by sh -c)', 'systemctl restart knowd.service')
+  .option('--health-timeout <seconds>', 'how long the new release has to answer healthy', '60')
+  .action(async (tarball: string | undefined, o: { rollback?: boolean; root: string; restartCmd: string; healthTimeout: string }) => {
+    const g = globals();
+    const timeoutSec = Number(o.healthTimeout);
+    if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new KnowdError('BAD_FORMAT', `--health-timeout ${o.healthTimeout}: expected a number of seconds`);
+    if ((tarball === undefined) === (o.rollback !== true)) throw new KnowdError('BAD_FORMAT', 'upgrade needs a TARBALL, or --rollback (not both)');
+    const deps: UpgradeDeps = {
+      root: path.resolve(o.root),
+      restart: () => runShell(o.restartCmd),
+      waitHealthy: (version) => waitHealthy(target(g), version, timeoutSec * 1000),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    };
+    const r = tarball === undefined ? await rollback(deps) : await upgrade(tarball, deps);
+    print(g, r, () => `knowd ${r.to} is running and healthy (was ${r.from ?? 'none'}); \`knowdctl upgrade --rollback\` returns to ${r.from ?? 'nothing'}`);
+  });
+
 const cluster = program.command('cluster').description('cluster provisioning and membership');
 cluster
   .command('init')
@@ -387,3 +411,29 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** Runs an operator-given command line; a non-zero exit is an error with its stderr. */
+function runShell(cmd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', cmd], { timeout: 5 * 60_000 }, (err, _out, stderr) => (err === null ? resolve() : reject(new Error(`"${cmd}" failed: ${stderr.trim() || err.message}`))));
+  });
+}
+
+/** Polls /healthz (200) and the running version until both are right or the time is up. */
+async function waitHealthy(t: Target, version: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await request(t, 'GET', '/healthz', undefined, {}, 2000);
+      await readAll(res.body);
+      if (res.status === 200) {
+        const s = await callJson<{ version?: string }>(t, 'GET', '/v1/cluster/status', undefined, 2000);
+        if (s.version === version) return true;
+      }
+    } catch {
+      // Not up yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}

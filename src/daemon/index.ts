@@ -7,3 +7,4 @@ export { createNotifier, notifyPlan, systemdNotifySender } from './sd-notify.js'
 export type { Notifier, NotifyPlan, NotifySend } from './sd-notify.js';
 export { checkBackupStream, restoreBackup } from './restore.js';
 export type { RestoreOptions, RestoreResult } from './restore.js';
+export { lockPidFile } from './data-dir-lock.js';
