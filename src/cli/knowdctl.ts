@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError } from 'commander';
 import { KnowdError, isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
-import { VERSION, checkBackupStream, joinCluster, restoreBackup, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
-import { formatFromFileName, parseFormatName } from '../rdf/index.js';
+import { VERSION } from '../daemon/version.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
-import { DEFAULT_INSTALL_ROOT, rollback, upgrade, type UpgradeDeps } from './upgrade.js';
-import { parseExport, verifyFromExport } from './verify-export.js';
+import type { UpgradeDeps } from './upgrade.js';
+
+// The heavy modules (the daemon's LMDB, gRPC and fastify; the RDF stack; tar) load only in the
+// commands that use them: `knowdctl motd` runs at every SSH login and must start fast.
+const daemon = () => import('../daemon/index.js');
+const rdf = () => import('../rdf/index.js');
 
 interface GlobalOpts {
   url?: string;
@@ -83,6 +87,7 @@ program
   .option('--format <format>', 'format, when the file name does not say it')
   .action(async (file: string, o: { ns?: string; format?: string }) => {
     const g = globals();
+    const { formatFromFileName, parseFormatName } = await rdf();
     const format = o.format !== undefined ? parseFormatName(o.format) : formatFromFileName(file);
     if (format === undefined) throw new KnowdError('BAD_FORMAT', `Cannot tell the format of "${file}" from its name; give --format`);
     let size: number;
@@ -118,6 +123,7 @@ program
   .option('--out <file>', 'write to this file instead of stdout')
   .action(async (o: { ns?: string; format: string; out?: string }) => {
     const g = globals();
+    const { parseFormatName } = await rdf();
     const qs = new URLSearchParams({ format: parseFormatName(o.format), ...(o.ns !== undefined && { namespace: o.ns }) });
     const res = await request(target(g), 'GET', `/v1/admin/export?${qs.toString()}`);
     if (res.status >= 400) parseResponse(res.status, await readAll(res.body));
@@ -162,11 +168,11 @@ receipts
     }
     let lines;
     try {
-      lines = parseExport(text);
+      lines = (await import('./verify-export.js')).parseExport(text);
     } catch (e) {
       throw new KnowdError('BAD_REQUEST', `The export is not valid NDJSON: ${(e as Error).message}`);
     }
-    const out = await verifyFromExport(lines, id, o.pub);
+    const out = await (await import('./verify-export.js')).verifyFromExport(lines, id, o.pub);
     print(g, out, () => (out.valid ? `valid: ${id} (chain of ${out.checked} receipts checked)` : `INVALID: ${out.reason ?? ''}`));
     if (!out.valid) throw new Failure('');
   });
@@ -214,7 +220,7 @@ snapshot
   .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
   .action(async (file: string, o: { key?: string }) => {
     const g = globals();
-    const r = await verifySnapshotFile(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    const r = await (await daemon()).verifySnapshotFile(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
     print(g, r, () => (r.ok ? `valid: snapshot at index ${r.meta.index} (term ${r.meta.term})` : `INVALID: ${r.reason}`));
     if (!r.ok) throw new Failure('');
   });
@@ -224,7 +230,7 @@ snapshot
   .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
   .action(async (file: string, o: { key?: string }) => {
     const g = globals();
-    const meta = await restoreSnapshotOffline(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    const meta = await (await daemon()).restoreSnapshotOffline(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
     print(g, { restored: true, index: meta.index, term: meta.term }, () => `restored: the store now holds the state at log index ${meta.index}; start knowd`);
   });
 
@@ -252,7 +258,7 @@ program
       fs.fsyncSync(check);
       fs.closeSync(check);
       // Read back what was written: a connection cut mid-stream must not leave a backup that looks good.
-      await checkBackupStream(fs.createReadStream(tmp));
+      await (await daemon()).checkBackupStream(fs.createReadStream(tmp));
       fs.renameSync(tmp, out);
     } catch (e) {
       fs.rmSync(tmp, { force: true });
@@ -278,13 +284,13 @@ program
       return fs.createReadStream(file);
     };
     if (o.check === true) {
-      const m = await checkBackupStream(open());
+      const m = await (await daemon()).checkBackupStream(open());
       print(g, { valid: true, nodeId: m.nodeId, index: m.snapshot.index, term: m.snapshot.term, createdAt: m.createdAt, files: m.files.length }, () => `valid: backup of node ${m.nodeId} at log index ${m.snapshot.index} (term ${m.snapshot.term}), made ${m.createdAt}, ${m.files.length} files`);
       return;
     }
     const envFile = o.settings ? (o.envFile ?? (fs.existsSync('/etc/knowd') ? '/etc/knowd/knowd.env' : undefined)) : undefined;
     const keyPath = o.key ?? process.env['KNOWD_SNAPSHOT_KEY'];
-    const r = await restoreBackup({ input: open(), dataDir: dataDirOf(g), keepOld: o.keepOld === true, ...(envFile !== undefined && { envFile }), ...(keyPath !== undefined && { keyPath }) });
+    const r = await (await daemon()).restoreBackup({ input: open(), dataDir: dataDirOf(g), keepOld: o.keepOld === true, ...(envFile !== undefined && { envFile }), ...(keyPath !== undefined && { keyPath }) });
     print(g, { restored: true, ...r }, () =>
       [
         `restored node ${r.nodeId}: the store holds the state at log index ${r.index} (term ${r.term}) of ${r.createdAt}`,
@@ -300,7 +306,7 @@ program
   .command('upgrade [tarball]')
   .description('install a Knowd release tarball (dist/, node_modules/, package.json) as <root>/releases/<version>, switch <root>/current to it, restart knowd and wait for /healthz; rolls back by itself when the new release does not come up')
   .option('--rollback', 'switch back to the previous release and restart')
-  .option('--root <dir>', 'install root', DEFAULT_INSTALL_ROOT)
+  .option('--root <dir>', 'install root', '/opt/knowd')
   .option('--restart-cmd <command>', 'how knowd is restarted (run by sh -c)', 'systemctl restart knowd.service')
   .option('--health-timeout <seconds>', 'how long the new release has to answer healthy', '60')
   .action(async (tarball: string | undefined, o: { rollback?: boolean; root: string; restartCmd: string; healthTimeout: string }) => {
@@ -314,8 +320,41 @@ program
       waitHealthy: (version) => waitHealthy(target(g), version, timeoutSec * 1000),
       progress: (line) => process.stderr.write(`${line}\n`),
     };
+    const { rollback, upgrade } = await import('./upgrade.js');
     const r = tarball === undefined ? await rollback(deps) : await upgrade(tarball, deps);
     print(g, r, () => `knowd ${r.to} is running and healthy (was ${r.from ?? 'none'}); \`knowdctl upgrade --rollback\` returns to ${r.from ?? 'nothing'}`);
+  });
+
+program
+  .command('logs')
+  .description("knowd's journal (journalctl -u knowd.service)")
+  .option('-f, --follow', 'keep printing new lines')
+  .option('-n, --lines <n>', 'how many of the last lines', '100')
+  .option('--unit <name>', 'systemd unit', 'knowd.service')
+  .action(async (o: { follow?: boolean; lines: string; unit: string }) => {
+    const g = globals();
+    const lines = Number(o.lines);
+    if (!Number.isInteger(lines) || lines < 0) throw new KnowdError('BAD_FORMAT', `-n ${o.lines}: expected a number of lines`);
+    const { showJournal } = await import('./logs.js');
+    const code = await showJournal({ unit: o.unit, lines, follow: o.follow === true, json: g.json === true });
+    if (code !== 0) throw new Failure('');
+  });
+
+program
+  .command('motd')
+  .description('a short status for the login banner: node, role, leader, health, admin URL(s); never hangs')
+  .option('--env-file <file>', 'settings file to read KNOWD_ADDR from', '/etc/knowd/knowd.env')
+  .option('--timeout-ms <ms>', 'how long to wait for knowd', '1500')
+  .action(async (o: { envFile: string; timeoutMs: string }) => {
+    const g = globals();
+    const { adminUrls, gatherMotd, httpAddr, motdText } = await import('./motd.js');
+    const timeoutMs = Math.max(100, Number(o.timeoutMs) || 1500);
+    const urls = adminUrls(httpAddr(process.env, o.envFile), os.hostname(), os.networkInterfaces());
+    const t = target(g);
+    const down = { running: false, adminUrls: urls };
+    // A bound on the whole, beyond each request's own: a login must never wait on knowd.
+    const facts = await Promise.race([gatherMotd(t, timeoutMs, urls), new Promise<typeof down>((r) => setTimeout(() => r(down), timeoutMs * 2).unref())]);
+    print(g, facts, () => motdText(facts, t.url ?? t.socketPath ?? ''));
   });
 
 const cluster = program.command('cluster').description('cluster provisioning and membership');
@@ -352,7 +391,7 @@ cluster
     if (url === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --url <http://host:port> of the node that issued the token');
     const memberId = o.grpcAddr ?? process.env['KNOWD_GRPC_ADVERTISE'] ?? process.env['KNOWD_GRPC_ADDR'];
     if (memberId === undefined || memberId.startsWith(':')) throw new KnowdError('BAD_FORMAT', 'cluster join needs --grpc-addr <host:port>: the address this node\'s peers reach its gRPC at');
-    const r = await joinCluster({ token, url, memberId, dataDir: dataDirOf(g), wipe: o.wipe === true });
+    const r = await (await daemon()).joinCluster({ token, url, memberId, dataDir: dataDirOf(g), wipe: o.wipe === true });
     print(g, { joined: true, clusterId: r.clusterId, memberId, peers: r.peers }, () => `joined cluster ${r.clusterId} as ${memberId} (peers ${r.peers.join(', ')})\nnext: start knowd; it is admitted as a learner and becomes a voter once caught up`);
   });
 cluster

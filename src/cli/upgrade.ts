@@ -16,9 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, list as tarList } from 'tar';
 import { KnowdError } from '../base/index.js';
-import { lockPidFile } from '../daemon/index.js';
-
-export const DEFAULT_INSTALL_ROOT = '/opt/knowd';
+import { lockPidFile } from '../daemon/data-dir-lock.js';
 
 export interface UpgradeDeps {
   readonly root: string;

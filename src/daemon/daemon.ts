@@ -14,6 +14,7 @@ import type { ReplicationNode } from '../replication/node/index.js';
 import { advertisedId, startCluster } from './cluster.js';
 import { JoinService } from '../replication/join/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
+import { secureAdminSocket } from './admin-socket.js';
 import { createBackup, removeStaleBackups } from './backup.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
@@ -127,7 +128,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // A stale socket that cannot be removed makes listen() fail below with a clear message.
   }
   await admin.listen({ path: config.adminSocketPath });
-  fs.chmodSync(config.adminSocketPath, 0o660);
+  secureAdminSocket(config.adminSocketPath, log);
 
   ready = true;
   const addr = http.server.address();
