@@ -76,15 +76,23 @@ export function readNumaNodes(sysRoot = '/sys/devices/system/node', totalMemoryB
   return nodes;
 }
 
-function diskKind(d: { type?: string; interfaceType?: string; name?: string; vendor?: string; device?: string } | undefined): DiskKind {
-  if (d === undefined) return 'unknown';
+/** The disk's kind from its layout entry, else from its device name and sysfs (some VMs report no layout). */
+function diskKind(d: { type?: string; interfaceType?: string; name?: string; vendor?: string } | undefined, device: string, sysBlock = '/sys/block'): DiskKind {
   // virtio (vda) and Xen (xvda) disks carry no model or interface text; their device names say it.
-  if (/^\/dev\/x?vd[a-z]+$/.test(d.device ?? '')) return 'virtual';
-  const text = `${d.interfaceType ?? ''} ${d.name ?? ''} ${d.vendor ?? ''}`.toLowerCase();
-  if (/nvme/.test(text) || d.type === 'NVMe') return 'nvme';
-  if (/qemu|virtio|vmware|virtual/.test(text)) return 'virtual';
-  if (d.type === 'SSD') return 'ssd';
-  if (d.type === 'HD') return 'hdd';
+  if (/^\/dev\/x?vd[a-z]+$/.test(device)) return 'virtual';
+  if (/^\/dev\/nvme/.test(device)) return 'nvme';
+  if (d !== undefined) {
+    const text = `${d.interfaceType ?? ''} ${d.name ?? ''} ${d.vendor ?? ''}`.toLowerCase();
+    if (/nvme/.test(text) || d.type === 'NVMe') return 'nvme';
+    if (/qemu|virtio|vmware|virtual/.test(text)) return 'virtual';
+    if (d.type === 'SSD') return 'ssd';
+    if (d.type === 'HD') return 'hdd';
+  }
+  try {
+    const rotational = fs.readFileSync(`${sysBlock}/${device.replace(/^\/dev\//, '')}/queue/rotational`, 'utf8').trim();
+    if (rotational === '0') return 'ssd';
+    if (rotational === '1') return 'hdd';
+  } catch { /* not a whole disk, or no sysfs */ }
   return 'unknown';
 }
 
@@ -102,6 +110,7 @@ export async function detectHardware(dataDir: string): Promise<Hardware> {
   const partition = fsHit === undefined ? undefined : blocks.find((b) => `/dev/${b.name}` === fsHit.fs || b.mount === fsHit.mount);
   // A partition's disk is the layout entry whose device name prefixes the partition's (sda1 → sda, nvme0n1p2 → nvme0n1).
   const disk = partition === undefined ? undefined : disks.find((d) => d.device !== '' && `/dev/${partition.name}`.startsWith(d.device));
+  const device = disk?.device ?? fsHit?.fs ?? 'unknown';
   return {
     arch: process.arch,
     cpuModel: `${cpu.manufacturer} ${cpu.brand}`.trim(),
@@ -110,8 +119,8 @@ export async function detectHardware(dataDir: string): Promise<Hardware> {
     memoryBytes: mem.total,
     numaNodes: readNumaNodes('/sys/devices/system/node', mem.total, os.cpus().length),
     dataDisk: {
-      kind: diskKind(disk),
-      device: disk?.device ?? fsHit?.fs ?? 'unknown',
+      kind: diskKind(disk, device),
+      device,
       sizeBytes: fsHit?.size ?? 0,
       freeBytes: fsHit?.available ?? 0,
     },

@@ -34,7 +34,10 @@ test('a 2-socket hardware file: interleave, with every value and reason in /v1/s
 test('without a hardware file the facts are detected at start', async (t) => {
   const dir = tmpDir(t);
   // The appliance default (/etc/knowd/hardware.json) does not exist on a dev box or CI.
-  if (fs.existsSync('/etc/knowd/hardware.json')) return t.pass('this box has an appliance hardware file');
+  if (fs.existsSync('/etc/knowd/hardware.json')) {
+    t.pass('this box has an appliance hardware file');
+    return;
+  }
   const node = await startKnowd(t, { dataDir: path.join(dir, 'data') });
   const stats = await getJson<Stats>(`${node.url}/v1/store/stats`);
   t.is(stats.tuning.hardware.source, 'detected');

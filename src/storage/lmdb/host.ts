@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { TuningHardware } from './tuning.js';
 
 export function hostHardware(): TuningHardware {
@@ -18,10 +19,10 @@ export function hostHardware(): TuningHardware {
   };
 }
 
-/** Size of the LMDB file (0 when it does not exist yet). */
-export function storeFileBytes(file: string): number {
+/** Size of the LMDB data file in a store directory (0 when it does not exist yet). */
+export function storeFileBytes(storeDir: string): number {
   try {
-    return fs.statSync(file).size;
+    return fs.statSync(path.join(storeDir, 'data.mdb')).size;
   } catch {
     return 0;
   }

@@ -32,7 +32,8 @@ test('the appliance file is used when it exists; a damaged one falls back to det
 
 test('tuneStore reads the store size from the data directory', async (t) => {
   const d = dir(t);
-  fs.writeFileSync(path.join(d, 'store'), Buffer.alloc(7 * 1024 * 1024));
+  fs.mkdirSync(path.join(d, 'store'));
+  fs.writeFileSync(path.join(d, 'store', 'data.mdb'), Buffer.alloc(7 * 1024 * 1024));
   const report = tuneStore(loadConfig(['--data-dir', d], {}), { hardware: ARM_8G, source: 'file', file: '/etc/knowd/hardware.json' }, 2);
   t.is(report.dataBytesAtStart, 7 * 1024 * 1024);
   t.is(report.hardware.arch, 'arm64');
