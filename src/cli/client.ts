@@ -15,7 +15,8 @@ export interface Response {
   readonly body: Readable;
 }
 
-export function request(t: Target, method: string, path: string, body?: string | Readable, headers: Record<string, string> = {}): Promise<Response> {
+/** `timeoutMs` bounds the wait for the answer's headers (motd and health polls must never hang). */
+export function request(t: Target, method: string, path: string, body?: string | Readable, headers: Record<string, string> = {}, timeoutMs?: number): Promise<Response> {
   const h: Record<string, string> = { ...headers };
   if (t.token !== undefined) h['authorization'] = `Bearer ${t.token}`;
   let opts: http.RequestOptions;
@@ -26,7 +27,11 @@ export function request(t: Target, method: string, path: string, body?: string |
     opts = { method, socketPath: t.socketPath!, path, headers: h };
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(opts, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
+    const req = http.request(opts, (res) => {
+      req.setTimeout(0);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', (e: NodeJS.ErrnoException) => {
       const where = t.url ?? t.socketPath;
       const hint = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? ' (is knowd running? use --url or --data-dir)' : e.code === 'EACCES' ? ' (run as root or a member of the knowd group)' : '';
@@ -45,8 +50,8 @@ export async function readAll(body: Readable): Promise<string> {
 }
 
 /** A JSON call: returns the parsed body or throws the server's error as a KnowdError. */
-export async function callJson<T>(t: Target, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await request(t, method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+export async function callJson<T>(t: Target, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  const res = await request(t, method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' }, timeoutMs);
   const text = await readAll(res.body);
   return parseResponse<T>(res.status, text);
 }

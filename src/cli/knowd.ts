@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, type Config } from '../config/index.js';
-import { readClusterEnv, startDaemon } from '../daemon/index.js';
+import { createNotifier, notifyPlan, readClusterEnv, startDaemon } from '../daemon/index.js';
 import { createLogger } from '../obs/index.js';
 
 function usage(): string {
@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  // Read once and removed, as sd_notify(3) does with unset_environment: nothing knowd starts later
+  // should talk to systemd on its behalf.
+  const notifier = createNotifier(notifyPlan(process.env, process.pid, process.ppid), log);
+  for (const k of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete process.env[k];
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     daemon = await startDaemon(config, log);
@@ -40,16 +44,21 @@ async function main(): Promise<void> {
     process.exit(isKnowdError(e) && e.code === 'CONFIG_INVALID' ? 2 : 1);
   }
   const onSignal = (sig: string): void => {
-    daemon.stop(sig).then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    notifier
+      .stopping()
+      .then(() => daemon.stop(sig))
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+  // The HTTP server and the admin socket listen and the log is replayed: systemd may call it started.
+  await notifier.ready(`serving on ${daemon.url}`);
 }
 
 void main();

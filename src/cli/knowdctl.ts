@@ -1,17 +1,22 @@
 #!/usr/bin/env node
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError } from 'commander';
 import { ADMIN_CREDENTIAL_FILE, KnowdError, hashAdminPassword, isKnowdError, writeAdminCredential } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
-import { VERSION, discoverCluster, joinCluster, localAddressToward, restoreSnapshotOffline, verifySnapshotFile } from '../daemon/index.js';
-import pino from 'pino';
-import { createLogger } from '../obs/index.js';
-import { formatFromFileName, parseFormatName } from '../rdf/index.js';
+import { VERSION } from '../daemon/version.js';
 import { callJson, parseResponse, readAll, request, type Target } from './client.js';
 import { ProgressBar } from './progress.js';
-import { parseExport, verifyFromExport } from './verify-export.js';
+import type { UpgradeDeps } from './upgrade.js';
+
+// The heavy modules (the daemon's LMDB, gRPC and fastify; the RDF stack; tar) load only in the
+// commands that use them: `knowdctl motd` runs at every SSH login and must start fast.
+const daemon = () => import('../daemon/index.js');
+const rdf = () => import('../rdf/index.js');
 
 interface GlobalOpts {
   url?: string;
@@ -82,6 +87,7 @@ program
   .option('--format <format>', 'format, when the file name does not say it')
   .action(async (file: string, o: { ns?: string; format?: string }) => {
     const g = globals();
+    const { formatFromFileName, parseFormatName } = await rdf();
     const format = o.format !== undefined ? parseFormatName(o.format) : formatFromFileName(file);
     if (format === undefined) throw new KnowdError('BAD_FORMAT', `Cannot tell the format of "${file}" from its name; give --format`);
     let size: number;
@@ -117,6 +123,7 @@ program
   .option('--out <file>', 'write to this file instead of stdout')
   .action(async (o: { ns?: string; format: string; out?: string }) => {
     const g = globals();
+    const { parseFormatName } = await rdf();
     const qs = new URLSearchParams({ format: parseFormatName(o.format), ...(o.ns !== undefined && { namespace: o.ns }) });
     const res = await request(target(g), 'GET', `/v1/admin/export?${qs.toString()}`);
     if (res.status >= 400) parseResponse(res.status, await readAll(res.body));
@@ -161,11 +168,11 @@ receipts
     }
     let lines;
     try {
-      lines = parseExport(text);
+      lines = (await import('./verify-export.js')).parseExport(text);
     } catch (e) {
       throw new KnowdError('BAD_REQUEST', `The export is not valid NDJSON: ${(e as Error).message}`);
     }
-    const out = await verifyFromExport(lines, id, o.pub);
+    const out = await (await import('./verify-export.js')).verifyFromExport(lines, id, o.pub);
     print(g, out, () => (out.valid ? `valid: ${id} (chain of ${out.checked} receipts checked)` : `INVALID: ${out.reason ?? ''}`));
     if (!out.valid) throw new Failure('');
   });
@@ -213,7 +220,7 @@ snapshot
   .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
   .action(async (file: string, o: { key?: string }) => {
     const g = globals();
-    const r = await verifySnapshotFile(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    const r = await (await daemon()).verifySnapshotFile(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
     print(g, r, () => (r.ok ? `valid: snapshot at index ${r.meta.index} (term ${r.meta.term})` : `INVALID: ${r.reason}`));
     if (!r.ok) throw new Failure('');
   });
@@ -223,8 +230,131 @@ snapshot
   .option('--key <file>', 'snapshot key file (default: <data-dir>/keys/snapshot-aes256.key or $KNOWD_SNAPSHOT_KEY)')
   .action(async (file: string, o: { key?: string }) => {
     const g = globals();
-    const meta = await restoreSnapshotOffline(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
+    const meta = await (await daemon()).restoreSnapshotOffline(file, dataDirOf(g), o.key ?? process.env['KNOWD_SNAPSHOT_KEY']);
     print(g, { restored: true, index: meta.index, term: meta.term }, () => `restored: the store now holds the state at log index ${meta.index}; start knowd`);
+  });
+
+program
+  .command('backup <file>')
+  .description('whole-node backup: a snapshot (the store at one log index), node identity, keys, cluster files and settings; "-" writes to stdout. The file holds private keys: it is written 0600, keep it like the keys themselves')
+  .action(async (file: string) => {
+    const g = globals();
+    const res = await request(target(g), 'GET', '/v1/admin/backup');
+    if (res.status >= 400) parseResponse(res.status, await readAll(res.body));
+    const index = Number(res.headers['x-knowd-backup-index']);
+    const term = Number(res.headers['x-knowd-backup-term']);
+    const nodeId = String(res.headers['x-knowd-node-id'] ?? '');
+    if (file === '-') {
+      await pipeline(res.body, process.stdout);
+      process.stderr.write(`backup of node ${nodeId} at log index ${index} (term ${term}) written to stdout\n`);
+      return;
+    }
+    const out = path.resolve(file);
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      const fd = fs.openSync(tmp, 'wx', 0o600);
+      await pipeline(res.body, fs.createWriteStream('', { fd }));
+      const check = fs.openSync(tmp, 'r');
+      fs.fsyncSync(check);
+      fs.closeSync(check);
+      // Read back what was written: a connection cut mid-stream must not leave a backup that looks good.
+      await (await daemon()).checkBackupStream(fs.createReadStream(tmp));
+      fs.renameSync(tmp, out);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    const sizeBytes = fs.statSync(out).size;
+    print(g, { file: out, nodeId, index, term, sizeBytes }, () => `backup of node ${nodeId} at log index ${index} (term ${term}): ${out}, ${sizeBytes} bytes (mode 0600: it holds the node's private keys)`);
+  });
+
+program
+  .command('restore <file>')
+  .description('replace this node\'s data with a whole-node backup ("-" reads stdin); knowd must be stopped. Everything is checked before anything is touched')
+  .option('--env-file <file>', 'where the backup\'s settings go (default /etc/knowd/knowd.env when /etc/knowd exists)')
+  .option('--no-settings', 'leave the settings file alone')
+  .option('--keep-old', 'keep the replaced data in <data-dir>/.pre-restore-<time>/')
+  .option('--key <file>', 'snapshot key, for a backup that carries none')
+  .option('--check', 'only check the backup (manifest, every file\'s SHA-256); change nothing')
+  .action(async (file: string, o: { envFile?: string; settings: boolean; keepOld?: boolean; key?: string; check?: boolean }) => {
+    const g = globals();
+    const open = (): Readable => {
+      if (file === '-') return process.stdin;
+      if (!fs.existsSync(file)) throw new KnowdError('BAD_REQUEST', `Cannot read "${file}": no such file`);
+      return fs.createReadStream(file);
+    };
+    if (o.check === true) {
+      const m = await (await daemon()).checkBackupStream(open());
+      print(g, { valid: true, nodeId: m.nodeId, index: m.snapshot.index, term: m.snapshot.term, createdAt: m.createdAt, files: m.files.length }, () => `valid: backup of node ${m.nodeId} at log index ${m.snapshot.index} (term ${m.snapshot.term}), made ${m.createdAt}, ${m.files.length} files`);
+      return;
+    }
+    const envFile = o.settings ? (o.envFile ?? (fs.existsSync('/etc/knowd') ? '/etc/knowd/knowd.env' : undefined)) : undefined;
+    const keyPath = o.key ?? process.env['KNOWD_SNAPSHOT_KEY'];
+    const r = await (await daemon()).restoreBackup({ input: open(), dataDir: dataDirOf(g), keepOld: o.keepOld === true, ...(envFile !== undefined && { envFile }), ...(keyPath !== undefined && { keyPath }) });
+    print(g, { restored: true, ...r }, () =>
+      [
+        `restored node ${r.nodeId}: the store holds the state at log index ${r.index} (term ${r.term}) of ${r.createdAt}`,
+        r.settingsWritten !== undefined ? `settings written to ${r.settingsWritten} (the previous ones: ${r.settingsWritten}.pre-restore)` : 'settings left alone (they are in the backup as settings/knowd.env)',
+        ...(r.oldData !== undefined ? [`the replaced data is kept in ${r.oldData}`] : []),
+        ...(r.notIncluded.length > 0 ? [`not in the backup (restore by hand): ${r.notIncluded.join(', ')}`] : []),
+        'next: start knowd',
+      ].join('\n'),
+    );
+  });
+
+program
+  .command('upgrade [tarball]')
+  .description('install a Knowd release tarball (dist/, node_modules/, package.json) as <root>/releases/<version>, switch <root>/current to it, restart knowd and wait for /healthz; rolls back by itself when the new release does not come up')
+  .option('--rollback', 'switch back to the previous release and restart')
+  .option('--root <dir>', 'install root', '/opt/knowd')
+  .option('--restart-cmd <command>', 'how knowd is restarted (run by sh -c)', 'systemctl restart knowd.service')
+  .option('--health-timeout <seconds>', 'how long the new release has to answer healthy', '60')
+  .action(async (tarball: string | undefined, o: { rollback?: boolean; root: string; restartCmd: string; healthTimeout: string }) => {
+    const g = globals();
+    const timeoutSec = Number(o.healthTimeout);
+    if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new KnowdError('BAD_FORMAT', `--health-timeout ${o.healthTimeout}: expected a number of seconds`);
+    if ((tarball === undefined) === (o.rollback !== true)) throw new KnowdError('BAD_FORMAT', 'upgrade needs a TARBALL, or --rollback (not both)');
+    const deps: UpgradeDeps = {
+      root: path.resolve(o.root),
+      restart: () => runShell(o.restartCmd),
+      waitHealthy: (version) => waitHealthy(target(g), version, timeoutSec * 1000),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    };
+    const { rollback, upgrade } = await import('./upgrade.js');
+    const r = tarball === undefined ? await rollback(deps) : await upgrade(tarball, deps);
+    print(g, r, () => `knowd ${r.to} is running and healthy (was ${r.from ?? 'none'}); \`knowdctl upgrade --rollback\` returns to ${r.from ?? 'nothing'}`);
+  });
+
+program
+  .command('logs')
+  .description("knowd's journal (journalctl -u knowd.service)")
+  .option('-f, --follow', 'keep printing new lines')
+  .option('-n, --lines <n>', 'how many of the last lines', '100')
+  .option('--unit <name>', 'systemd unit', 'knowd.service')
+  .action(async (o: { follow?: boolean; lines: string; unit: string }) => {
+    const g = globals();
+    const lines = Number(o.lines);
+    if (!Number.isInteger(lines) || lines < 0) throw new KnowdError('BAD_FORMAT', `-n ${o.lines}: expected a number of lines`);
+    const { showJournal } = await import('./logs.js');
+    const code = await showJournal({ unit: o.unit, lines, follow: o.follow === true, json: g.json === true });
+    if (code !== 0) throw new Failure('');
+  });
+
+program
+  .command('motd')
+  .description('a short status for the login banner: node, role, leader, health, admin URL(s); never hangs')
+  .option('--env-file <file>', 'settings file to read KNOWD_ADDR from', '/etc/knowd/knowd.env')
+  .option('--timeout-ms <ms>', 'how long to wait for knowd', '1500')
+  .action(async (o: { envFile: string; timeoutMs: string }) => {
+    const g = globals();
+    const { adminUrls, gatherMotd, httpAddr, motdText } = await import('./motd.js');
+    const timeoutMs = Math.max(100, Number(o.timeoutMs) || 1500);
+    const urls = adminUrls(httpAddr(process.env, o.envFile), os.hostname(), os.networkInterfaces());
+    const t = target(g);
+    const down = { running: false, adminUrls: urls };
+    // A bound on the whole, beyond each request's own: a login must never wait on knowd.
+    const facts = await Promise.race([gatherMotd(t, timeoutMs, urls), new Promise<typeof down>((r) => setTimeout(() => r(down), timeoutMs * 2).unref())]);
+    print(g, facts, () => motdText(facts, t.url ?? t.socketPath ?? ''));
   });
 
 const cluster = program.command('cluster').description('cluster provisioning and membership');
@@ -268,14 +398,15 @@ cluster
     else {
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o750 });
       const cfg = loadConfig(['--data-dir', dataDir], process.env);
+      const [{ createLogger }, { default: pino }] = await Promise.all([import('../obs/index.js'), import('pino')]);
       const log = createLogger('warn', pino.destination(2));
-      const found = await discoverCluster({ config: cfg, log, timeoutMs });
+      const found = await (await daemon()).discoverCluster({ config: cfg, log, timeoutMs });
       if (g.json !== true) process.stderr.write(`found on mDNS: ${found.map((c) => `${c.url} (cluster ${c.clusterId})`).join(', ')}\n`);
       urls = found.map((c) => c.url);
       towards = found[0]?.address;
     }
     const memberId = await memberIdOf(o.grpcAddr, towards);
-    const r = await joinCluster({ token, urls, memberId, dataDir, wipe: o.wipe === true });
+    const r = await (await daemon()).joinCluster({ token, urls, memberId, dataDir, wipe: o.wipe === true });
     print(g, { joined: true, clusterId: r.clusterId, memberId, peers: r.peers }, () => `joined cluster ${r.clusterId} as ${memberId} (peers ${r.peers.join(', ')})\nnext: start knowd; it is admitted as a learner and becomes a voter once caught up`);
   });
 
@@ -285,7 +416,7 @@ async function memberIdOf(named: string | undefined, towards: string | undefined
   if (configured !== undefined && !configured.startsWith(':') && !configured.startsWith('0.0.0.0:')) return configured;
   const port = configured === undefined ? 8091 : Number(configured.slice(configured.lastIndexOf(':') + 1));
   if (towards === undefined) throw new KnowdError('BAD_FORMAT', 'cluster join needs --grpc-addr <host:port>: the address this node\'s peers reach its gRPC at');
-  return `${await localAddressToward(towards, port)}:${port}`;
+  return `${await (await daemon()).localAddressToward(towards, port)}:${port}`;
 }
 cluster
   .command('add <node>')
@@ -368,3 +499,29 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** Runs an operator-given command line; a non-zero exit is an error with its stderr. */
+function runShell(cmd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', cmd], { timeout: 5 * 60_000 }, (err, _out, stderr) => (err === null ? resolve() : reject(new Error(`"${cmd}" failed: ${stderr.trim() || err.message}`))));
+  });
+}
+
+/** Polls /healthz (200) and the running version until both are right or the time is up. */
+async function waitHealthy(t: Target, version: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await request(t, 'GET', '/healthz', undefined, {}, 2000);
+      await readAll(res.body);
+      if (res.status === 200) {
+        const s = await callJson<{ version?: string }>(t, 'GET', '/v1/cluster/status', undefined, 2000);
+        if (s.version === version) return true;
+      }
+    } catch {
+      // Not up yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}

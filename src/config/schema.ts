@@ -196,6 +196,10 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_MAP_SIZE', parser: zeroOr(p.size(MIB)), default: text('0'),
     description: 'LMDB map size (the most the store may grow to); 0 lets Knowd choose and grow it.',
   },
+  hardwareFile: {
+    env: 'KNOWD_HARDWARE_FILE', parser: p.path, default: unset('/etc/knowd/hardware.json when it exists, else detected at start'),
+    description: 'Hardware facts (JSON, written by the appliance provisioner) that the LMDB and NUMA tuning is computed from.',
+  },
   windowSec: {
     env: 'KNOWD_WINDOW_SEC', parser: p.int(1), default: text('300'),
     description: 'Length in seconds of the WINDOW that knowledge hooks evaluate over (the last N seconds of transactions).',

@@ -57,6 +57,8 @@ export interface Config {
   readonly maxTxQuads: number;
   /** 0 means "auto": the storage edge sizes the map itself. */
   readonly lmdbMapSizeBytes: number;
+  /** Hardware facts for the tuning; absent: the appliance's file when it exists, else live detection. */
+  readonly hardwareFile?: string;
   readonly windowSec: number;
   readonly embedUrl?: string;
 }

@@ -14,9 +14,12 @@ import type { ReplicationNode } from '../replication/node/index.js';
 import { advertisedId, startCluster } from './cluster.js';
 import { JoinService } from '../replication/join/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
+import { secureAdminSocket } from './admin-socket.js';
+import { createBackup, removeStaleBackups } from './backup.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
-import { createQueryPool } from './query-pool.js';
+import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
+import { logTuning, resolveHardware, tuneStore, type TuningReport } from './tuning.js';
 import { createVectorService, openVectorIndexes, startVectorSaver } from './vectors.js';
 import { nodeIdOfDataDir } from './node-id.js';
 import { VERSION } from './version.js';
@@ -53,7 +56,18 @@ const SHUTDOWN_GRACE_MS = 3_000;
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const unlock = config.store === 'mem' ? () => undefined : lockDataDir(config.dataDir);
-  const storage: Storage = config.store === 'mem' ? openMemoryStorage() : openLmdbStorage({ path: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes });
+  if (config.store === 'disk') removeStaleBackups(config.dataDir);
+  const queryWorkers = defaultQueryWorkers();
+  let tuning: TuningReport | undefined;
+  let storage: Storage;
+  try {
+    tuning = config.store === 'mem' ? undefined : tuneStore(config, await resolveHardware(config, log), queryWorkers);
+    if (tuning !== undefined) logTuning(log, tuning);
+    storage = tuning === undefined ? openMemoryStorage() : openLmdbStorage({ path: config.dataDir, tuning: tuning.settings });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const signer = config.store === 'mem' && config.signingKeyPath === undefined ? createEd25519Signer(generateSigningKeyPem()) : await loadOrCreateSigningKey(config.dataDir, config.signingKeyPath);
   const metrics = new Metrics();
   const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
@@ -84,7 +98,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   })();
   if (config.clusterMode === 'single') await ensureDefault;
   // LMDB queries run in worker threads; the memory store is only visible to this thread.
-  const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, log, ...(vectors !== undefined && { similar: (ns, req) => vectors.remoteSearch(ns, req) }) }) : undefined;
+  const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, size: queryWorkers, ...(tuning !== undefined && { tuning: tuning.settings }), log, ...(vectors !== undefined && { similar: (ns, req) => vectors.remoteSearch(ns, req) }) }) : undefined;
   const join = config.store === 'disk' ? new JoinService({
     dataDir: config.dataDir,
     memberId: advertisedId(config),
@@ -95,7 +109,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     certValidityDays: config.certValidityDays,
   }) : undefined;
   const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
-  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 
@@ -103,14 +117,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const host = config.addr.host === '' ? '::' : config.addr.host;
   const url = await http.listen({ host, port: config.addr.port });
 
-  const admin = buildApp(deps);
+  const admin = buildApp({ ...deps, backup: () => createBackup({ config, nodeId, version: VERSION, env: process.env, snapshotNow: () => cluster.node.snapshotNow() }) });
   try {
     fs.rmSync(config.adminSocketPath, { force: true });
   } catch {
     // A stale socket that cannot be removed makes listen() fail below with a clear message.
   }
   await admin.listen({ path: config.adminSocketPath });
-  fs.chmodSync(config.adminSocketPath, 0o660);
+  secureAdminSocket(config.adminSocketPath, log);
 
   ready = true;
   const addr = http.server.address();

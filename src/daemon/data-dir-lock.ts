@@ -8,7 +8,11 @@ import { KnowdError } from '../base/index.js';
  * (its process is gone) is taken over.
  */
 export function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, 'knowd.pid');
+  return lockPidFile(path.join(dataDir, 'knowd.pid'), (pid) => `Data directory "${dataDir}" is in use by knowd process ${pid}; stop it first`);
+}
+
+/** An exclusive pid-file lock (also knowdctl upgrade's on the install root); returns the unlock. */
+export function lockPidFile(file: string, inUse: (pid: number) => string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o640 });
@@ -25,10 +29,9 @@ export function lockDataDir(dataDir: string): () => void {
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === 'EPERM';
       }
-      if (alive) throw new KnowdError('CONFLICT', `Data directory "${dataDir}" is in use by knowd process ${pid}; stop it first`);
+      if (alive) throw new KnowdError('CONFLICT', inUse(pid));
       fs.rmSync(file, { force: true });
     }
   }
-  throw new KnowdError('CONFLICT', `Cannot lock data directory "${dataDir}"`);
+  throw new KnowdError('CONFLICT', `Cannot take the lock "${file}"`);
 }
-

@@ -5,3 +5,8 @@ export { joinCluster, restoreSnapshotOffline, verifySnapshotFile } from './offli
 export { readClusterEnv } from '../replication/join/index.js';
 export { discoverCluster, joinCandidates, localAddressToward } from './join-discovery.js';
 export type { JoinCandidate } from './join-discovery.js';
+export { createNotifier, notifyPlan, systemdNotifySender } from './sd-notify.js';
+export type { Notifier, NotifyPlan, NotifySend } from './sd-notify.js';
+export { checkBackupStream, restoreBackup } from './restore.js';
+export type { RestoreOptions, RestoreResult } from './restore.js';
+export { lockPidFile } from './data-dir-lock.js';

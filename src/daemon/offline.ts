@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KnowdError } from '../base/index.js';
-import { StoredLog, setAppliedIndex, writeMembership } from '../replication/log/index.js';
+import { StoredLog, setAppliedIndex, writeHardState, writeMembership } from '../replication/log/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE, loadOrCreateSnapshotKey, restoreSnapshot, verifySnapshot, type VerifyResult } from '../replication/snapshot/index.js';
 import { caPinOf, joinProof, parseToken, readClusterInfo, unseal, writeClusterFiles, writeFileAtomic, type JoinAnswer } from '../replication/join/index.js';
 import { createCsr } from '../replication/transport/certs.js';
 import { parseNodeId } from '../replication/transport/address.js';
 import { NODE_KEY_FILE } from '../receipts/index.js';
-import type { SnapshotMeta } from '../replication/raft/types.js';
+import type { HardState, SnapshotMeta } from '../replication/raft/types.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -30,22 +30,33 @@ export async function restoreSnapshotOffline(file: string, dataDir: string, keyP
   const key = await keyOf(dataDir, keyPath);
   const unlock = lockDataDir(dataDir);
   try {
-    const storage = openLmdbStorage({ path: dataDir, mapSizeBytes });
-    try {
-      const log = new StoredLog(storage);
-      return await restoreSnapshot(storage, path.resolve(file), key, (w, meta) => {
-        log.resetTo(w, meta);
-        writeMembership(w, meta.membership);
-        setAppliedIndex(w, meta.index);
-      });
-    } finally {
-      await storage.close();
-    }
+    return await installSnapshot(dataDir, file, key, mapSizeBytes);
   } catch (e) {
     if (e instanceof KnowdError) throw e;
     throw new KnowdError('INTERNAL', `Cannot restore "${file}" into "${dataDir}": ${(e as Error).message}`, {}, { cause: e });
   } finally {
     unlock();
+  }
+}
+
+/**
+ * Installs a snapshot as the store of `dir` (its `store/`), in one transaction: the state becomes
+ * the snapshot's and the log restarts after it. The node's raft term and vote are kept — those in
+ * the store, or `carry` (a whole-node restore into a new store carries the replaced store's, so the
+ * node never votes twice in one term). The caller holds the data directory's lock.
+ */
+export async function installSnapshot(dir: string, file: string, key: Buffer, mapSizeBytes = 0, carry?: HardState): Promise<SnapshotMeta> {
+  const storage = openLmdbStorage({ path: dir, mapSizeBytes });
+  try {
+    const log = new StoredLog(storage);
+    return await restoreSnapshot(storage, path.resolve(file), key, (w, meta) => {
+      log.resetTo(w, meta);
+      writeMembership(w, meta.membership);
+      setAppliedIndex(w, meta.index);
+      if (carry !== undefined) writeHardState(w, { term: Math.max(carry.term, meta.term), vote: carry.term >= meta.term ? carry.vote : null, commit: meta.index });
+    });
+  } finally {
+    await storage.close();
   }
 }
 

@@ -3,11 +3,14 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { KnowdError, isKnowdError } from '../base/index.js';
 import type { QueryExecutor, QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
+import type { LmdbTuning } from '../storage/lmdb/index.js';
 import type { FromWorker, ToWorker, VectorCall, VectorReply } from './query-protocol.js';
 
 export interface QueryPoolOptions {
   readonly dataDir: string;
   readonly mapSizeBytes: number;
+  /** The writer's tuning, so every worker opens the store alike (map size, readers, read-ahead). */
+  readonly tuning?: LmdbTuning;
   readonly size?: number;
   /** Queries waiting for a worker at most; more are refused with 503. */
   readonly maxQueued?: number;
@@ -20,12 +23,17 @@ export interface QueryPoolOptions {
   readonly similar?: (ns: string, req: SimilarRequest) => Promise<readonly SimilarHit[]>;
 }
 
+/** Worker threads for queries: one per CPU, at most 4 (each holds its own read environment). */
+export function defaultQueryWorkers(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
 /**
  * Queries on LMDB run in worker threads: a heavy query cannot stall HTTP, writes or other queries,
  * and stopping one (client gone, time limit) terminates its worker at once, even mid-loop.
  */
 export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
-  const size = opts.size ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  const size = opts.size ?? defaultQueryWorkers();
   const maxQueued = opts.maxQueued ?? 256;
   // Built code runs the compiled worker; under tsx (tests) the TypeScript one with the tsx loader.
   const isTs = import.meta.url.endsWith('.ts');
@@ -43,7 +51,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
     const entry = isTs ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })` : script;
     const w = new Worker(entry, {
       ...(isTs && { eval: true }),
-      workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes, ...(vec !== undefined && { vecPort: vec.port, vecFlag: vec.flag }) },
+      workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes, ...(opts.tuning !== undefined && { tuning: opts.tuning }), ...(vec !== undefined && { vecPort: vec.port, vecFlag: vec.flag }) },
       ...(vec !== undefined && { transferList: [vec.port] }),
     });
     w.unref();

@@ -7,11 +7,11 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { KnowdError, isKnowdError } from '../base/index.js';
 import { Dictionary, QuadStore } from '../dataset/index.js';
 import { runQueryJob, type QueryJob, type SimilarFor } from '../engine/index.js';
-import { openLmdbStorage } from '../storage/lmdb/index.js';
+import { openLmdbStorage, type LmdbTuning } from '../storage/lmdb/index.js';
 import type { FromWorker, ToWorker, VectorCall, VectorReply } from './query-protocol.js';
 
-const { dataDir, mapSizeBytes, vecPort, vecFlag } = workerData as { dataDir: string; mapSizeBytes: number; vecPort?: MessagePort; vecFlag?: SharedArrayBuffer };
-const storage = openLmdbStorage({ path: dataDir, mapSizeBytes, readOnly: true });
+const { dataDir, mapSizeBytes, tuning, vecPort, vecFlag } = workerData as { dataDir: string; mapSizeBytes: number; tuning?: LmdbTuning; vecPort?: MessagePort; vecFlag?: SharedArrayBuffer };
+const storage = openLmdbStorage({ path: dataDir, mapSizeBytes, readOnly: true, ...(tuning !== undefined && { tuning }) });
 const quads = new QuadStore(new Dictionary(100_000));
 const port = parentPort!;
 // Chunks posted but not yet taken by the HTTP side: a small window keeps single-chunk answers from

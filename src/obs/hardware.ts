@@ -6,6 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import si from 'systeminformation';
+import { z } from 'zod';
+import { KnowdError } from '../base/index.js';
+
+/** Where the appliance's provisioner writes the facts (the shared install layout). */
+export const DEFAULT_HARDWARE_FILE = '/etc/knowd/hardware.json';
 
 export type DiskKind = 'nvme' | 'ssd' | 'hdd' | 'virtual' | 'unknown';
 
@@ -71,13 +76,23 @@ export function readNumaNodes(sysRoot = '/sys/devices/system/node', totalMemoryB
   return nodes;
 }
 
-function diskKind(d: { type?: string; interfaceType?: string; name?: string; vendor?: string } | undefined): DiskKind {
-  if (d === undefined) return 'unknown';
-  const text = `${d.interfaceType ?? ''} ${d.name ?? ''} ${d.vendor ?? ''}`.toLowerCase();
-  if (/nvme/.test(text) || d.type === 'NVMe') return 'nvme';
-  if (/qemu|virtio|vmware|virtual/.test(text)) return 'virtual';
-  if (d.type === 'SSD') return 'ssd';
-  if (d.type === 'HD') return 'hdd';
+/** The disk's kind from its layout entry, else from its device name and sysfs (some VMs report no layout). */
+function diskKind(d: { type?: string; interfaceType?: string; name?: string; vendor?: string } | undefined, device: string, sysBlock = '/sys/block'): DiskKind {
+  // virtio (vda) and Xen (xvda) disks carry no model or interface text; their device names say it.
+  if (/^\/dev\/x?vd[a-z]+$/.test(device)) return 'virtual';
+  if (/^\/dev\/nvme/.test(device)) return 'nvme';
+  if (d !== undefined) {
+    const text = `${d.interfaceType ?? ''} ${d.name ?? ''} ${d.vendor ?? ''}`.toLowerCase();
+    if (/nvme/.test(text) || d.type === 'NVMe') return 'nvme';
+    if (/qemu|virtio|vmware|virtual/.test(text)) return 'virtual';
+    if (d.type === 'SSD') return 'ssd';
+    if (d.type === 'HD') return 'hdd';
+  }
+  try {
+    const rotational = fs.readFileSync(`${sysBlock}/${device.replace(/^\/dev\//, '')}/queue/rotational`, 'utf8').trim();
+    if (rotational === '0') return 'ssd';
+    if (rotational === '1') return 'hdd';
+  } catch { /* not a whole disk, or no sysfs */ }
   return 'unknown';
 }
 
@@ -95,6 +110,7 @@ export async function detectHardware(dataDir: string): Promise<Hardware> {
   const partition = fsHit === undefined ? undefined : blocks.find((b) => `/dev/${b.name}` === fsHit.fs || b.mount === fsHit.mount);
   // A partition's disk is the layout entry whose device name prefixes the partition's (sda1 → sda, nvme0n1p2 → nvme0n1).
   const disk = partition === undefined ? undefined : disks.find((d) => d.device !== '' && `/dev/${partition.name}`.startsWith(d.device));
+  const device = disk?.device ?? fsHit?.fs ?? 'unknown';
   return {
     arch: process.arch,
     cpuModel: `${cpu.manufacturer} ${cpu.brand}`.trim(),
@@ -103,11 +119,51 @@ export async function detectHardware(dataDir: string): Promise<Hardware> {
     memoryBytes: mem.total,
     numaNodes: readNumaNodes('/sys/devices/system/node', mem.total, os.cpus().length),
     dataDisk: {
-      kind: diskKind(disk),
-      device: disk?.device ?? fsHit?.fs ?? 'unknown',
+      kind: diskKind(disk, device),
+      device,
       sizeBytes: fsHit?.size ?? 0,
       freeBytes: fsHit?.available ?? 0,
     },
     detectedAt: new Date().toISOString(),
   };
+}
+
+const count = z.number().int().nonnegative();
+const bytes = z.number().nonnegative();
+const hardwareSchema = z.object({
+  arch: z.string().min(1),
+  cpuModel: z.string(),
+  logicalCpus: count.min(1),
+  physicalCores: count.min(1),
+  memoryBytes: bytes.min(1),
+  numaNodes: z.array(z.object({ id: count, cpus: z.array(count), memoryBytes: bytes })).min(1),
+  dataDisk: z.object({ kind: z.enum(['nvme', 'ssd', 'hdd', 'virtual', 'unknown']), device: z.string(), sizeBytes: bytes, freeBytes: bytes }),
+  detectedAt: z.string(),
+});
+
+/** Checks a hardware.json value; the message names the first bad field. */
+export function parseHardware(value: unknown, source: string): Hardware {
+  const r = hardwareSchema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+    throw new KnowdError('CONFIG_INVALID', `${source} is not a hardware description${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+export function readHardwareFile(file: string): Hardware {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new KnowdError('CONFIG_INVALID', `Cannot read hardware file "${file}": ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new KnowdError('CONFIG_INVALID', `Hardware file "${file}" is not JSON: ${(e as Error).message}`);
+  }
+  return parseHardware(json, `Hardware file "${file}"`);
 }

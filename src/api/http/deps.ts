@@ -1,9 +1,11 @@
+import type { Readable } from 'node:stream';
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { CertRenewalStatus, JoinService } from '../../replication/join/index.js';
+import type { LmdbTuning } from '../../storage/lmdb/index.js';
 
 export interface HealthCheck {
   readonly ok: boolean;
@@ -31,6 +33,19 @@ export interface DiscoveryView {
   update?(txt: { clusterId?: string; provisioned?: boolean }): Promise<void>;
 }
 
+/** The store's tuning as chosen at start (GET /v1/store/stats `tuning`); absent on the memory store. */
+export interface TuningView {
+  readonly hardware: Readonly<Record<string, unknown>>;
+  readonly dataBytesAtStart: number;
+  readonly settings: LmdbTuning;
+}
+
+/** A whole-node backup as a tar stream (daemon/backup.ts); offered on the admin socket only. */
+export interface BackupView {
+  readonly stream: Readable;
+  readonly manifest: { readonly nodeId: string; readonly snapshot: { readonly index: number; readonly term: number } };
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
@@ -52,6 +67,9 @@ export interface ApiDeps {
   readonly queries?: QueryExecutor;
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
+  readonly tuning?: TuningView;
+  /** Set only on the admin-socket app: the archive holds private keys, so no TCP client may fetch it. */
+  readonly backup?: () => Promise<BackupView>;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }

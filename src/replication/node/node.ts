@@ -149,7 +149,7 @@ export class ReplicationNode implements Sequencer {
   private durableState(): { hardState: HardState; membership: Membership; applied: number } {
     return this.opts.storage.read((r) => {
       const applied = appliedIndex(r);
-      const known = this.opts.hint === 'single' ? undefined : (readMembership(r) ?? nonEmpty(this.log.snapshot().membership));
+      const known = this.opts.hint === 'single' ? undefined : clusterMembership(readMembership(r) ?? this.log.snapshot().membership);
       const membership = known ?? { voters: [...new Set(this.opts.bootstrap)].sort(), learners: [] };
       // A store written before the cluster existed applied every entry it appended: all committed.
       const stored = readHardState(r) ?? { term: this.log.term(this.log.lastIndex()) ?? 0, vote: null, commit: applied };
@@ -663,8 +663,13 @@ export interface ClusterStatusView {
   readonly warnings: readonly string[];
 }
 
-function nonEmpty(m: Membership): Membership | undefined {
-  return m.voters.length > 0 ? m : undefined;
+/**
+ * A stored membership that can seed a cluster: not empty, and not single mode's ("local", written by
+ * its snapshots and restores) — after `knowdctl cluster init` that one names no reachable member,
+ * and the bootstrap list (this node) takes its place.
+ */
+function clusterMembership(m: Membership): Membership | undefined {
+  return m.voters.length > 0 && ![...m.voters, ...m.learners].includes('local') ? m : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

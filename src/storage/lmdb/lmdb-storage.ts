@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
-import { KnowdError } from '../../base/index.js';
+import { KnowdError, assert } from '../../base/index.js';
 import { TABLES, type Bytes, type Entry, type Range, type ReadTxn, type Storage, type StorageInfo, type Table, type WriteTxn } from '../port.js';
-import { lmdbTuning } from './tuning.js';
+import { hostHardware, storeFileBytes } from './host.js';
+import { lmdbTuning, type LmdbTuning } from './tuning.js';
 
 export interface LmdbOptions {
   readonly path: string;
+  /** KNOWD_MAP_SIZE (0 = choose); used only when `tuning` is not given. */
   readonly mapSizeBytes?: number;
+  /** The daemon's tuning for this box (from /etc/knowd/hardware.json); default: tuned from node:os facts. */
+  readonly tuning?: LmdbTuning;
   /** Query workers open the store read-only beside the daemon's writer (LMDB allows many readers). */
   readonly readOnly?: boolean;
 }
@@ -91,20 +95,24 @@ export function openLmdbStorage(opts: LmdbOptions): Storage {
   } catch (e) {
     throw new KnowdError('CONFIG_INVALID', `Cannot create data directory "${opts.path}": ${(e as Error).message}`);
   }
-  const tuning = lmdbTuning({ mapSizeBytes: opts.mapSizeBytes ?? 0 });
+  const file = path.join(opts.path, 'store');
+  const tuning = opts.tuning ?? lmdbTuning({ hardware: hostHardware(), dataBytes: storeFileBytes(file), mapSizeSettingBytes: opts.mapSizeBytes ?? 0, queryWorkers: 4 });
+  // Durability is the point of a database: every commit is fsync'd before its promise resolves.
+  assert(!tuning.noSync.value && !tuning.noMetaSync.value, 'the store is never opened with noSync or noMetaSync');
   let root: RootDatabase;
   try {
     // noReadAhead is a documented lmdb-js option missing from its typings.
     const options: Parameters<typeof open>[0] & { noReadAhead: boolean } = {
-      path: path.join(opts.path, 'store'),
-      mapSize: tuning.mapSizeBytes,
-      maxReaders: tuning.maxReaders,
-      noReadAhead: tuning.noReadAhead,
-      pageSize: tuning.pageSize,
+      path: file,
+      mapSize: tuning.mapSizeBytes.value,
+      maxReaders: tuning.maxReaders.value,
+      noReadAhead: !tuning.readAhead.value,
+      pageSize: tuning.pageSizeBytes.value,
       maxDbs: TABLES.length + 4,
       compression: false,
-      // Durability is the point of a database: every commit is fsync'd before its promise resolves.
-      noSync: false,
+      noSync: tuning.noSync.value,
+      noMetaSync: tuning.noMetaSync.value,
+      useWritemap: tuning.writeMap.value,
       commitDelay: 0,
       ...(opts.readOnly === true && { readOnly: true }),
     };
@@ -151,8 +159,8 @@ export function openLmdbStorage(opts: LmdbOptions): Storage {
     },
     info(): StorageInfo {
       const stat = root.getStats() as { pageSize?: number; treeBranchPageCount?: number; lastPageNumber?: number };
-      const used = (stat.lastPageNumber ?? 0) * (stat.pageSize ?? tuning.pageSize);
-      return { kind: 'lmdb', path: opts.path, usedBytes: used, mapSizeBytes: tuning.mapSizeBytes };
+      const used = (stat.lastPageNumber ?? 0) * (stat.pageSize ?? tuning.pageSizeBytes.value);
+      return { kind: 'lmdb', path: opts.path, usedBytes: used, mapSizeBytes: tuning.mapSizeBytes.value };
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -9,6 +9,7 @@ import { factory, formatFromMediaType, parseFormatName, type RdfFormat } from '.
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
+import { auditSource } from './ops.js';
 
 /** Peeks at the first bytes: gzip is detected by its magic number, whatever the headers say. */
 async function maybeGunzip(body: Readable): Promise<Readable> {
@@ -65,6 +66,23 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       return { ...r, quadsPerSec: Math.round(r.quads / Math.max(r.durationMs / 1000, 1e-3)) };
     });
   });
+
+  const backup = deps.backup;
+  if (backup !== undefined) {
+    app.get('/v1/admin/backup', async (req, reply) => {
+      can(req, 'admin');
+      const src = auditSource(req);
+      try {
+        const b = await backup();
+        deps.audit.record({ action: 'backup', ...src, outcome: 'ok', index: b.manifest.snapshot.index });
+        void reply.type('application/x-tar').header('x-knowd-backup-index', String(b.manifest.snapshot.index)).header('x-knowd-backup-term', String(b.manifest.snapshot.term)).header('x-knowd-node-id', b.manifest.nodeId);
+        return reply.send(b.stream);
+      } catch (e) {
+        deps.audit.record({ action: 'backup', ...src, outcome: 'failed', error: (e as Error).message });
+        throw e;
+      }
+    });
+  }
 
   app.get('/v1/admin/export', async (req, reply) => {
     const q = parseWith(z.object({ namespace: z.string().optional(), format: z.string().optional() }), req.query, 'export');

@@ -66,7 +66,7 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
         .namespaces()
         .filter((n) => p.ns === '*' || p.ns.includes(n.name))
         .map((n) => ({ name: n.name, ...deps.engine.quads.stats(r, n.id), predicates: deps.engine.quads.predicateCounts(r, n.id).length }));
-      return { store: info.kind, path: info.path, usedBytes: info.usedBytes, mapSizeBytes: info.mapSizeBytes, log: logSize(r), position: deps.engine.position(), namespaces };
+      return { store: info.kind, path: info.path, usedBytes: info.usedBytes, mapSizeBytes: info.mapSizeBytes, log: logSize(r), position: deps.engine.position(), namespaces, ...(deps.tuning !== undefined && { tuning: deps.tuning }) };
     });
   });
 
