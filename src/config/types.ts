@@ -58,6 +58,8 @@ export interface Config {
   readonly lmdbMapSizeBytes: number;
   readonly windowSec: number;
   readonly embedUrl?: string;
+  /** An admin web UI session ends after this long without a request. */
+  readonly adminSessionIdleMs: number;
 }
 
 export type ConfigKey = keyof Config;
