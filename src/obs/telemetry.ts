@@ -38,6 +38,9 @@ async function settle<T>(p: Promise<T>): Promise<T | undefined> {
 export function createTelemetry(dataDir: string): TelemetrySource {
   const osu = new OSUtils();
   let hardware: Promise<Hardware> | undefined;
+  // Rates need two readings: take the first now, so the page's first look already has them.
+  void settle(si.disksIO());
+  void settle(si.fsStats());
   return async () => {
     hardware ??= detectHardware(dataDir);
     const [hw, perCore, mem, temp, nets, dio, fss] = await Promise.all([

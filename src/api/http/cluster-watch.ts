@@ -13,8 +13,8 @@ export interface WatchSource {
 }
 
 /**
- * Polls the cluster once a second while anyone watches (the admin UI's event streams share one
- * poll) and keeps the last minutes for the chart, so a freshly opened page has history at once.
+ * Polls the cluster once a second from the first watcher on (the admin UI's event streams share
+ * one poll) and keeps the last minutes for the chart, so a page opened later has history at once.
  */
 export class ClusterWatch {
   private readonly listeners = new Set<(v: ClusterView, s: ChartSample) => void>();
@@ -45,12 +45,9 @@ export class ClusterWatch {
       this.timer = setInterval(() => void this.poll().catch(() => undefined), this.intervalMs);
       this.timer.unref();
     }
+    // Polling goes on after the last page closes, so the chart has history when one opens again.
     return () => {
       this.listeners.delete(fn);
-      if (this.listeners.size === 0 && this.timer !== undefined) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
     };
   }
 
@@ -94,7 +91,8 @@ export class ClusterWatch {
     const dtSec = prev === undefined ? 1 : Math.max(0.001, (nowMs - prev.t) / 1000);
     const s: ChartSample = {
       t: nowMs,
-      lagEntries: Math.max(0, ...view.nodes.map((n) => (n.state === 'leader' ? 0 : (n.lagEntries ?? 0)))),
+      // An unreachable member is shown as such; its frozen lag would only flatten the chart's scale.
+      lagEntries: Math.max(0, ...view.nodes.map((n) => (n.state === 'leader' || n.state === 'unreachable' ? 0 : (n.lagEntries ?? 0)))),
       commitsPerSec: Math.max(0, Math.round(((view.commitIndex - prevCommit) / dtSec) * 10) / 10),
     };
     this.lastCommit = view.commitIndex;
@@ -108,6 +106,6 @@ export class ClusterWatch {
 
 function shortError(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  // gRPC messages carry the whole status line; the first clause is what a person needs.
-  return msg.split('\n')[0]!.slice(0, 160);
+  // gRPC messages go on with the last connection error and resolution notes; the first clause is what a person needs.
+  return msg.split(/\n|\.\s+Last error/)[0]!.slice(0, 160);
 }

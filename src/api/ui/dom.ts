@@ -68,7 +68,7 @@ export function num(n: number | null | undefined): string {
 export function usageBar(label: string, used: number, total: number, text: string): HTMLElement {
   const pct = total > 0 ? Math.min(100, Math.round((used / total) * 100)) : 0;
   const meter = h('meter', { min: 0, max: 100, value: pct, low: 70, high: 90, optimum: 0, 'aria-label': label });
-  return h('div', { class: 'usage' }, meter, h('span', {}, `${pct}% — ${text}`));
+  return h('div', { class: 'usage' }, meter, h('span', {}, text === '' ? `${pct}%` : `${pct}% — ${text}`));
 }
 
 let confirmBusy = false;

@@ -47,14 +47,15 @@ function route(): void {
   else if (leave === undefined) show('cluster');
 }
 
-function enter(s: SessionInfo): void {
+function enter(s: SessionInfo, fromForm: boolean): void {
   signedIn = true;
   setCsrf(s.csrf ?? null);
   byId('nav').hidden = false;
   byId('who').textContent = s.required ? `Signed in as ${s.user ?? 'admin'}` : 'Local access (no sign-in configured)';
   byId('sign-out').hidden = !s.required;
   route();
-  main.focus();
+  // After the sign-in form, focus would be lost on a removed field: put it at the content's start.
+  if (fromForm) main.focus();
 }
 
 function signInForm(s: SessionInfo, message = ''): void {
@@ -90,7 +91,7 @@ function signInForm(s: SessionInfo, message = ''): void {
       const r = await api<SessionInfo>('POST', '/v1/admin/session', body);
       password.value = '';
       token.value = '';
-      enter({ ...r, nodeId: s.nodeId, version: s.version });
+      enter({ ...r, nodeId: s.nodeId, version: s.version }, true);
     } catch (e) {
       say(notice, errorText(e), 'error');
       password.value = '';
@@ -124,7 +125,7 @@ async function start(): Promise<void> {
     return;
   }
   byId('node-name').textContent = s.nodeId;
-  if (s.signedIn) enter(s);
+  if (s.signedIn) enter(s, false);
   else signInForm(s);
 }
 

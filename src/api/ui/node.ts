@@ -80,7 +80,7 @@ export function renderNode(main: HTMLElement): () => void {
           section('host-title', 'Host', facts([['Host name', t.hostname], ['System', `${t.platform}, kernel ${t.release}`], ['Up for', formatDuration(t.osUptimeSec)]])),
           section('cpu-title', 'CPU',
             facts([['Model', hw.cpuModel], ['Cores', `${hw.physicalCores} physical, ${hw.logicalCpus} logical`], ['Load (1, 5, 15 min)', t.cpu.load.map((x) => x.toFixed(2)).join(', ')]]),
-            cores === null ? h('p', { class: 'muted' }, 'Per-core load is not available.') : h('div', { class: 'cores' }, ...cores.map((pct, i) => h('div', {}, h('span', { class: 'core-label' }, `Core ${i}`), usageBar(`Core ${i} load`, pct, 100, `${pct}%`))))),
+            cores === null ? h('p', { class: 'muted' }, 'Per-core load is not available.') : h('div', { class: 'cores' }, ...cores.map((pct, i) => h('div', {}, h('span', { class: 'core-label' }, `Core ${i}`), usageBar(`Core ${i} load`, pct, 100, ''))))),
           section('mem-title', 'Memory', usageBar('Memory in use', t.memory.usedBytes, t.memory.totalBytes, `${formatBytes(t.memory.usedBytes)} of ${formatBytes(t.memory.totalBytes)} in use, ${formatBytes(t.memory.availableBytes)} available`),
             table('NUMA nodes', ['Node', 'CPUs', 'Memory'], hw.numaNodes.map((x) => [String(x.id), x.cpus.length === 0 ? '—' : `${x.cpus.length} (${x.cpus[0]}–${x.cpus[x.cpus.length - 1]})`, formatBytes(x.memoryBytes)]))),
           section('disk-title', 'Data disk',

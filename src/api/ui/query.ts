@@ -123,6 +123,9 @@ export function renderQuery(main: HTMLElement): () => void {
       }
     } catch (e) {
       say(notice, '');
+      // The old table would read as this query's answer: clear it.
+      result = undefined;
+      results.replaceChildren();
       say(error, errorText(e), 'error');
       editor.setAttribute('aria-invalid', 'true');
       if (e instanceof ApiError && typeof e.details['line'] === 'number') {
