@@ -1,11 +1,13 @@
 /**
  * The admin web UI in real headless Chromium against a real 3-node loopback cluster: sign in; the
  * overview names the right leader; the leader's process is killed (by PID) and the page shows the
- * new leader without a reload; a follower is promoted from the page and leads; the node page; a
+ * new leader without a reload; a follower is promoted from the page and leads; a snapshot is taken,
+ * verified and downloaded, and an export; the node page; a
  * query paged through; a bad query's error with line and column; a phone-sized screen and the
  * keyboard. Screenshots of each screen go to test-output/admin-ui/. No credential or token may
  * appear in a URL, a daemon's log or the page's HTML.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -13,6 +15,23 @@ import type { Page } from 'playwright-core';
 import { SCREENSHOTS, browserTest } from '../helpers/browser.js';
 import { leaderOf, makeCluster, startAll, tx, waitFor, type Cluster, type ClusterNode } from '../helpers/cluster.js';
 import { knowdctl } from '../helpers/procs.js';
+
+/**
+ * The little of the DOM the functions run in the page use. Declared here, module-scoped, because the
+ * test program is compiled without the DOM library (it clashes with Node's types); the functions
+ * are serialized and run in Chromium, where the real globals exist.
+ */
+interface PageElement {
+  readonly id: string;
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  readonly activeElement: PageElement | null;
+  readonly documentElement: { readonly scrollWidth: number };
+};
+declare const window: { readonly innerWidth: number };
 
 const PASSWORD = 'rack-it-and-go-2026!';
 const ROWS = 60;
@@ -23,8 +42,12 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** Waits until the overview says `memberId` leads (the live region and the member's row). */
 async function waitForLeader(page: Page, memberId: string, timeoutMs = 30_000): Promise<void> {
-  await page.waitForFunction((id) => document.querySelector('#leader')?.getAttribute('data-leader') === id
-    && document.querySelector(`tr[data-node-id="${id}"]`)?.getAttribute('data-state') === 'leader', memberId, { timeout: timeoutMs });
+  try {
+    await page.waitForFunction((id) => document.querySelector('#leader')?.getAttribute('data-leader') === id
+      && document.querySelector(`tr[data-node-id="${id}"]`)?.getAttribute('data-state') === 'leader', memberId, { timeout: timeoutMs });
+  } catch (e) {
+    throw new Error(`the page did not show ${memberId} leading: ${await page.textContent('main').catch(() => '?')}`, { cause: e });
+  }
 }
 
 async function stateOf(page: Page, memberId: string): Promise<string | null> {
@@ -42,7 +65,9 @@ async function setPassword(t: ExecutionContext, node: ClusterNode): Promise<void
 }
 
 browserTest('admin UI: sign in, live failover, promotion, node page, query console, phone and keyboard', async (t, browser) => {
-  const c = await makeCluster(t, 3);
+  // A longer election timeout than the helpers' default: on a loaded CI box a spurious election
+  // would move the leader under the test's feet (failover still takes only a few seconds).
+  const c = await makeCluster(t, 3, ['--cluster-election-timeout', '1500ms']);
   for (const n of c.nodes) await setPassword(t, n);
   await startAll(c);
   const leader = await leaderOf(c);
@@ -112,11 +137,31 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await page.waitForFunction(() => /now leads/.test(document.querySelector('#action-notice')?.textContent ?? ''), undefined, { timeout: 20_000 });
   await shot(page, '05-promoted');
 
+  // ---- snapshot now, verify it, download it and an export ----------------------------------------
+  await page.click('#take-snapshot');
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForFunction(() => /Snapshot #\d+ taken/.test(document.querySelector('#action-notice')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  await page.click('#snapshots button[aria-label^="Verify snapshot"]');
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForFunction(() => /is intact/.test(document.querySelector('#verify-result')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  await shot(page, '06-snapshots');
+  const shownSha = await page.getAttribute('#snapshots code', 'title');
+  const snapDownload = page.waitForEvent('download');
+  await page.click('#download-snapshot');
+  const snapFile = (await (await snapDownload).path())!;
+  t.is(createHash('sha256').update(fs.readFileSync(snapFile)).digest('hex') as string | null, shownSha, 'the downloaded snapshot is the file listed');
+  const exportDownload = page.waitForEvent('download');
+  await page.click('#export-link');
+  const nq = fs.readFileSync((await (await exportDownload).path())!, 'utf8');
+  t.is(nq.split('\n').filter((l) => l.includes('<http://ex/p>')).length, ROWS);
+
   // ---- node page ---------------------------------------------------------------------------------
   await page.click('nav a[data-view=node]');
   await page.waitForSelector('#cpu-title');
   t.regex((await page.textContent('#node-body')) ?? '', /Quads per namespace/);
-  await shot(page, '06-node');
+  await shot(page, '07-node');
 
   // ---- query console: run, page, a bad query -----------------------------------------------------
   await page.click('nav a[data-view=query]');
@@ -129,7 +174,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await page.click('#next-page');
   t.is((await page.textContent('#page-range'))?.replace(/\s+/g, ' '), `Rows 26–50 of ${ROWS}`);
   t.is(await page.textContent('#results-table tbody tr:first-child td:first-child'), 'http://ex/s025');
-  await shot(page, '07-query');
+  await shot(page, '08-query');
   const download = page.waitForEvent('download');
   await page.click('#download-csv');
   const csv = fs.readFileSync((await (await download).path())!, 'utf8');
@@ -140,7 +185,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await page.waitForSelector('#query-error:not([hidden])');
   t.regex((await page.textContent('#query-error')) ?? '', /Line \d+, column \d+: .*SPARQL_SYNTAX/);
   t.is(await page.getAttribute('#query-text', 'aria-invalid'), 'true');
-  await shot(page, '08-query-error');
+  await shot(page, '09-query-error');
 
   // ---- keyboard: Tab reaches the navigation, Enter follows it ------------------------------------
   // A fresh load (a hash change alone would keep the old focus position).
@@ -177,10 +222,10 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await phone.goto(`${base}#/cluster`);
   await phone.waitForSelector(`tr[data-node-id="${target.memberId}"][data-state=leader]`);
   t.true(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone');
-  await shot(phone, '09-phone-cluster');
+  await shot(phone, '10-phone-cluster');
   await phone.goto(`${base}#/query`);
   await phone.waitForSelector('#query-text');
-  await shot(phone, '10-phone-query');
+  await shot(phone, '11-phone-query');
 
   // ---- no secret in URLs, logs or the page's HTML -------------------------------------------------
   const cookies = await context.cookies();
