@@ -192,3 +192,35 @@ test('the cluster view, node details and promotion answer for a single node', as
   const bad = await s.t.app.inject({ method: 'POST', url: '/v1/admin/promote', payload: { node: 'x' } });
   tc.is(bad.statusCode, 400);
 });
+
+/** Reads a server-sent-events stream until `event: <name>` arrives (or the stream ends); returns everything read. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, name: string, sofar = ''): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = sofar;
+  while (!text.includes(`event: ${name}\n`)) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value);
+  }
+  return text;
+}
+
+test('the live event stream sends the chart history, then the cluster view, and ends when the session does', async (tc) => {
+  const s = await setup(tc);
+  const { cookie } = await signIn(s, '127.0.0.1');
+  const url = await s.t.app.listen({ host: '127.0.0.1', port: 0 });
+  const res = await fetch(`${url}/v1/admin/events`, { headers: { cookie }, signal: AbortSignal.timeout(20_000) });
+  tc.is(res.status, 200);
+  tc.regex(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const reader = res.body!.getReader();
+  const first = await readUntil(reader, 'cluster');
+  tc.regex(first, /^retry: \d+\nevent: history\ndata: \[/);
+  const data = /event: cluster\ndata: (.*)\n/.exec(first)?.[1];
+  const msg = JSON.parse(data ?? '{}') as { view?: { leader: string; nodes: { state: string }[] }; sample?: { lagEntries: number } };
+  tc.deepEqual(msg.view?.nodes.map((n) => n.state), ['leader']);
+  tc.is(msg.sample?.lagEntries, 0);
+  s.clock.advance(31 * 60_000);
+  const rest = await readUntil(reader, 'expired');
+  tc.regex(rest, /event: expired\n/);
+  tc.true((await reader.read()).done, 'the stream ends');
+});

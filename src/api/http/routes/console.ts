@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
 import { KnowdError, systemClock } from '../../../base/index.js';
@@ -21,6 +22,11 @@ export function registerConsoleRoutes({ app, can, sessions }: BuiltApp, deps: Ap
     self: () => deps.cluster.status(),
     ...(!single && { peer: (id: string, timeoutMs: number) => deps.cluster.peerStatus(id, timeoutMs) }),
   }, deps.clock ?? systemClock);
+  // Open event streams would hold the server's close for its whole grace period: end them first.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const raw of streams) raw.end();
+  });
   app.addHook('onClose', async () => watch.stop());
 
   app.get('/v1/admin/cluster', async (req) => {
@@ -47,7 +53,11 @@ export function registerConsoleRoutes({ app, can, sessions }: BuiltApp, deps: Ap
       }
       raw.write(`event: cluster\ndata: ${JSON.stringify({ view, sample })}\n\n`);
     });
-    raw.on('close', off);
+    streams.add(raw);
+    raw.on('close', () => {
+      off();
+      streams.delete(raw);
+    });
   });
 
   app.post('/v1/admin/promote', async (req) => {
