@@ -224,3 +224,17 @@ test('the live event stream sends the chart history, then the cluster view, and 
   tc.regex(rest, /event: expired\n/);
   tc.true((await reader.read()).done, 'the stream ends');
 });
+
+test('a state change caused by another site\'s page is refused, even on open loopback', async (tc) => {
+  const s = await setup(tc, { password: false });
+  const create = (name: string, headers: Record<string, string>): Promise<LightMyRequestResponse> =>
+    s.t.app.inject({ method: 'POST', url: '/v1/admin/namespaces', remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:8090', ...headers }, payload: { name } });
+  const foreign = await create('evil', { origin: 'http://attacker.example' });
+  tc.is(foreign.statusCode, 403);
+  tc.is((await create('evil2', { origin: 'null' })).statusCode, 403);
+  tc.false(s.t.engine.namespaces().some((n) => n.name.startsWith('evil')));
+  tc.is((await create('own', { origin: 'http://127.0.0.1:8090' })).statusCode, 201, 'the node\'s own page');
+  tc.is((await create('cli', {})).statusCode, 201, 'no Origin: curl, knowdctl');
+  const form = await s.t.app.inject({ method: 'POST', url: '/sparql', remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:8090', origin: 'http://attacker.example', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'update=INSERT%20DATA%20%7B%3Cx%3A1%3E%20%3Cx%3A2%3E%20%3Cx%3A3%3E%7D' });
+  tc.is(form.statusCode, 403, 'a cross-site HTML form cannot update');
+});

@@ -47,6 +47,16 @@ export interface BuiltApp {
 /** Sign-in attempts per client address and minute: enough for typos, too few to guess. */
 const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** True without an Origin (not a browser, or a same-origin GET) or when Origin names this host. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 const PUBLIC_PRINCIPAL: Principal = { sub: 'anonymous', role: 'reader', ns: [], local: false };
 
 const RDF_TYPES = ['text/turtle', 'application/n-triples', 'application/n-quads', 'application/trig', 'text/plain', 'application/x-turtle', 'text/x-nquads'];
@@ -72,6 +82,13 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   // SPEC: with a token secret every request needs a token, probes included (they use the admin socket).
   app.addHook('onRequest', async (req) => {
+    // A browser names the page that caused a request in Origin. A state change caused by another
+    // site's page is refused unless it carries a bearer token (which that page cannot have): without
+    // this, a page on any site could post to a loopback node that serves loopback without
+    // credentials, through the browser of someone on that box.
+    if (!SAFE_METHODS.has(req.method) && req.headers.authorization === undefined && !sameOrigin(req.headers.origin, req.headers.host)) {
+      throw new KnowdError('FORBIDDEN', 'Cross-site request refused: a state change from a page must come from this node\'s own pages');
+    }
     // A route that authenticates by other means (a join token's proof) declares it in its config.
     if (req.routeOptions.config.authenticatedBy === 'join-token') {
       req.principal = { sub: 'joining-node', role: 'reader', ns: [], local: false };

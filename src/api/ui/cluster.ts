@@ -69,7 +69,7 @@ export function renderCluster(main: HTMLElement): () => void {
     const leader = view?.leader ?? 'the current leader';
     const ok = await confirmAction(
       `Promote ${id}?`,
-      `${leader} stops taking writes, brings ${id} up to its last entry (barrier: latest), then hands leadership over. Writes pause for a moment and none is lost; clients are redirected to the new leader by every node.`,
+      `${leader} stops taking writes, brings ${id} up to its last entry (barrier: latest), then hands leadership over. Writes pause for a moment and none is lost; afterwards every node forwards writes to the new leader.`,
       `Promote ${id}`,
     );
     if (!ok) return;
