@@ -85,6 +85,11 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   const page = await context.newPage();
   page.on('request', (r) => visited.push(r.url()));
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Console errors besides failed requests (the wrong password's 401 is one): CSP violations land here.
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text());
+  });
   const base = `${serving.proc!.url}/admin/`;
 
   // ---- sign in ---------------------------------------------------------------------------------
@@ -258,4 +263,5 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await after.arrayBuffer();
   t.is(after.status, 401, 'the old session is dead');
   t.deepEqual(pageErrors, [], 'no JavaScript errors');
+  t.deepEqual(consoleErrors, [], 'no console errors (CSP violations among them)');
 });
