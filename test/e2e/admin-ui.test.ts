@@ -33,6 +33,19 @@ declare const document: {
 };
 declare const window: { readonly innerWidth: number };
 
+/**
+ * Controls a screen reader cannot name: form fields without a label (or aria-label), buttons and
+ * links without text. Returns a description of each.
+ */
+async function unnamedControls(page: Page): Promise<string[]> {
+  return page.$$eval('input, select, textarea, button, a[href]', (els) => els.flatMap((el) => {
+    const e = el as unknown as { tagName: string; id: string; hidden: boolean; labels?: { length: number } | null; textContent: string | null; getAttribute(n: string): string | null };
+    if (e.hidden || e.getAttribute('type') === 'hidden') return [];
+    const named = (e.getAttribute('aria-label') ?? '').trim() !== '' || (e.labels?.length ?? 0) > 0 || (['BUTTON', 'A'].includes(e.tagName) && (e.textContent ?? '').trim() !== '');
+    return named ? [] : [`${e.tagName.toLowerCase()}#${e.id}`];
+  }));
+}
+
 const PASSWORD = 'rack-it-and-go-2026!';
 const ROWS = 60;
 
@@ -95,6 +108,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   // ---- sign in ---------------------------------------------------------------------------------
   await page.goto(base);
   await page.waitForSelector('#password');
+  t.deepEqual(await unnamedControls(page), [], 'every sign-in field has a label');
   await shot(page, '01-sign-in');
   await page.fill('#password', 'wrong-password-123');
   await page.click('#sign-in');
@@ -111,6 +125,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   t.is(await page.locator('#nodes tbody tr').count(), 3);
   t.true(((await page.textContent(`tr[data-node-id="${serving.memberId}"]`)) ?? '').includes('this node'));
   await page.waitForFunction(() => !/No samples/.test(document.querySelector('#chart-summary')?.textContent ?? 'No samples'));
+  t.deepEqual(await unnamedControls(page), [], 'every control on the overview has a name');
   await shot(page, '02-cluster');
 
   // ---- kill the leader: the page shows the new one without a reload ------------------------------
@@ -166,6 +181,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await page.click('nav a[data-view=node]');
   await page.waitForSelector('#cpu-title');
   t.regex((await page.textContent('#node-body')) ?? '', /Quads per namespace/);
+  t.deepEqual(await unnamedControls(page), [], 'every control on the node page has a name');
   await shot(page, '07-node');
 
   // ---- query console: run, page, a bad query -----------------------------------------------------
@@ -179,6 +195,7 @@ browserTest('admin UI: sign in, live failover, promotion, node page, query conso
   await page.click('#next-page');
   t.is((await page.textContent('#page-range'))?.replace(/\s+/g, ' '), `Rows 26–50 of ${ROWS}`);
   t.is(await page.textContent('#results-table tbody tr:first-child td:first-child'), 'http://ex/s025');
+  t.deepEqual(await unnamedControls(page), [], 'every control of the query console has a name');
   await shot(page, '08-query');
   const download = page.waitForEvent('download');
   await page.click('#download-csv');
