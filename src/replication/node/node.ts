@@ -546,7 +546,14 @@ export class ReplicationNode implements Sequencer {
   async peerStatus(id: NodeId, timeoutMs: number): Promise<ClusterStatusView> {
     if (this.opts.transport === undefined) throw new KnowdError('NOT_SUPPORTED', 'A single node has no peers');
     const res = await this.opts.transport.status(id, timeoutMs);
-    return JSON.parse(res.body) as ClusterStatusView;
+    const v: unknown = JSON.parse(res.body);
+    // A member of another version may say more, but what the admin UI reads must be there.
+    const o = v as Partial<Record<keyof ClusterStatusView, unknown>>;
+    const counts = [o.term, o.commitIndex, o.appliedIndex, o.lastIndex, o.lagSec, o.walBytes, o.walEntries];
+    if (typeof v !== 'object' || v === null || typeof o.role !== 'string' || typeof o.nodeId !== 'string' || !counts.every((x) => typeof x === 'number') || !Array.isArray(o.peers)) {
+      throw new KnowdError('BAD_REQUEST', `Member ${id} answered the status call with an unexpected shape`);
+    }
+    return v as ClusterStatusView;
   }
 
   /** Leader side of a transfer: resolves when `to` leads, rejects when the transfer was abandoned. */
