@@ -36,13 +36,17 @@ async function settle<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 export function createTelemetry(dataDir: string): TelemetrySource {
-  const osu = new OSUtils();
+  // Nothing runs until the node page first asks: systeminformation spawns lsblk pipelines, and a
+  // node that nobody looks at should not pay for them at start-up.
+  let osu: OSUtils | undefined;
   let hardware: Promise<Hardware> | undefined;
-  // Rates need two readings: take the first now, so the page's first look already has them.
-  void settle(si.disksIO());
-  void settle(si.fsStats());
   return async () => {
-    hardware ??= detectHardware(dataDir);
+    osu ??= new OSUtils();
+    hardware ??= detectHardware(dataDir).catch((e: unknown) => {
+      hardware = undefined; // try again on the next look rather than failing forever
+      throw e;
+    });
+    // Disk I/O rates need two readings, so the first look shows none; the page refreshes every few seconds.
     const [hw, perCore, mem, temp, nets, dio, fss] = await Promise.all([
       hardware,
       settle(osu.cpu.usageByCore()),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyReply } from 'fastify';
 import { KnowdError } from '../../../base/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
@@ -50,7 +51,7 @@ function listAssets(root: string): Map<string, string> {
 export function registerUiRoutes({ app }: BuiltApp, deps: ApiDeps): void {
   const root = deps.uiDir ?? defaultUiDir();
   let assets: Map<string, string> | undefined;
-  const serve = async (rel: string, reply: import('fastify').FastifyReply): Promise<unknown> => {
+  const serve = async (rel: string, reply: FastifyReply): Promise<unknown> => {
     assets ??= listAssets(root);
     if (assets.size === 0) assets = undefined;
     const file = assets?.get(rel);
