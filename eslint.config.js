@@ -134,4 +134,16 @@ export default tseslint.config(
   replicationFloors[0],
   replicationFloors[1],
   replicationFloors[2],
+  // The admin UI's browser code (src/api/ui, compiled by tsconfig.ui.json): it runs in the page and
+  // talks to the node over HTTP only, so it imports nothing but its own modules (and uPlot's types).
+  {
+    files: ['src/api/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../*', 'node:*'], message: 'the browser UI imports only its own modules (src/api/ui)' },
+        ],
+      }],
+    },
+  },
 );

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   NOT_ACCEPTABLE: { status: 406, doc: 'None of the media types in Accept can be produced.' },
   QUERY_TIMEOUT: { status: 408, doc: 'The query ran past its time limit (timeoutMs, default KNOWD_CLUSTER_READ_TIMEOUT) and was stopped.' },
   QUERY_CANCELLED: { status: 499, doc: 'The query was stopped because the client disconnected.' },
+  TOO_MANY_REQUESTS: { status: 429, doc: 'Too many attempts from this client (admin sign-in); retry after the time in Retry-After.' },
   NOT_SUPPORTED: { status: 501, doc: 'The feature is not supported by this node (e.g. SERVICE, LOAD of remote URLs).' },
   REJECTED: { status: 422, doc: 'The transaction was rejected by SHACL or a hook; details carry the report.' },
   NOT_READY: { status: 503, doc: 'The node is starting, stopping or has no leader.' },

@@ -208,6 +208,10 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_EMBED_URL', parser: p.httpUrl, default: unset('not set: text is embedded by the built-in lexical feature-hashing embedder'),
     description: 'Embedding service that turns "text" into vectors for /v1/vector/upsert and /v1/similar.',
   },
+  adminSessionIdleMs: {
+    env: 'KNOWD_ADMIN_SESSION_IDLE', parser: p.durationMs(60_000, 24 * HOUR_MS), default: text('30m'),
+    description: 'An admin web UI session (/admin/) ends after this long without a request; signing in again starts a new one.',
+  },
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as readonly ConfigKey[];

@@ -61,6 +61,8 @@ export interface Config {
   readonly hardwareFile?: string;
   readonly windowSec: number;
   readonly embedUrl?: string;
+  /** An admin web UI session ends after this long without a request. */
+  readonly adminSessionIdleMs: number;
 }
 
 export type ConfigKey = keyof Config;

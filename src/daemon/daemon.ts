@@ -6,7 +6,7 @@ import { buildApp } from '../api/http/index.js';
 import { systemClock } from '../base/index.js';
 import { redactedConfig, type Config } from '../config/index.js';
 import { Engine } from '../engine/index.js';
-import { Metrics, createAuditLog, type Logger } from '../obs/index.js';
+import { Metrics, createAuditLog, createTelemetry, type Logger } from '../obs/index.js';
 import { NODE_KEY_FILE, createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
@@ -109,7 +109,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     certValidityDays: config.certValidityDays,
   }) : undefined;
   const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
-  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), telemetry: createTelemetry(config.dataDir), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 

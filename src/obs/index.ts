@@ -5,3 +5,5 @@ export { createAuditLog } from './audit.js';
 export type { AuditEvent, AuditLog } from './audit.js';
 export { DEFAULT_HARDWARE_FILE, detectHardware, parseCpuList, parseHardware, readHardwareFile, readNumaNodes } from './hardware.js';
 export type { Hardware, NumaNode, DiskKind } from './hardware.js';
+export { createTelemetry } from './telemetry.js';
+export type { NodeTelemetry, TelemetrySource } from './telemetry.js';

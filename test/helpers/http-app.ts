@@ -8,11 +8,11 @@ import { SignJWT } from 'jose';
 import { Parser } from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { buildApp } from '../../src/api/http/index.js';
-import { systemClock } from '../../src/base/index.js';
+import { systemClock, type Clock } from '../../src/base/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { Engine } from '../../src/engine/index.js';
 import { openStandalone } from '../../src/replication/node/index.js';
-import { Metrics, createAuditLog, createLogger } from '../../src/obs/index.js';
+import { Metrics, createAuditLog, createLogger, type AuditLog } from '../../src/obs/index.js';
 import { createEd25519Signer, generateSigningKeyPem, type Receipt } from '../../src/receipts/index.js';
 import { openMemoryStorage } from '../../src/storage/index.js';
 import { createVectorService, openVectorIndexes } from '../../src/daemon/vectors.js';
@@ -33,6 +33,12 @@ export interface TestAppOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** LAN discovery as /v1/cluster/status shows it (default: none, shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
+  /** Time for admin UI sessions and the sign-in rate limit (default: the system clock). */
+  readonly clock?: Clock;
+  /** Where audit events go (default: nowhere). */
+  readonly audit?: AuditLog;
+  /** Admin UI assets to serve at /admin/ (default: dist/ui). */
+  readonly uiDir?: string;
 }
 
 export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -52,7 +58,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const app = buildApp({
     engine,
     cluster: node,
-    audit: createAuditLog(null),
+    audit: opts.audit ?? createAuditLog(null),
     config,
     metrics: new Metrics(false),
     log: createLogger('silent'),
@@ -61,6 +67,8 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     startedMs: Date.now(),
     ready: () => ready,
     ...(opts.discovery !== undefined && { discovery: opts.discovery }),
+    ...(opts.clock !== undefined && { clock: opts.clock }),
+    ...(opts.uiDir !== undefined && { uiDir: opts.uiDir }),
     ...(vec !== undefined && { vectors: createVectorService(config, engine, vec.indexes, systemClock) }),
   });
   await app.ready();

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
-import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
+import type { Clock } from '../../base/index.js';
+import type { AuditLog, Logger, Metrics, TelemetrySource } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { CertRenewalStatus, JoinService } from '../../replication/join/index.js';
 import type { LmdbTuning } from '../../storage/lmdb/index.js';
@@ -20,6 +21,12 @@ export interface ClusterApi {
   waitForApplied(index: number): Promise<void>;
   /** Leadership transfer to this node, after it has every committed write. */
   promoteSelf(): Promise<void>;
+  /** Leadership transfer to member `to`, from any member (a follower asks the leader). */
+  transferLeadership(to: string): Promise<void>;
+  /** Another member's own status over the cluster transport; rejects when unreachable in time. */
+  peerStatus(id: string, timeoutMs: number): Promise<ClusterStatusView>;
+  /** Full check of a snapshot this node holds, by log index. */
+  verifySnapshot(index: number): Promise<{ ok: true } | { ok: false; reason: string }>;
   snapshotNow(): Promise<LocalSnapshot | undefined>;
   /** 'add' = learner, catch up, voter; one change at a time. */
   changeMembership(change: 'add' | 'add-learner' | 'promote' | 'remove', id: string): Promise<void>;
@@ -70,6 +77,12 @@ export interface ApiDeps {
   readonly tuning?: TuningView;
   /** Set only on the admin-socket app: the archive holds private keys, so no TCP client may fetch it. */
   readonly backup?: () => Promise<BackupView>;
+  /** Hardware and OS telemetry for the admin UI's node page; absent: the page says it is not available. */
+  readonly telemetry?: TelemetrySource;
+  /** Time for sessions and the sign-in rate limit (tests move it); default: the system clock. */
+  readonly clock?: Clock;
+  /** Built admin UI assets (default: dist/ui of the package). */
+  readonly uiDir?: string;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }

@@ -517,6 +517,45 @@ export class ReplicationNode implements Sequencer {
     }
   }
 
+  /**
+   * Hands leadership to `to`, whichever member receives the request: the node itself campaigns
+   * (promoteSelf), a leader transfers, a follower asks the leader to transfer (the Forward call
+   * promoteSelf uses). Resolves once this node sees `to` lead.
+   */
+  async transferLeadership(to: NodeId, timeoutMs = this.opts.writeTimeoutMs): Promise<void> {
+    if (to === this.opts.id) return this.promoteSelf(timeoutMs);
+    const st = this.raft.status();
+    if (!st.membership.voters.includes(to)) throw new KnowdError('CONFLICT', `Node ${to} is not a voter and cannot lead`, { nodeId: to });
+    if (st.leader === to) return;
+    if (st.role === 'leader') {
+      await this.transferTo(to);
+      return;
+    }
+    if (st.leader === null || this.opts.transport === undefined) throw new KnowdError('NO_LEADER', 'No leader is known to hand over leadership; the election will pick one.');
+    const res = await this.opts.transport.forward(st.leader, encodeCall({ kind: 'transfer', to }), timeoutMs);
+    if (!res.ok) throw replyError(res);
+    // The old leader answered once `to` led; this node hears of it with the next heartbeat.
+    const deadline = Date.now() + timeoutMs;
+    while (this.raft.status().leader !== to) {
+      if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `${to} took over but this node has not heard from it within ${timeoutMs} ms`);
+      await this.leaderChange(Math.min(deadline - Date.now(), this.opts.timing.tickMs * 4));
+    }
+  }
+
+  /** Another member's own status (the Status RPC); rejects when it cannot be reached in time. */
+  async peerStatus(id: NodeId, timeoutMs: number): Promise<ClusterStatusView> {
+    if (this.opts.transport === undefined) throw new KnowdError('NOT_SUPPORTED', 'A single node has no peers');
+    const res = await this.opts.transport.status(id, timeoutMs);
+    const v: unknown = JSON.parse(res.body);
+    // A member of another version may say more, but what the admin UI reads must be there.
+    const o = v as Partial<Record<keyof ClusterStatusView, unknown>>;
+    const counts = [o.term, o.commitIndex, o.appliedIndex, o.lastIndex, o.lagSec, o.walBytes, o.walEntries];
+    if (typeof v !== 'object' || v === null || typeof o.role !== 'string' || typeof o.nodeId !== 'string' || !counts.every((x) => typeof x === 'number') || !Array.isArray(o.peers)) {
+      throw new KnowdError('BAD_REQUEST', `Member ${id} answered the status call with an unexpected shape`);
+    }
+    return v as ClusterStatusView;
+  }
+
   /** Leader side of a transfer: resolves when `to` leads, rejects when the transfer was abandoned. */
   private async transferTo(to: NodeId): Promise<void> {
     this.raft.transferLeadership(to);
@@ -587,6 +626,15 @@ export class ReplicationNode implements Sequencer {
     this.applied = meta.index;
     this.setMembership(meta.membership);
     this.opts.events?.onSnapshot?.({ kind: 'restored', index: meta.index });
+  }
+
+  /** Checks a snapshot this node holds (by log index) as a restore would, without touching the store. */
+  async verifySnapshot(index: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const store = this.opts.snapshots;
+    if (store === undefined) throw new KnowdError('NOT_SUPPORTED', 'This node keeps no snapshots (memory store)');
+    const s = store.list().find((x) => x.meta.index === index);
+    if (s === undefined) throw new KnowdError('NOT_FOUND', `This node holds no snapshot at index ${index}`, { index });
+    return store.verify(s);
   }
 
   // ---- status ----------------------------------------------------------------------------------

@@ -149,6 +149,33 @@ test('leadership hand-over: promoteSelf on a follower makes it leader with every
   t.is(after.id, target.id);
 });
 
+test('transferLeadership from any member: a follower asks the leader to hand over to another follower, a leader hands over itself', async (t) => {
+  const { members } = await cluster(t, 3);
+  const first = await stableLeader(members);
+  const [asker, target] = members.filter((m) => m !== first) as [Member, Member];
+  await asker.node.transferLeadership(target.id, 3000);
+  t.is(asker.node.raftStatus().leader, target.id, 'the asking follower has heard of the new leader when it returns');
+  t.is((await stableLeader(members)).id, target.id);
+  // Now from the leader itself, back to the first node.
+  await target.node.transferLeadership(first.id, 3000);
+  t.is((await stableLeader(members)).id, first.id);
+  const notMember = await t.throwsAsync(first.node.transferLeadership('10.9.9.9:1', 1000));
+  t.is((notMember as KnowdError).code, 'CONFLICT');
+});
+
+test("peerStatus: another member's own status over the transport; an unreachable one rejects", async (t) => {
+  const net = createMemoryNetwork();
+  const { members } = await cluster(t, 3, net);
+  const leader = await stableLeader(members);
+  const other = members.find((m) => m !== leader)!;
+  const st = await other.node.peerStatus(leader.id, 1000);
+  t.is(st.role, 'leader');
+  t.is(st.nodeId, leader.id);
+  t.true(Array.isArray(st.peers));
+  net.partition(other.id, leader.id);
+  await t.throwsAsync(other.node.peerStatus(leader.id, 300));
+});
+
 test('membership: a learner is added, caught up and promoted; removing a voter shrinks the quorum', async (t) => {
   const net = createMemoryNetwork();
   const { members } = await cluster(t, 3, net);
