@@ -1,0 +1,2 @@
+export { gather } from './merge.js';
+export type { Gathered, PartResult, Solution } from './merge.js';

@@ -1,0 +1,56 @@
+import type { Term } from '@rdfjs/types';
+import { encodeTerm } from '../../rdf/index.js';
+
+/**
+ * The hash-range filter of a split query. Every node holds the same data, so a split partitions the
+ * work: participant i sees only solutions whose driving variable's value hashes into its range.
+ *
+ * The hash is of the term's canonical encoding, not of its dictionary id: ids are assigned when
+ * entries are applied, and a node restored from a snapshot or bulk-imported may number terms
+ * differently, so only the term itself is the same everywhere.
+ */
+export const HASH_SPACE = 2 ** 32;
+
+export interface PartitionRange {
+  /** Inclusive lower bound in [0, 2^32). */
+  readonly lo: number;
+  /** Exclusive upper bound in (0, 2^32]. */
+  readonly hi: number;
+}
+
+export interface PartitionFilter extends PartitionRange {
+  readonly variable: string;
+  /** The pattern / path objects (by identity) at which the range is checked. */
+  readonly points: ReadonlySet<object>;
+}
+
+/**
+ * FNV-1a (32 bit) over UTF-16 code units: a few lines, no dependency, and stable across Node versions
+ * and machines, which is all a partition hash needs (it is not a security boundary).
+ */
+export function termHash(t: Term): number {
+  const s = encodeTerm(t);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** k disjoint ranges covering the hash space, in order. */
+export function splitRanges(k: number): PartitionRange[] {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`split count must be a positive integer, got ${k}`);
+  const out: PartitionRange[] = [];
+  for (let i = 0; i < k; i++) out.push({ lo: Math.floor((HASH_SPACE * i) / k), hi: Math.floor((HASH_SPACE * (i + 1)) / k) });
+  return out;
+}
+
+export function inRange(h: number, r: PartitionRange): boolean {
+  return h >= r.lo && h < r.hi;
+}
+
+export function rangeLabel(r: PartitionRange): string {
+  const hex = (n: number): string => n.toString(16).padStart(8, '0');
+  return `[0x${hex(r.lo)}, 0x${r.hi === HASH_SPACE ? '100000000' : hex(r.hi)})`;
+}
