@@ -115,6 +115,14 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_CLUSTER_READ_TIMEOUT', parser: p.durationMs(1, 24 * HOUR_MS), default: text('30s'),
     description: 'Time limit of a read forwarded to another node.',
   },
+  federationMinCost: {
+    env: 'KNOWD_FEDERATION_MIN_COST', parser: p.int(0), default: text('50000'),
+    description: 'Estimated cost (rows the query\'s scans start from) at which a query is split across the cluster\'s nodes without being asked; 0 splits every splittable query. A client asks with "federated": true or X-Knowd-Federated: true, and opts out with false.',
+  },
+  federationMaxInflight: {
+    env: 'KNOWD_FEDERATION_MAX_INFLIGHT', parser: p.int(1, 10_000), default: text('16'),
+    description: 'Parts of federated queries this node runs at once; more are refused, so coordinators re-run them elsewhere, and /readyz reports the node busy.',
+  },
   clusterWriteTimeoutMs: {
     env: 'KNOWD_CLUSTER_WRITE_TIMEOUT', parser: p.durationMs(1, 24 * HOUR_MS), default: text('60s'),
     description: 'Time limit of a write until a majority has committed it.',

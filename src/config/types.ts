@@ -35,6 +35,8 @@ export interface Config {
   readonly replSnapshotIntervalSec: number;
   readonly replStreamChunkBytes: number;
   readonly clusterReadTimeoutMs: number;
+  readonly federationMinCost: number;
+  readonly federationMaxInflight: number;
   readonly clusterWriteTimeoutMs: number;
   readonly clusterMaxPeers: number;
   readonly clusterHeartbeatMs: number;

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/http/index.js';
 import { systemClock } from '../base/index.js';
 import { redactedConfig, type Config } from '../config/index.js';
-import { Engine } from '../engine/index.js';
+import { Engine, inlineQueryExecutor } from '../engine/index.js';
+import { startFederation } from './federation.js';
 import { Metrics, createAuditLog, type Logger } from '../obs/index.js';
 import { NODE_KEY_FILE, createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
@@ -99,7 +100,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     tokenTtlMs: JOIN_TOKEN_TTL_MS,
   }) : undefined;
   const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
-  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const federation = startFederation(config, {
+    engine,
+    node: cluster.node,
+    executor: queries ?? inlineQueryExecutor(engine.storage, engine.quads, vectors === undefined ? undefined : (ns) => vectors.sparqlSearch(ns)),
+    metrics,
+    log: log.child({ svc: 'federation' }),
+  });
+  const deps = { discovery, engine, federation, cluster: cluster.node, ...(join !== undefined && { join }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 

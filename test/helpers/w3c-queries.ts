@@ -43,7 +43,7 @@ export function w3cQueryTests(): W3cQueryTest[] {
     const store = new N3.Store(new N3.Parser({ baseIRI: base }).parse(fs.readFileSync(manifest, 'utf8')));
     const lists = store.extractLists();
     const one = (s: N3.Term, p: string): N3.Term | undefined => store.getObjects(s, p, null)[0];
-    const entries = store.getObjects(null, `${MF}entries`, null).flatMap((l) => lists[l.value] ?? []);
+    const entries = store.getObjects(null, `${MF}entries`, null).flatMap((l) => (lists[l.value] ?? []) as N3.Term[]);
     for (const t of entries) {
       if (!store.getObjects(t, RDF_TYPE, null).some((x) => x.value === `${MF}QueryEvaluationTest`)) continue;
       const action = one(t, `${MF}action`);

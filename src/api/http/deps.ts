@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
+import type { Coordinator, Participant } from '../../federation/index.js';
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { JoinService } from '../../replication/join/index.js';
@@ -48,6 +49,8 @@ export interface ApiDeps {
   readonly vectors?: VectorService;
   /** Where queries run (worker threads on LMDB); default: on the calling thread. */
   readonly queries?: QueryExecutor;
+  /** Federated queries (coordinator and this node's participant); absent: every query runs locally. */
+  readonly federation?: { readonly coordinator: Coordinator; readonly participant: Participant };
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */

@@ -3,3 +3,4 @@ export type { SplitDecision, SplitPlan, RowsPlan, PartialPlan, AskPlan, PartialA
 export { combinePartials } from './combine.js';
 export { HASH_SPACE, termHash, splitRanges, inRange, rangeLabel } from './partition.js';
 export type { PartitionFilter, PartitionRange } from './partition.js';
+export { estimateCost } from './cost.js';

@@ -274,7 +274,7 @@ export function planSplit(prepared: ParsedQuery): SplitDecision {
     for (const [i, a] of group.aggregates.entries()) {
       const distinctOk = a.aggregator === 'min' || a.aggregator === 'max';
       if (a.aggregator === 'sample' || (a.distinct && !distinctOk)) {
-        return no(`${a.aggregator.toUpperCase()}${a.distinct ? '(DISTINCT …)' : ''} cannot be combined from parts, and no GROUP BY variable is bound by a required pattern`);
+        return no(`${a.aggregator.toUpperCase()}${a.distinct ? '(DISTINCT ...)' : ''} cannot be combined from parts, and no GROUP BY variable is bound by a required pattern`);
       }
       const part = (aggregator: Algebra.BoundAggregate['aggregator'], suffix: string): string => {
         const name = `__part${i}_${suffix}`;

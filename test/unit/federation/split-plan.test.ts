@@ -192,12 +192,12 @@ test('plans: ORDER BY + LIMIT trims each part to offset+limit; DISTINCT does not
   const top = plan('SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?o LIMIT 10 OFFSET 5');
   t.true(top.splittable && top.plan.kind === 'rows');
   if (top.splittable && top.plan.kind === 'rows') {
-    t.is(top.plan.participant.algebra.type, 'slice');
+    t.is(top.plan.participant.algebra.type as string, 'slice');
     t.is((top.plan.participant.algebra as unknown as { length: number }).length, 15);
     t.true(top.plan.participant.variables.includes('o'), 'the sort key travels with the rows');
   }
   const distinct = plan('SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10');
-  t.true(distinct.splittable && distinct.plan.participant.algebra.type !== 'slice');
+  t.true(distinct.splittable && (distinct.plan.participant.algebra.type as string) !== 'slice');
   const plain = plan('SELECT ?s ?o WHERE { ?s ?p ?o }');
   t.true(plain.splittable && plain.plan.kind === 'rows' && plain.plan.top === undefined, 'a plain projection needs no coordinator query');
 });
