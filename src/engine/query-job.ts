@@ -47,6 +47,8 @@ export interface QueryJob {
 export interface QueryPart {
   readonly lo: number;
   readonly hi: number;
+  /** The driving variable the coordinator chose (every part must split on the same one). */
+  readonly driving: string;
   /** The coordinator's NOW(), so every part and the merge agree on it. */
   readonly queryTimeMs: number;
 }
@@ -219,7 +221,7 @@ export async function runQueryJob(storage: Storage, quads: QuadStore, job: Query
  * of the prepared query), restricted to this part's hash range.
  */
 function partOf(parsed: ParsedQuery, opts: QueryOptions, part: QueryPart): { query: ParsedQuery; options: QueryOptions } {
-  const decision = planSplit(prepareQuery(parsed, opts));
+  const decision = planSplit(prepareQuery(parsed, opts), { variable: part.driving });
   if (!decision.splittable) throw new KnowdError('BAD_REQUEST', `The query cannot be split: ${decision.reason}`);
   const p = decision.plan;
   const { params: _p, dataset: _d, ...rest } = opts;

@@ -3,7 +3,7 @@ import { KnowdError, isKnowdError, type ErrorCode } from '../base/index.js';
 import { parseCached, parseParamTerm, resultChunks, type Engine, type PartLine, type QueryJob } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
 import { decodeTerm, factory } from '../rdf/index.js';
-import { estimateCost, planSplit, prepareQuery, rangeLabel, splitRanges, type ParsedQuery, type PartitionRange, type QueryOptions, type QueryResult, type SplitPlan } from '../sparql/index.js';
+import { estimateCost, patternCost, planSplit, prepareQuery, rangeLabel, splitRanges, type ParsedQuery, type PartitionRange, type QueryOptions, type QueryResult, type SplitPlan } from '../sparql/index.js';
 import { gather, type PartResult, type Solution } from './merge.js';
 import type { PartBody, Participant } from './participant.js';
 
@@ -81,11 +81,14 @@ export class Coordinator {
   decide(job: QueryJob, asked: boolean): Decision {
     const parsed = parseCached(job.query, job.baseIRI);
     const prepared = prepareQuery(parsed, optionsOf(job));
-    const d = planSplit(prepared);
+    if (this.participants().length < 2) {
+      const d = planSplit(prepared);
+      return { federate: false, reason: d.splittable ? 'no other node is available to share the query' : `not splittable: ${d.reason}` };
+    }
+    // Statistics pick the driving variable (the one the cheapest scan binds) and the cost.
+    const { d, cost } = this.deps.engine.withDataset(job.namespace, (data) => ({ d: planSplit(prepared, { cost: (p) => patternCost(p, data) }), cost: estimateCost(prepared.algebra, data) }));
     if (!d.splittable) return { federate: false, reason: `not splittable: ${d.reason}` };
-    if (this.participants().length < 2) return { federate: false, reason: 'no other node is available to share the query', plan: d.plan, prepared };
-    if (asked) return { federate: true, reason: 'asked', plan: d.plan, prepared };
-    const cost = this.deps.engine.withDataset(job.namespace, (data) => estimateCost(prepared.algebra, data));
+    if (asked) return { federate: true, reason: 'asked', plan: d.plan, prepared, cost };
     if (cost < this.deps.minCost) return { federate: false, reason: `estimated cost ${cost} is below KNOWD_FEDERATION_MIN_COST (${this.deps.minCost})`, cost };
     return { federate: true, reason: `estimated cost ${cost} >= KNOWD_FEDERATION_MIN_COST (${this.deps.minCost})`, plan: d.plan, prepared, cost };
   }
@@ -105,6 +108,7 @@ export class Coordinator {
     signal.addEventListener('abort', abort, { once: true });
     const base: Omit<PartBody, 'lo' | 'hi'> = {
       namespace: job.namespace,
+      driving: plan.driving,
       query: job.query,
       readIndex,
       queryTimeMs,

@@ -12,6 +12,7 @@ export const PartBody = z
     dataset: z.object({ default: z.array(z.string()), named: z.array(z.string()) }).strict().optional(),
     lo: z.number().int().min(0),
     hi: z.number().int().min(1).max(2 ** 32),
+    driving: z.string().min(1),
     /** The coordinator's commit index: the part reads a snapshot that includes it. */
     readIndex: z.number().int().min(0),
     queryTimeMs: z.number(),
@@ -81,7 +82,7 @@ export class Participant {
         timeoutMs: Math.max(1, body.timeoutMs - (Date.now() - started)),
         maxHeldValues: body.maxHeldValues,
         format: 'knowd-part',
-        part: { lo: body.lo, hi: body.hi, queryTimeMs: body.queryTimeMs },
+        part: { lo: body.lo, hi: body.hi, driving: body.driving, queryTimeMs: body.queryTimeMs },
         ...(body.baseIRI !== undefined && { baseIRI: body.baseIRI }),
         ...(body.params !== undefined && { params: body.params }),
         ...(body.dataset !== undefined && { dataset: body.dataset }),

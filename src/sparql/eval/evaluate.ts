@@ -11,7 +11,7 @@ import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
-import { inRange, termHash, type PartitionFilter } from '../split/partition.js';
+import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
 
@@ -41,7 +41,7 @@ export class Evaluator {
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
   /** A split query's hash range (split/plan.ts), checked where its driving variable is scanned. */
-  private partition: { readonly filter: PartitionFilter; readonly slot: number; readonly byId: Map<number, boolean> } | undefined;
+  private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
   constructor(
     readonly ctx: Context,
@@ -56,7 +56,7 @@ export class Evaluator {
 
   /** Restricts the query to solutions whose driving variable hashes into the filter's range. */
   restrict(filter: PartitionFilter): void {
-    this.partition = { filter, slot: this.slot(filter.variable), byId: new Map() };
+    this.partition = { filter, slot: this.slot(filter.variable) };
   }
 
   /** False when a split query's point `at` produced a row outside this participant's range. */
@@ -65,10 +65,7 @@ export class Evaluator {
     if (part === undefined || !part.filter.points.has(at)) return true;
     const v = row[part.slot];
     if (v === undefined) return true;
-    if (typeof v !== 'number') return inRange(termHash(v), part.filter);
-    let ok = part.byId.get(v);
-    if (ok === undefined) part.byId.set(v, (ok = inRange(termHash(this.ctx.data.term(v)), part.filter)));
-    return ok;
+    return inRange(typeof v === 'number' ? idHash(v) : termHash(v), part.filter);
   }
 
   private exists(op: Algebra.Operation, row: Row): boolean {

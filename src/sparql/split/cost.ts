@@ -29,6 +29,11 @@ export function estimateCost(op: Algebra.Operation, data: QueryableDataset): num
   }
 }
 
+/** The exact count of a triple pattern's matches in the default graph (variables free). */
+export function patternCost(p: Algebra.Pattern, data: QueryableDataset): number {
+  return patternCount(p.subject, p.predicate, p.object, data);
+}
+
 function patternCount(s: Term, p: Term, o: Term, data: QueryableDataset): number {
   const id = (t: Term): number | undefined | null => (t.termType === 'Variable' || t.termType === 'BlankNode' ? undefined : (data.lookup(t) ?? null));
   const [si, pi, oi] = [id(s), id(p), id(o)];

@@ -199,24 +199,44 @@ function patternVars(op: Algebra.Operation): string[] {
 }
 
 /**
- * The driving variable: bound in every solution, checked at the most scans (the more patterns
- * mention it, the likelier the first scan of the evaluation binds it, so parts drop foreign work
- * early). `prefer` wins when it qualifies (a GROUP BY key keeps groups whole).
+ * How the driving variable is chosen: `variable` forces one (a participant uses the coordinator's
+ * choice, so every part splits on the same variable whatever its statistics say); `cost` ranks the
+ * candidates by the most selective pattern that binds them (the evaluator starts its joins there,
+ * so the range check drops foreign work at the first scan).
  */
-function chooseDriver(core: Algebra.Operation, prefer: readonly string[] = []): { variable: string; points: Set<object> } | undefined {
+export interface DriverChoice {
+  readonly variable?: string;
+  readonly cost?: (pattern: Algebra.Pattern) => number;
+}
+
+/**
+ * The driving variable: bound in every solution, checked at the cheapest scan, then at the most
+ * scans. `prefer` wins when it qualifies (a GROUP BY key keeps groups whole).
+ */
+function chooseDriver(core: Algebra.Operation, prefer: readonly string[], choice: DriverChoice): { variable: string; points: Set<object> } | undefined {
   const certain = certainVars(core);
-  let best: { variable: string; points: Set<object> } | undefined;
+  if (choice.variable !== undefined) {
+    const points = certain.has(choice.variable) ? pointsFor(core, choice.variable) : undefined;
+    return points === undefined ? undefined : { variable: choice.variable, points };
+  }
   for (const v of prefer) {
     if (!certain.has(v)) continue;
     const points = pointsFor(core, v);
     if (points !== undefined) return { variable: v, points };
   }
+  let best: { variable: string; points: Set<object>; score: number } | undefined;
   for (const v of patternVars(core)) {
     if (!certain.has(v)) continue;
     const points = pointsFor(core, v);
-    if (points !== undefined && (best === undefined || points.size > best.points.size)) best = { variable: v, points };
+    if (points === undefined) continue;
+    let score = 0;
+    if (choice.cost !== undefined) {
+      score = Infinity;
+      for (const p of points) if ((p as { type?: string }).type !== 'path') score = Math.min(score, choice.cost(p as Algebra.Pattern));
+    }
+    if (best === undefined || score < best.score || (score === best.score && points.size > best.points.size)) best = { variable: v, points, score };
   }
-  return best;
+  return best === undefined ? undefined : { variable: best.variable, points: best.points };
 }
 
 function chain(layers: readonly Algebra.Operation[], bottom: Algebra.Operation): Algebra.Operation {
@@ -229,7 +249,7 @@ function values(vars: readonly string[]): Algebra.Values {
   return { type: 'values' as Algebra.Values['type'], variables: vars.map((v) => factory.variable(v)), bindings: [] };
 }
 
-export function planSplit(prepared: ParsedQuery): SplitDecision {
+export function planSplit(prepared: ParsedQuery, choice: DriverChoice = {}): SplitDecision {
   const root = prepared.algebra;
   if (prepared.form === 'construct' || prepared.form === 'describe') return no(`${prepared.form.toUpperCase()} runs on one node (only SELECT and ASK are split)`);
   for (const op of walk(root)) {
@@ -240,8 +260,8 @@ export function planSplit(prepared: ParsedQuery): SplitDecision {
   }
   if (prepared.form === 'ask') {
     const core = inputOf(root);
-    const d = chooseDriver(core);
-    if (d === undefined) return no('no variable is bound in every solution by a required pattern');
+    const d = chooseDriver(core, [], choice);
+    if (d === undefined) return no(noDriver(choice));
     return {
       splittable: true,
       plan: { kind: 'ask', driving: d.variable, points: d.points, participant: prepared, notes: [`ASK split on ?${d.variable}: any part true answers true`] },
@@ -262,8 +282,8 @@ export function planSplit(prepared: ParsedQuery): SplitDecision {
   const wrapFrom = (op: Algebra.Operation): Algebra.Operation => (from === undefined ? op : withInput(from, op));
   const coreOf = group === undefined ? cur : group.input;
   const groupKeys = group?.variables.map((v) => v.value) ?? [];
-  const d = chooseDriver(coreOf, groupKeys);
-  if (d === undefined) return no('no variable is bound in every solution by a required pattern');
+  const d = chooseDriver(coreOf, groupKeys, choice);
+  if (d === undefined) return no(noDriver(choice));
   const base = { kind: 'query' as const, ...(prepared.baseIRI !== undefined && { baseIRI: prepared.baseIRI }) };
   const topQuery = (v: Algebra.Values): ParsedQuery => ({ ...base, form: 'select', algebra: chain(layers, v), variables: prepared.variables });
   const notes: string[] = [];
@@ -356,6 +376,10 @@ export function planSplit(prepared: ParsedQuery): SplitDecision {
       top: passThrough ? undefined : topQuery,
     },
   };
+}
+
+function noDriver(choice: DriverChoice): string {
+  return choice.variable !== undefined ? `?${choice.variable} cannot drive a split of this query` : 'no variable is bound in every solution by a required pattern';
 }
 
 /** The VALUES the coordinator's query reads: the merged rows, as bindings. */

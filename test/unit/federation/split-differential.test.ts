@@ -15,7 +15,7 @@ import { gather, type PartResult } from '../../../src/federation/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { encodeTerm } from '../../../src/rdf/index.js';
-import { parseQuery, planSplit, prepareQuery, splitRanges, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
+import { parseQuery, patternCost, planSplit, prepareQuery, splitRanges, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
 import { w3cQueryTests, W3C_SPARQL11 } from '../../helpers/w3c-queries.js';
 
@@ -48,9 +48,13 @@ async function load(e: Engine, t: ReturnType<typeof w3cQueryTests>[number]): Pro
 
 /** Runs a query split into k parts over the engine's store, as a coordinator would. */
 async function runSplit(e: Engine, prepared: ParsedQuery, k: number): Promise<Answer | undefined> {
-  const d = planSplit(prepared);
+  // As in a cluster: the coordinator picks the driving variable from statistics, each part plans
+  // again with that variable forced.
+  const d = e.withDataset('t', (data) => planSplit(prepared, { cost: (p) => patternCost(p, data) }));
   if (!d.splittable) return undefined;
-  const plan = d.plan;
+  const forced = planSplit(prepared, { variable: d.plan.driving });
+  if (!forced.splittable) throw new Error(`the parts cannot plan on ?${d.plan.driving}: ${forced.reason}`);
+  const plan = forced.plan;
   const parts: PartResult[] = [];
   for (const range of splitRanges(k)) {
     parts.push(

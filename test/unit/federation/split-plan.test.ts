@@ -11,7 +11,7 @@ import { gather, type PartResult } from '../../../src/federation/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { encodeTerm } from '../../../src/rdf/index.js';
-import { parseQuery, planSplit, prepareQuery, splitRanges, termHash, HASH_SPACE, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
+import { idHash, parseQuery, planSplit, prepareQuery, splitRanges, termHash, HASH_SPACE, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
 import { factory } from '../../../src/rdf/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
 import { pickOne, seededRandom, testSeed } from '../../helpers/random.js';
@@ -141,7 +141,7 @@ test('random queries: split into k parts equals unsplit (ordered where ORDER BY 
   t.true(unevenParts > splitCount / 3, `${unevenParts} of ${splitCount} splits had rows from more than one part`);
 });
 
-test('ranges cover the hash space without overlap, and the hash is of the term, not of an id', (t) => {
+test('ranges cover the hash space without overlap; ids and terms hash evenly across them', (t) => {
   for (const k of [1, 2, 3, 7, 64]) {
     const rs = splitRanges(k);
     t.is(rs[0]!.lo, 0);
@@ -150,6 +150,11 @@ test('ranges cover the hash space without overlap, and the hash is of the term, 
   }
   t.throws(() => splitRanges(0));
   t.is(termHash(factory.namedNode('http://e/x')), termHash(factory.namedNode('http://e/x')));
+  // Consecutive ids (how the dictionary assigns them) spread over 3 ranges within 5 % of a third each.
+  const ranges = splitRanges(3);
+  const counts = [0, 0, 0];
+  for (let id = 1; id <= 30_000; id++) counts[ranges.findIndex((r) => idHash(id) >= r.lo && idHash(id) < r.hi)]!++;
+  for (const n of counts) t.true(Math.abs(n - 10_000) < 500, `${counts.join(', ')}`);
   t.not(termHash(factory.literal('1')), termHash(factory.literal('1', factory.namedNode('http://www.w3.org/2001/XMLSchema#integer'))));
 });
 
