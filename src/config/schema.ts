@@ -172,6 +172,10 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_VEC_TOPK_DEFAULT', parser: p.int(1, 1000), default: text('5'),
     description: 'Number of results of a similarity search that gives no topK.',
   },
+  vecSharding: {
+    env: 'KNOWD_VEC_SHARDING', parser: p.oneOf(['replica', 'shard'] as const), default: text('replica'),
+    description: 'replica: every node indexes every vector and answers /v1/similar alone; shard: each cluster member indexes a shard (by a hash of the vector key; shard i belongs to the i-th of the sorted member addresses, so set the same KNOWD_PEER_ADDRS everywhere and restart every node after a membership change), and /v1/similar asks every shard and merges. Every node still stores every vector, so a shard whose node is down is searched exactly from the store.',
+  },
   vecHnswM: {
     env: 'KNOWD_VEC_HNSW_M', parser: p.int(2, 128), default: text('16'),
     description: 'HNSW graph degree (M): higher is more accurate and uses more memory.',

@@ -50,6 +50,7 @@ export interface Config {
   readonly shaclEnabled: boolean;
   readonly vecEnabled: boolean;
   readonly vecTopKDefault: number;
+  readonly vecSharding: 'replica' | 'shard';
   readonly vecHnswM: number;
   readonly vecHnswEfConstruction: number;
   readonly logLevel: LogLevel;

@@ -12,13 +12,13 @@ import { NODE_KEY_FILE, createEd25519Signer, generateSigningKeyPem, loadOrCreate
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
 import type { ReplicationNode } from '../replication/node/index.js';
-import { advertisedId, startCluster } from './cluster.js';
+import { advertisedId, configuredPeers, startCluster } from './cluster.js';
 import { JoinService } from '../replication/join/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool } from './query-pool.js';
-import { createVectorService, openVectorIndexes, startVectorSaver } from './vectors.js';
+import { createVectorService, layoutOf, openVectorIndexes, shardOwners, startVectorSaver } from './vectors.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
@@ -65,7 +65,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
   audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
   // Vector indexes load (or rebuild) before the engine replays the log, so replayed entries land on top.
-  const vec = openVectorIndexes(config, storage);
+  const owners = shardOwners(config, advertisedId(config), configuredPeers(config));
+  const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)));
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
   const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
@@ -106,6 +107,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     executor: queries ?? inlineQueryExecutor(engine.storage, engine.quads, vectors === undefined ? undefined : (ns) => vectors.sparqlSearch(ns)),
     metrics,
     log: log.child({ svc: 'federation' }),
+    ...(vectors !== undefined && { vectors, shardOwners: owners }),
   });
   const deps = { discovery, engine, federation, cluster: cluster.node, ...(join !== undefined && { join }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), ready: () => ready, ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 

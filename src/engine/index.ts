@@ -18,6 +18,7 @@ export { runQueryJob, parseParamTerm, resultKindOf, resultChunks, parseCached } 
 export type { QueryJob, QueryPart, PartLine, SimilarFor } from './query-job.js';
 export type { SimilarHit, SimilarRequest } from '../sparql/index.js';
 export { VectorService, TOPK_MAX } from './vectors.js';
+export type { ShardScatter } from './vectors.js';
 export type { SimilarQuery, UpsertItem, VectorServiceOptions } from './vectors.js';
 export type { VectorOutcome } from './vector-apply.js';
 export type { VectorDeleteCommand, VectorUpsertCommand } from './commands.js';

@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { KnowdError } from '../base/index.js';
-import type { QueryExecutor, QueryJob } from '../engine/index.js';
+import type { QueryExecutor, QueryJob, VectorService } from '../engine/index.js';
+
+/** A shard of a scattered vector search (federation/vectors.ts). */
+const SimilarPart = z
+  .object({
+    kind: z.literal('similar'),
+    namespace: z.string().min(1),
+    vector: z.array(z.number()).min(1),
+    topK: z.number().int().min(1),
+    ef: z.number().int().min(1).optional(),
+    shard: z.number().int().min(0),
+    count: z.number().int().min(1),
+    readIndex: z.number().int().min(0),
+    timeoutMs: z.number().int().min(1),
+  })
+  .strict();
 
 /** One part of a federated query as it travels (the JSON body of Query.Run). */
 export const PartBody = z
@@ -35,6 +50,8 @@ export interface ParticipantDeps {
   readyForReads(): ReadCheck;
   /** Parts in flight at most; more are refused (NOT_READY), so the coordinator re-runs them elsewhere. */
   readonly maxInflight: number;
+  /** Vector shard searches; absent when vectors are off. */
+  readonly vectors?: VectorService;
 }
 
 /**
@@ -60,7 +77,9 @@ export class Participant {
   serve(raw: string, signal: AbortSignal): AsyncGenerator<string> {
     let body: PartBody;
     try {
-      body = PartBody.parse(JSON.parse(raw));
+      const json = JSON.parse(raw) as { kind?: unknown };
+      if (json.kind === 'similar') return this.similar(SimilarPart.parse(json));
+      body = PartBody.parse(json);
     } catch (e) {
       throw new KnowdError('BAD_REQUEST', `Malformed query part: ${(e as Error).message.slice(0, 300)}`);
     }
@@ -68,10 +87,29 @@ export class Participant {
     return this.run(body, signal);
   }
 
-  async *run(body: PartBody, signal: AbortSignal): AsyncGenerator<string> {
+  private admit(): void {
     const ready = this.deps.readyForReads();
     if (!ready.ok) throw new KnowdError('NOT_READY', `This node does not take reads now: ${ready.detail ?? 'not ready'}`);
     if (this.overloaded) throw new KnowdError('NOT_READY', `This node is busy: ${this.running} query parts in flight (KNOWD_FEDERATION_MAX_INFLIGHT ${this.deps.maxInflight})`);
+  }
+
+  private async *similar(body: z.infer<typeof SimilarPart>): AsyncGenerator<string> {
+    const vectors = this.deps.vectors;
+    if (vectors === undefined) throw new KnowdError('NOT_SUPPORTED', 'Vector search is off on this node (KNOWD_VEC_ENABLED=false)');
+    this.admit();
+    this.running++;
+    try {
+      const started = performance.now();
+      await this.deps.waitForApplied(body.readIndex, body.timeoutMs);
+      const hits = vectors.searchShard(body.namespace, body.vector, body.topK, body.ef, { index: body.shard, count: body.count });
+      yield `${hits.map((hit) => `${JSON.stringify({ hit })}\n`).join('')}${JSON.stringify({ stats: { rows: hits.length, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 } })}\n`;
+    } finally {
+      this.running--;
+    }
+  }
+
+  async *run(body: PartBody, signal: AbortSignal): AsyncGenerator<string> {
+    this.admit();
     this.running++;
     try {
       const started = Date.now();

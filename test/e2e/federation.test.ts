@@ -172,3 +172,38 @@ test.serial('federated answers equal single-node answers: W3C SPARQL 1.1 queries
   t.true(retries > 0, 'the killed node’s ranges were re-run elsewhere');
   t.regex(metrics, /knowd_federated_queries_total\{outcome="ok"\} \d+/);
 });
+
+test.serial('sharded vectors: /v1/similar on any node merges every shard, and answers whole with a shard node killed', async (t) => {
+  const c = await makeCluster(t, 3, ['--vec-sharding', 'shard']);
+  await startAll(c);
+  const leader = await leaderOf(c);
+  // Vectors around 6 directions, each distinct (no ties at the topK boundary).
+  const items = Array.from({ length: 240 }, (_, i) => ({ id: `http://ex/v${i}`, vector: Array.from({ length: 6 }, (_, d) => (d === i % 6 ? 1 : 0) + ((i * 7 + d * 13) % 17) / 100 + (d === 0 ? i / 5000 : 0)) }));
+  const up = await post(`${leader.proc!.url}/v1/vector/upsert`, JSON.stringify({ items }), 'application/json');
+  t.is(up.status, 200, JSON.stringify(up.json));
+  const minIndex = Number(up.json['logIndex']);
+  const search = async (node: ClusterNode, vector: number[]): Promise<string[]> => {
+    const res = await fetch(`${node.proc!.url}/v1/similar`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-knowd-min-index': String(minIndex) }, body: JSON.stringify({ vector, topK: 12 }), signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json()) as { items: { id: string; score: number }[] };
+    t.is(res.status, 200, JSON.stringify(body));
+    return body.items.map((h) => h.id);
+  };
+  // The exact answer, computed here (cosine over every vector; ties by id as the merge orders them).
+  const exact = (q: number[]): string[] => {
+    const cos = (a: number[], b: number[]): number => a.reduce((s, x, i) => s + x * b[i]!, 0) / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
+    return items.map((it) => ({ id: it.id, s: cos(q, it.vector) })).sort((a, b) => b.s - a.s || (a.id < b.id ? -1 : 1)).slice(0, 12).map((x) => x.id);
+  };
+  const queries = [[1, 0.1, 0, 0, 0.2, 0], [0, 0, 1, 0.5, 0, 0], [0.3, 0.3, 0.3, 0.3, 0.3, 0.3]];
+  // Compared as sets: scores of f32 vectors tie differently here than in the node.
+  const sorted = (xs: string[]): string[] => [...xs].sort();
+  for (const node of c.nodes) for (const q of queries) t.deepEqual(sorted(await search(node, q)), sorted(exact(q)), node.name);
+  const victim = c.nodes.find((n) => n !== leader)!;
+  await victim.proc!.signal('SIGKILL');
+  victim.proc = null;
+  for (const node of c.nodes.filter((n) => n.proc !== null)) {
+    for (const q of queries) {
+      const got = await search(node, q);
+      t.deepEqual(sorted(got), sorted(exact(q)), `${node.name} with ${victim.name} down`);
+    }
+  }
+});

@@ -1,4 +1,5 @@
 import type { Term } from '@rdfjs/types';
+import { mix32 } from '../../base/index.js';
 import { encodeTerm } from '../../rdf/index.js';
 
 /**
@@ -42,15 +43,9 @@ export function termHash(t: Term): number {
   return h >>> 0;
 }
 
-/** The partition hash of a dictionary id: murmur3's 32-bit finalizer (well mixed, stable everywhere). */
+/** The partition hash of a dictionary id. */
 export function idHash(id: number): number {
-  let h = (id ^ Math.floor(id / 2 ** 32)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(id);
 }
 
 /** k disjoint ranges covering the hash space, in order. */

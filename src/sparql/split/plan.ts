@@ -226,7 +226,9 @@ function chooseDriver(core: Algebra.Operation, prefer: readonly string[], choice
   }
   let best: { variable: string; points: Set<object>; score: number } | undefined;
   for (const v of patternVars(core)) {
-    if (!certain.has(v)) continue;
+    // Blank-node variables are named by the parser's counter, which differs between processes: a
+    // participant could not find the coordinator's choice by name.
+    if (!certain.has(v) || v.startsWith('_:')) continue;
     const points = pointsFor(core, v);
     if (points === undefined) continue;
     let score = 0;
