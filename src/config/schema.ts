@@ -116,8 +116,8 @@ export const SETTINGS: SettingsTable = {
     description: 'Time limit of a read forwarded to another node.',
   },
   federationMinCost: {
-    env: 'KNOWD_FEDERATION_MIN_COST', parser: p.int(0), default: text('50000'),
-    description: 'Estimated cost (rows the query\'s scans start from) at which a query is split across the cluster\'s nodes without being asked; 0 splits every splittable query. A client asks with "federated": true or X-Knowd-Federated: true, and opts out with false.',
+    env: 'KNOWD_FEDERATION_MIN_COST', parser: p.int(0), default: text('1000000'),
+    description: 'Estimated cost (rows the query\'s joins go through, from the store\'s counts along the join order) at which a query is split across the cluster\'s nodes without being asked; 0 splits every splittable query. A client asks with "federated": true or X-Knowd-Federated: true, and opts out with false.',
   },
   federationMaxInflight: {
     env: 'KNOWD_FEDERATION_MAX_INFLIGHT', parser: p.int(1, 10_000), default: text('16'),

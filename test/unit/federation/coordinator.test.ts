@@ -27,7 +27,7 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(opts: { localInflight?: number } = {}): Promise<Rig> {
+async function rig(opts: { localInflight?: number; minCost?: number } = {}): Promise<Rig> {
   const { engine, node } = await openStandalone({ storage: openMemoryStorage(), signer: createEd25519Signer(generateSigningKeyPem()), clock: new FakeClock(1), maxTxQuads: 100_000 });
   await engine.createNamespace('t', 'x');
   await engine.transact({ namespace: 't', format: 'n-triples', actor: 'x', add: DATA });
@@ -80,7 +80,7 @@ async function rig(opts: { localInflight?: number } = {}): Promise<Rig> {
     engine,
     counters: { query: (o) => counters.outcomes.push(o), part: () => undefined, retry: () => counters.retries++ },
     log: createLogger('silent'),
-    minCost: 0,
+    minCost: opts.minCost ?? 0,
   });
   return r;
 }
@@ -190,6 +190,25 @@ test('aggregates and ORDER BY + LIMIT come out as on one node', async (t) => {
     const got = (await run(r, top)).rows.map((x) => JSON.stringify(x));
     const want = await r.engine.query('t', (await import('../../../src/sparql/index.js')).parseQuery(top), { deadlineMs: Date.now() + 10_000, timeoutMs: 10_000, maxHeldValues: 1_000_000, nowMs: Date.now }, (res) => (res.kind === 'bindings' ? [...res.rows].map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v.value])))) : []));
     t.deepEqual(got, want);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('routing: unasked queries split only from KNOWD_FEDERATION_MIN_COST; asked ones when splittable; "false" never', async (t) => {
+  const r = await rig({ minCost: 1_000 });
+  try {
+    const cheap = r.coordinator.decide(job('SELECT ?n WHERE { <http://e/s1> <http://e/p> ?n }'), false);
+    t.false(cheap.federate);
+    t.regex(cheap.reason, /below KNOWD_FEDERATION_MIN_COST/);
+    // 60 × 60 rows through the join: above 1000.
+    const heavy = r.coordinator.decide(job('SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?x }'), false);
+    t.true(heavy.federate, heavy.reason);
+    t.true((heavy.cost ?? 0) >= 1_000);
+    t.true(r.coordinator.decide(job('SELECT ?n WHERE { <http://e/s1> <http://e/p> ?n }'), true).federate);
+    const construct = r.coordinator.decide(job('CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }'), true);
+    t.false(construct.federate);
+    t.regex(construct.reason, /not splittable/);
   } finally {
     await r.stop();
   }
