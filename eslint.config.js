@@ -14,9 +14,10 @@ const layers = {
   engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql', 'shacl', 'vector', 'hooks'],
   replication: ['base', 'rdf', 'storage', 'engine', 'obs'],
   discovery: ['base', 'config', 'obs'],
-  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks'],
+  federation: ['base', 'rdf', 'storage', 'engine', 'obs', 'replication', 'sparql'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks', 'federation'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
-  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector'],
+  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector', 'federation'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.
 const edgeLayers = ['api', 'daemon', 'cli'];

@@ -211,10 +211,14 @@ export class Cluster {
     readonly dir: string,
     readonly members: Member[],
     private readonly keyFile: string,
+    private readonly extraArgs: readonly string[],
   ) {}
 
-  /** Certificates, snapshot key and ports for `n` nodes under a fresh temporary directory in `parent`. */
-  static async create(parent: string, n: number): Promise<Cluster> {
+  /**
+   * Certificates, snapshot key and ports for `n` nodes under a fresh temporary directory in `parent`;
+   * `extraArgs` go to every node (e.g. slower elections for a bulk load).
+   */
+  static async create(parent: string, n: number, extraArgs: readonly string[] = []): Promise<Cluster> {
     const dir = fs.mkdtempSync(path.join(parent, 'knowd-bench-cluster-'));
     tmpDirs.add(dir);
     const keyFile = path.join(dir, 'snapshot.key');
@@ -243,7 +247,7 @@ export class Cluster {
       fs.writeFileSync(path.join(certDir, 'ca.crt'), ca.certPem);
       members.push({ name: `n${i}`, memberId: `127.0.0.1:${await port()}`, httpPort: await port(), dataDir: path.join(dir, `n${i}`, 'data'), certDir, proc: null });
     }
-    return new Cluster(dir, members, keyFile);
+    return new Cluster(dir, members, keyFile, extraArgs);
   }
 
   /** Starts member i (the same ports and data directory every time) and waits for /healthz. */
@@ -251,9 +255,9 @@ export class Cluster {
     const m = this.members[i]!;
     const peers = this.members.map((x) => x.memberId).join(',');
     const c = (f: string): string => path.join(m.certDir, f);
-    // Timings: the daemon's defaults (no --cluster-heartbeat / --cluster-election-timeout).
+    // Timings: the daemon's defaults (no --cluster-heartbeat / --cluster-election-timeout) unless extraArgs say otherwise.
     const args = ['--cluster-mode', hint, '--grpc-addr', m.memberId, '--peer-addrs', peers, '--snapshot-key', this.keyFile, '--signing-key', path.join(path.dirname(this.keyFile), 'signing.pem'), '--mtls-cert', c('node.crt'), '--mtls-key', c('node.key'), '--mtls-ca', c('ca.crt')];
-    m.proc = await spawnNode(m.name, m.dataDir, m.httpPort, args);
+    m.proc = await spawnNode(m.name, m.dataDir, m.httpPort, [...args, ...this.extraArgs]);
     this.procs.push(m.proc);
     return m.proc;
   }

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: { status: 503, doc: 'The node is shutting down and takes no new writes.' },
   NO_LEADER: { status: 503, doc: 'The cluster has no leader this node can reach (election in progress or no majority); retry.' },
   NOT_LEADER: { status: 503, doc: 'This node is not the leader; details carry the leader, if known. Followers forward writes themselves.' },
+  FEDERATION_INCOMPLETE: { status: 503, doc: 'A federated query lost a part (a hash range) that no other node could run within KNOWD_CLUSTER_READ_TIMEOUT; details name the missing range. Never a partial answer.' },
   INDEX_NOT_REACHED: { status: 503, doc: 'A read asked for a minimum log index (X-Knowd-Min-Index) this node did not reach within KNOWD_CLUSTER_READ_TIMEOUT.' },
   MEMBERSHIP_PENDING: { status: 409, doc: 'Another membership change is still being committed; retry when it is done.' },
   TRANSFER_IN_PROGRESS: { status: 503, doc: 'Leadership is being handed over; the write is refused rather than lost. Retry.' },

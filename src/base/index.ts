@@ -6,3 +6,4 @@ export type { Clock } from './clock.js';
 export { createSecretFileOnce, fsyncDir } from './secret-file.js';
 export { ADMIN_CREDENTIAL_FILE, ADMIN_PASSWORD_MIN_LENGTH, hashAdminPassword, readAdminCredential, verifyAdminPassword, writeAdminCredential } from './admin-credential.js';
 export type { AdminCredential } from './admin-credential.js';
+export { mix32 } from './hash.js';

@@ -115,6 +115,14 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_CLUSTER_READ_TIMEOUT', parser: p.durationMs(1, 24 * HOUR_MS), default: text('30s'),
     description: 'Time limit of a read forwarded to another node.',
   },
+  federationMinCost: {
+    env: 'KNOWD_FEDERATION_MIN_COST', parser: p.int(0), default: text('1000000'),
+    description: 'Estimated cost (rows the query\'s joins go through, from the store\'s counts along the join order) at which a query is split across the cluster\'s nodes without being asked; 0 splits every splittable query. A client asks with "federated": true or X-Knowd-Federated: true, and opts out with false.',
+  },
+  federationMaxInflight: {
+    env: 'KNOWD_FEDERATION_MAX_INFLIGHT', parser: p.int(1, 10_000), default: text('16'),
+    description: 'Parts of federated queries this node runs at once; more are refused, so coordinators re-run them elsewhere, and /readyz reports the node busy.',
+  },
   clusterWriteTimeoutMs: {
     env: 'KNOWD_CLUSTER_WRITE_TIMEOUT', parser: p.durationMs(1, 24 * HOUR_MS), default: text('60s'),
     description: 'Time limit of a write until a majority has committed it.',
@@ -167,6 +175,10 @@ export const SETTINGS: SettingsTable = {
   vecTopKDefault: {
     env: 'KNOWD_VEC_TOPK_DEFAULT', parser: p.int(1, 1000), default: text('5'),
     description: 'Number of results of a similarity search that gives no topK.',
+  },
+  vecSharding: {
+    env: 'KNOWD_VEC_SHARDING', parser: p.oneOf(['replica', 'shard'] as const), default: text('replica'),
+    description: 'replica: every node indexes every vector and answers /v1/similar alone; shard: each cluster member indexes a shard (by a hash of the vector key; shard i belongs to the i-th of the sorted member addresses, so set the same KNOWD_PEER_ADDRS everywhere and restart every node after a membership change), and /v1/similar asks every shard and merges. Every node still stores every vector, so a shard whose node is down is searched exactly from the store.',
   },
   vecHnswM: {
     env: 'KNOWD_VEC_HNSW_M', parser: p.int(2, 128), default: text('16'),

@@ -35,6 +35,8 @@ export interface Config {
   readonly replSnapshotIntervalSec: number;
   readonly replStreamChunkBytes: number;
   readonly clusterReadTimeoutMs: number;
+  readonly federationMinCost: number;
+  readonly federationMaxInflight: number;
   readonly clusterWriteTimeoutMs: number;
   readonly clusterMaxPeers: number;
   readonly clusterHeartbeatMs: number;
@@ -49,6 +51,7 @@ export interface Config {
   readonly shaclEnabled: boolean;
   readonly vecEnabled: boolean;
   readonly vecTopKDefault: number;
+  readonly vecSharding: 'replica' | 'shard';
   readonly vecHnswM: number;
   readonly vecHnswEfConstruction: number;
   readonly logLevel: LogLevel;

@@ -30,6 +30,12 @@ export function advertisedId(config: Config): string {
   return info?.memberId ?? hostPortText({ host: os.hostname(), port: config.grpcAddr.port });
 }
 
+/** The other members' ids as this node's configuration lists them (KNOWD_PEER_ADDRS). */
+export function configuredPeers(config: Config): string[] {
+  const id = advertisedId(config);
+  return config.peerAddrs.map(hostPortText).filter((p) => p !== id);
+}
+
 export interface ClusterParts {
   readonly node: ReplicationNode;
   readonly snapshots: SnapshotStore | undefined;

@@ -5,13 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/http/index.js';
 import { systemClock } from '../base/index.js';
 import { redactedConfig, type Config } from '../config/index.js';
-import { Engine } from '../engine/index.js';
+import { Engine, inlineQueryExecutor } from '../engine/index.js';
+import { startFederation } from './federation.js';
 import { Metrics, createAuditLog, createTelemetry, type Logger } from '../obs/index.js';
 import { NODE_KEY_FILE, createEd25519Signer, generateSigningKeyPem, loadOrCreateSigningKey } from '../receipts/index.js';
 import { openLmdbStorage } from '../storage/lmdb/index.js';
 import { openMemoryStorage, type Storage } from '../storage/index.js';
 import type { ReplicationNode } from '../replication/node/index.js';
-import { advertisedId, startCluster } from './cluster.js';
+import { advertisedId, configuredPeers, startCluster } from './cluster.js';
 import { JoinService } from '../replication/join/index.js';
 import { KEYS_DIR, SNAPSHOT_KEY_FILE } from '../replication/snapshot/index.js';
 import { secureAdminSocket } from './admin-socket.js';
@@ -20,7 +21,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
 import { logTuning, resolveHardware, tuneStore, type TuningReport } from './tuning.js';
-import { createVectorService, openVectorIndexes, startVectorSaver } from './vectors.js';
+import { createVectorService, layoutOf, openVectorIndexes, shardOwners, startVectorSaver } from './vectors.js';
 import { nodeIdOfDataDir } from './node-id.js';
 import { VERSION } from './version.js';
 
@@ -73,7 +74,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const audit = createAuditLog(path.join(config.dataDir, 'audit.log'));
   audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
   // Vector indexes load (or rebuild) before the engine replays the log, so replayed entries land on top.
-  const vec = openVectorIndexes(config, storage);
+  const owners = shardOwners(config, advertisedId(config), configuredPeers(config));
+  const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)));
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
   const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
@@ -109,7 +111,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     certValidityDays: config.certValidityDays,
   }) : undefined;
   const discovery = new NodeDiscovery(config, { log, metrics, nodeId, version: VERSION });
-  const deps = { discovery, engine, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), telemetry: createTelemetry(config.dataDir), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const federation = startFederation(config, {
+    engine,
+    node: cluster.node,
+    executor: queries ?? inlineQueryExecutor(engine.storage, engine.quads, vectors === undefined ? undefined : (ns) => vectors.sparqlSearch(ns)),
+    metrics,
+    log: log.child({ svc: 'federation' }),
+    ...(vectors !== undefined && { vectors, shardOwners: owners }),
+  });
+  const deps = { discovery, engine, federation, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), telemetry: createTelemetry(config.dataDir), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../obs/index.js';
 import { VectorService, type Engine } from '../engine/index.js';
 import type { Storage } from '../storage/index.js';
-import { VectorIndexes, hashingEmbedder, httpEmbedder, type OpenReport } from '../vector/index.js';
+import { VectorIndexes, WHOLE, hashingEmbedder, httpEmbedder, type OpenReport, type ShardLayout } from '../vector/index.js';
 import { usearchBackend } from '../vector/usearch/index.js';
 
 /** Where saved HNSW indexes live: `<dataDir>/vectors/<ns>.usearch` (+ `<ns>.json`). */
@@ -14,9 +14,9 @@ export const VECTORS_DIR = 'vectors';
  * The node's HNSW indexes, loaded from their saved copies or rebuilt from the store (before the
  * engine replays the log, so replayed entries land on top). Undefined when vectors are off.
  */
-export function openVectorIndexes(config: Config, storage: Storage): { indexes: VectorIndexes; report: OpenReport } | undefined {
+export function openVectorIndexes(config: Config, storage: Storage, layout: ShardLayout = WHOLE): { indexes: VectorIndexes; report: OpenReport } | undefined {
   if (!config.vecEnabled) return undefined;
-  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined));
+  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined), layout);
   return { indexes, report: indexes.open() };
 }
 
@@ -32,6 +32,20 @@ export function createVectorService(config: Config, engine: Engine, indexes: Vec
     efConstruction: config.vecHnswEfConstruction,
     filterTimeoutMs: config.clusterReadTimeoutMs,
   });
+}
+
+/**
+ * The members in shard order (KNOWD_VEC_SHARDING=shard): this node and KNOWD_PEER_ADDRS, sorted, so
+ * every node configured with the same peers computes the same list. One member (single mode, or
+ * replica): the whole namespace.
+ */
+export function shardOwners(config: Config, self: string, peers: readonly string[]): string[] {
+  if (config.vecSharding !== 'shard' || config.clusterMode === 'single') return [self];
+  return [...new Set([self, ...peers])].sort();
+}
+
+export function layoutOf(owners: readonly string[], self: string): ShardLayout {
+  return owners.length <= 1 ? WHOLE : { index: owners.indexOf(self), count: owners.length };
 }
 
 /** How often changed indexes are saved: a restart then rebuilds at most this much from the store. */

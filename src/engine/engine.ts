@@ -9,7 +9,7 @@ import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.j
 import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
 import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
 import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
-import { executeQuery, type ParsedQuery, type QueryOptions, type QueryResult } from '../sparql/index.js';
+import { executeQuery, type ParsedQuery, type QueryableDataset, type QueryOptions, type QueryResult } from '../sparql/index.js';
 import { queryableDataset } from './queryable.js';
 import { getIdempotency } from './idempotency.js';
 import { getReceipt } from './receipt-store.js';
@@ -319,6 +319,12 @@ export class Engine {
    * Runs a query in one read snapshot. The result is lazy: `consume` must finish with it (stream it
    * out) before its promise settles, which is when the snapshot is released.
    */
+  /** The namespace's data as the evaluator reads it, in one snapshot (statistics for the federation planner). */
+  withDataset<T>(ns: string, fn: (data: QueryableDataset) => T): T {
+    const info = this.namespace(ns);
+    return this.read((txn) => fn(queryableDataset(this.quads, txn, info.id)));
+  }
+
   async query<T>(ns: string, parsed: ParsedQuery, opts: QueryOptions, consume: (r: QueryResult) => Promise<T> | T): Promise<T> {
     const info = this.namespace(ns);
     return this.read(async (txn) => consume(executeQuery(parsed, queryableDataset(this.quads, txn, info.id), opts)));

@@ -4,7 +4,8 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import type { Quad } from '../rdf/index.js';
 import { factory } from '../rdf/index.js';
-import { executeQuery, parseQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
+import { encodeTerm } from '../rdf/index.js';
+import { executeQuery, parseQuery, planSplit, prepareQuery, type ParsedQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
 import {
   createBindingsWriter,
   createGraphWriter,
@@ -33,10 +34,27 @@ export interface QueryJob {
   readonly dataset?: { readonly default: readonly string[]; readonly named: readonly string[] };
   readonly timeoutMs: number;
   readonly maxHeldValues: number;
-  /** A W3C result format, or Knowd's JSON API ('v1-json' whole document, 'v1-ndjson' a row a line). */
-  readonly format: ResultFormatName | 'v1-json' | 'v1-ndjson';
+  /**
+   * A W3C result format, or Knowd's JSON API ('v1-json' whole document, 'v1-ndjson' a row a line),
+   * or 'knowd-part': one part of a federated query (rows as arrays of encoded terms, a line each).
+   */
+  readonly format: ResultFormatName | 'v1-json' | 'v1-ndjson' | 'knowd-part';
   readonly explain?: boolean;
+  /** Run only this hash range of the split plan (sparql/split) of the query: a federated query's part. */
+  readonly part?: QueryPart;
 }
+
+export interface QueryPart {
+  readonly lo: number;
+  readonly hi: number;
+  /** The driving variable the coordinator chose (every part must split on the same one). */
+  readonly driving: string;
+  /** The coordinator's NOW(), so every part and the merge agree on it. */
+  readonly queryTimeMs: number;
+}
+
+/** The lines of a 'knowd-part' result: rows, or the ASK answer, then the closing stats line. */
+export type PartLine = { readonly row: readonly (string | null)[] } | { readonly boolean: boolean } | { readonly stats: { readonly rows: number; readonly elapsedMs: number } };
 
 /** `params` values are single RDF terms, parsed as terms: never spliced into the query text. */
 export function parseParamTerm(name: string, text: string): Term {
@@ -76,7 +94,40 @@ export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boo
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function* chunks(result: QueryResult, job: QueryJob, started: number): AsyncGenerator<string> {
+/** A result in the job's format, chunk by chunk (also the coordinator's output of a federated query). */
+export async function* resultChunks(result: QueryResult, job: Pick<QueryJob, 'format'>, started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
+  if (job.format === 'knowd-part') {
+    yield* partLines(result, started);
+    return;
+  }
+  if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
+    yield* knowdJson(result, job.format, started, extra);
+    return;
+  }
+  yield* chunks(result, job as QueryJob & { format: ResultFormatName }, started);
+}
+
+async function* partLines(result: QueryResult, started: number): AsyncGenerator<string> {
+  let n = 0;
+  let buf = '';
+  const line = (l: PartLine): string => `${JSON.stringify(l)}\n`;
+  if (result.kind === 'boolean') buf = line({ boolean: result.value });
+  else if (result.kind === 'bindings') {
+    const vars = result.vars;
+    for (const r of result.rows) {
+      buf += line({ row: vars.map((v) => (r[v] === undefined ? null : encodeTerm(r[v]!))) });
+      n++;
+      if (buf.length >= 65536) {
+        yield buf;
+        buf = '';
+        await yieldToLoop();
+      }
+    }
+  } else throw new KnowdError('NOT_SUPPORTED', 'CONSTRUCT and DESCRIBE are not split');
+  yield `${buf}${line({ stats: { rows: n, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 } })}`;
+}
+
+async function* chunks(result: QueryResult, job: QueryJob & { format: ResultFormatName | 'v1-json' | 'v1-ndjson' }, started: number): AsyncGenerator<string> {
   if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
     yield* knowdJson(result, job.format, started);
     return;
@@ -97,7 +148,7 @@ async function* chunks(result: QueryResult, job: QueryJob, started: number): Asy
 }
 
 /** Knowd's JSON API: each value is the term's lexical form. */
-async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number): AsyncGenerator<string> {
+async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
   const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
   const plain = (r: Readonly<Record<string, Term>>): Record<string, string> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value]));
   const quad = (q: Quad) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value });
@@ -108,7 +159,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
       yield JSON.stringify({ quads, stats: stats(quads.length) });
     } else {
       const rows = [...result.rows].map(plain);
-      yield JSON.stringify({ vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }) });
+      yield JSON.stringify({ vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }), ...extra });
     }
     return;
   }
@@ -157,9 +208,22 @@ export async function runQueryJob(storage: Storage, quads: QuadStore, job: Query
     ...(job.baseIRI !== undefined && { baseIRI: job.baseIRI }),
     ...(job.dataset !== undefined && { dataset: { default: job.dataset.default.map((i) => factory.namedNode(i)), named: job.dataset.named.map((i) => factory.namedNode(i)) } }),
   };
+  const { query, options } = job.part === undefined ? { query: parsed, options: opts } : partOf(parsed, opts, job.part);
   await storage.read(async (txn: ReadTxn) => {
     const ns = requireNamespace(txn, job.namespace);
-    const result = executeQuery(parsed, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), opts);
-    for await (const c of chunks(result, job, started)) await emit(c);
+    const result = executeQuery(query, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), options);
+    for await (const c of resultChunks(result, job, started)) await emit(c);
   });
+}
+
+/**
+ * A federated query's part: the same split plan the coordinator made (planSplit is a pure function
+ * of the prepared query), restricted to this part's hash range.
+ */
+function partOf(parsed: ParsedQuery, opts: QueryOptions, part: QueryPart): { query: ParsedQuery; options: QueryOptions } {
+  const decision = planSplit(prepareQuery(parsed, opts), { variable: part.driving });
+  if (!decision.splittable) throw new KnowdError('BAD_REQUEST', `The query cannot be split: ${decision.reason}`);
+  const p = decision.plan;
+  const { params: _p, dataset: _d, ...rest } = opts;
+  return { query: p.participant, options: { ...rest, queryTimeMs: part.queryTimeMs, partition: { lo: part.lo, hi: part.hi, variable: p.driving, points: p.points } } };
 }

@@ -13,12 +13,17 @@ import {
   scoreOf,
   toVector,
   vectorToBase64,
+  WHOLE,
   type Embedder,
   type Hit,
   type Metric,
   type Quantization,
+  type ShardLayout,
   type VectorIndexes,
 } from '../vector/index.js';
+
+/** Searches every shard of a sharded namespace (federation/, over the cluster) and merges the hits. */
+export type ShardScatter = (ns: string, query: Float32Array, topK: number, ef: number | undefined) => Promise<SimilarHit[]>;
 import type { VectorIndexSpec } from './commands.js';
 import type { Engine } from './engine.js';
 import { checkId } from './vector-apply.js';
@@ -64,6 +69,7 @@ const FILTER_IDS_MAX = 1_000_000;
  */
 export class VectorService {
   private readonly maxBatch: number;
+  private scatter: ShardScatter | undefined;
 
   constructor(private readonly opts: VectorServiceOptions) {
     this.maxBatch = opts.maxBatch ?? 10_000;
@@ -71,6 +77,39 @@ export class VectorService {
 
   get topKDefault(): number {
     return this.opts.topKDefault;
+  }
+
+  /** The shard this node indexes (KNOWD_VEC_SHARDING). */
+  get layout(): ShardLayout {
+    return this.opts.indexes.layout;
+  }
+
+  private get sharded(): boolean {
+    return this.opts.indexes.layout.count > 1;
+  }
+
+  /** How searches reach the other shards (set by the daemon when the index is sharded). */
+  setScatter(fn: ShardScatter): void {
+    this.scatter = fn;
+  }
+
+  /**
+   * One shard's nearest neighbours (a part of a scattered search): from this node's HNSW index when
+   * it indexes that shard, else exactly from the store (every node stores every vector).
+   */
+  searchShard(ns: string, values: readonly number[], topK: number, ef: number | undefined, shard: ShardLayout): SimilarHit[] {
+    const nsId = this.opts.engine.namespace(ns).id;
+    const idx = this.opts.indexes.get(nsId);
+    if (idx === undefined) return [];
+    const query = toVector(values, idx.options.dims, 'vector');
+    const k = this.topKOf(topK);
+    if (ef !== undefined && (!Number.isInteger(ef) || ef < 1 || ef > 4096)) throw new KnowdError('BAD_REQUEST', `ef must be an integer from 1 to 4096, not ${ef}`);
+    const own = this.layout;
+    const hits = own.index === shard.index && own.count === shard.count ? this.opts.indexes.search(nsId, query, k, ef) : this.opts.indexes.exactSearch(nsId, query, k, shard);
+    return this.opts.engine.read((r) => hits.flatMap((h) => {
+      const id = idOfKey(r, nsId, h.key);
+      return id === undefined ? [] : [{ id, score: scoreOf(idx.options.metric, h.distance) }];
+    }));
   }
 
   async upsert(ns: string, items: readonly UpsertItem[], actor: string, want: { metric?: Metric; quantization?: Quantization } = {}): Promise<{ upserted: number; logIndex: number; receipt: Receipt }> {
@@ -131,6 +170,7 @@ export class VectorService {
     const query =
       q.target.kind === 'text' ? toVector([...((await this.opts.embedder.embed([q.target.text], idx.options.dims))[0] ?? [])], idx.options.dims, 'text (embedded)') : this.resolve(ns, nsId, q.target, idx.options.dims);
     const allowed = q.filter === undefined ? undefined : await this.filterIds(ns, q.filter);
+    if (allowed === undefined && this.sharded && this.scatter !== undefined) return this.scatter(ns, query, topK, q.ef);
     return this.search(nsId, query, topK, q.ef, allowed);
   }
 
@@ -183,10 +223,11 @@ export class VectorService {
         return id === undefined ? [] : [{ id, score: scoreOf(metric, h.distance) }];
       });
     if (allowed === undefined) {
-      const hits = this.opts.indexes.search(nsId, query, topK, ef);
+      // A shard alone is not the namespace: without the cluster, search the store exactly.
+      const hits = this.sharded ? this.opts.indexes.exactSearch(nsId, query, topK, WHOLE) : this.opts.indexes.search(nsId, query, topK, ef);
       return this.opts.engine.read((r) => named(r, hits));
     }
-    if (allowed.size <= EXACT_FILTER_MAX) {
+    if (allowed.size <= EXACT_FILTER_MAX || this.sharded) {
       // Few candidates: score them all exactly from the store; HNSW could miss them entirely.
       return this.opts.engine.read((r) => {
         const scored: SimilarHit[] = [];

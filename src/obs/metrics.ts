@@ -38,6 +38,11 @@ export class Metrics {
   readonly clusterPeerLag = new Gauge({ name: 'knowd_cluster_peer_lag_entries', help: 'Entries a peer is behind the leader (leader only)', labelNames: ['peer'] as const, registers: [this.registry] });
   readonly clusterPeerContact = new Gauge({ name: 'knowd_cluster_peer_last_contact_seconds', help: 'Seconds since the leader last heard from a peer', labelNames: ['peer'] as const, registers: [this.registry] });
   readonly clusterLag = new Gauge({ name: 'knowd_cluster_lag_seconds', help: 'How long this follower has been behind the leader\'s commit index', registers: [this.registry] });
+  readonly federatedQueries = new Counter({ name: 'knowd_federated_queries_total', help: 'Queries routed for federation by outcome (ok, error, local = run on one node)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly federationParts = new Counter({ name: 'knowd_federation_parts_total', help: 'Parts (hash ranges) of federated queries this node coordinated, by where they ran (local, remote)', labelNames: ['where'] as const, registers: [this.registry] });
+  readonly federationPartDuration = new Histogram({ name: 'knowd_federation_part_duration_seconds', help: 'Time of one part of a federated query as the coordinator saw it', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
+  readonly federationRetries = new Counter({ name: 'knowd_federation_retries_total', help: 'Parts of federated queries re-run on another node after a failure', registers: [this.registry] });
+  readonly federationPartsServed = new Counter({ name: 'knowd_federation_parts_served_total', help: 'Parts of federated queries this node ran for a coordinator, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly clusterElections = new Counter({ name: 'knowd_cluster_elections_total', help: 'Times this node became leader', registers: [this.registry] });
   readonly clusterRoleChanges = new Counter({ name: 'knowd_cluster_role_changes_total', help: 'Role or leader changes seen by this node', registers: [this.registry] });
   readonly clusterSnapshots = new Counter({ name: 'knowd_cluster_snapshots_total', help: 'Snapshot events by kind (created, sent, received, restored, rejected)', labelNames: ['kind'] as const, registers: [this.registry] });

@@ -10,3 +10,5 @@ export { Evaluator } from './eval/evaluate.js';
 export type { Row, Val } from './eval/rows.js';
 export type { Algebra } from './parse/index.js';
 export type { PlanNode } from './explain.js';
+export { prepareQuery } from './query.js';
+export * from './split/index.js';

@@ -5,6 +5,7 @@ import type { QueryableDataset } from './eval/dataset.js';
 import { Evaluator } from './eval/evaluate.js';
 import { explainPlan, type PlanNode } from './explain.js';
 import type { Algebra, ParsedQuery } from './parse/index.js';
+import type { PartitionFilter } from './split/partition.js';
 
 export interface QueryOptions extends EvalLimits, QueryOptionsExplain {
   readonly baseIRI?: string;
@@ -12,6 +13,8 @@ export interface QueryOptions extends EvalLimits, QueryOptionsExplain {
   readonly params?: Readonly<Record<string, Term>>;
   /** The protocol's default-graph-uri / named-graph-uri: replaces the query's own FROM clauses. */
   readonly dataset?: { readonly default: readonly Term[]; readonly named: readonly Term[] };
+  /** A split query's part (split/plan.ts): only solutions in this hash range of the driving variable. */
+  readonly partition?: PartitionFilter;
 }
 
 export type Solution = Readonly<Record<string, Term>>;
@@ -62,10 +65,12 @@ function withDataset(op: Algebra.Operation, ds: NonNullable<QueryOptions['datase
  * Runs a parsed query over a dataset. Results are lazy: rows are produced as they are pulled, so
  * the caller must consume them while the dataset's snapshot is open.
  */
-export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
-  const ctx = new Context(data, opts);
-  const ev = new Evaluator(ctx, opts.baseIRI ?? parsed.baseIRI);
-  if (opts.explain === true) ev.profile = { ops: new Map(), patterns: new Map() };
+/**
+ * The algebra as it runs: parameter VALUES joined in, the protocol's dataset in place of FROM, the
+ * query form on top. A split query is planned on this (both the coordinator and each participant
+ * plan the same prepared algebra, so they agree on the plan).
+ */
+export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'params' | 'dataset'>): ParsedQuery {
   let algebra = parsed.algebra;
   if (opts.params !== undefined && Object.keys(opts.params).length > 0) {
     const names = Object.keys(opts.params);
@@ -78,6 +83,19 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
   }
   if (opts.dataset !== undefined) algebra = withDataset(algebra, opts.dataset);
   algebra = formOnTop(algebra);
+  return algebra === parsed.algebra ? parsed : { ...parsed, algebra };
+}
+
+/**
+ * Runs a parsed query over a dataset. Results are lazy: rows are produced as they are pulled, so
+ * the caller must consume them while the dataset's snapshot is open.
+ */
+export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
+  const ctx = new Context(data, opts);
+  const ev = new Evaluator(ctx, opts.baseIRI ?? parsed.baseIRI);
+  if (opts.explain === true) ev.profile = { ops: new Map(), patterns: new Map() };
+  if (opts.partition !== undefined) ev.restrict(opts.partition);
+  const algebra = prepareQuery(parsed, opts).algebra;
   switch (algebra.type) {
     case 'ask': {
       for (const _ of ev.exec((algebra as Algebra.Ask).input, [])) return { kind: 'boolean', value: true };

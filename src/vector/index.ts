@@ -20,3 +20,5 @@ export type { VectorNsMeta } from './store.js';
 export { MAX_DIMS, isZero, toVector, vectorFromBase64, vectorToBase64 } from './validate.js';
 export { HASHING_DIMS_DEFAULT, hashingEmbedder, httpEmbedder } from './embed.js';
 export type { Embedder } from './embed.js';
+export { WHOLE, ownsKey, shardOfKey } from './shard.js';
+export type { ShardLayout } from './shard.js';

@@ -1,5 +1,7 @@
 import type { ReadTxn, Storage } from '../storage/index.js';
-import { listVectorMetas, scanVectors, type VectorNsMeta } from './store.js';
+import { distance } from './metric.js';
+import { ownsKey, shardOfKey, WHOLE, type ShardLayout } from './shard.js';
+import { getVectorMeta, listVectorMetas, scanVectors, type VectorNsMeta } from './store.js';
 import type { Hit, IndexOptions, VectorBackend, VectorIndex } from './types.js';
 
 /** What one committed vector entry changed in a namespace (carried by the apply outcome). */
@@ -43,6 +45,8 @@ export class VectorIndexes {
   constructor(
     private readonly storage: Storage,
     private readonly backend: VectorBackend,
+    /** The shard this node indexes (KNOWD_VEC_SHARDING=shard); the whole namespace by default. */
+    readonly layout: ShardLayout = WHOLE,
   ) {}
 
   /** Loads or rebuilds every namespace's index from the store's current state. */
@@ -52,9 +56,11 @@ export class VectorIndexes {
     const rebuilt: { ns: string; reason: string }[] = [];
     this.storage.read((r) => {
       for (const [nsId, meta] of listVectorMetas(r)) {
-        const saved = this.backend.load(meta.ns);
+        // A shard's saved copy does not say which layout it had: a sharded node rebuilds its shard.
+        const saved = this.layout.count > 1 ? undefined : this.backend.load(meta.ns);
         const reason =
-          saved === undefined ? 'no saved index'
+          this.layout.count > 1 ? `shard ${this.layout.index + 1} of ${this.layout.count} (KNOWD_VEC_SHARDING=shard)`
+          : saved === undefined ? 'no saved index'
           : saved.meta.nsId !== nsId ? 'the saved index belongs to an earlier namespace of this name'
           : saved.meta.version !== meta.version ? `the saved index reflects version ${saved.meta.version}, the store ${meta.version}`
           : saved.meta.size !== meta.count ? `the saved index holds ${saved.meta.size} vectors, the store ${meta.count}`
@@ -77,6 +83,7 @@ export class VectorIndexes {
     let keys: number[] = [];
     let flat = new Float32Array(REBUILD_BATCH * meta.options.dims);
     for (const v of scanVectors(r, nsId)) {
+      if (!ownsKey(this.layout, v.key)) continue;
       flat.set(v.vector, keys.length * meta.options.dims);
       keys.push(v.key);
       if (keys.length === REBUILD_BATCH) {
@@ -96,13 +103,14 @@ export class VectorIndexes {
     // Already reflected: the index was loaded or rebuilt at a state that includes this entry.
     if (c.version <= l.version) return;
     for (const key of c.deletes) l.index.remove(key);
-    const fresh = c.upserts.filter((u) => u.fresh);
+    const upserts = this.layout.count === 1 ? c.upserts : c.upserts.filter((u) => ownsKey(this.layout, u.key));
+    const fresh = upserts.filter((u) => u.fresh);
     if (fresh.length > 1) {
       const flat = new Float32Array(fresh.length * c.options.dims);
       fresh.forEach((u, i) => flat.set(u.vector, i * c.options.dims));
       l.index.addMany(fresh.map((u) => u.key), flat);
     } else for (const u of fresh) l.index.add(u.key, u.vector);
-    for (const u of c.upserts) if (!u.fresh) l.index.add(u.key, u.vector);
+    for (const u of upserts) if (!u.fresh) l.index.add(u.key, u.vector);
     l.version = c.version;
   }
 
@@ -124,6 +132,24 @@ export class VectorIndexes {
 
   search(nsId: number, query: Float32Array, k: number, ef?: number): Hit[] {
     return this.live.get(nsId)?.index.search(query, k, ef) ?? [];
+  }
+
+  /**
+   * The exact nearest neighbours of shard `shard` of `count`, scanned from the store: how a node
+   * answers for a shard it does not index (its node is down), and the synchronous SPARQL search on a
+   * sharded node. Ties break by key, as in the brute-force index.
+   */
+  exactSearch(nsId: number, query: Float32Array, k: number, shard: ShardLayout): Hit[] {
+    return this.storage.read((r) => {
+      const meta = getVectorMeta(r, nsId);
+      if (meta === undefined) return [];
+      const all: Hit[] = [];
+      for (const v of scanVectors(r, nsId)) {
+        if (shard.count > 1 && shardOfKey(v.key, shard.count) !== shard.index) continue;
+        all.push({ key: v.key, distance: distance(meta.options.metric, query, v.vector) });
+      }
+      return all.sort((a, b) => a.distance - b.distance || a.key - b.key).slice(0, k);
+    });
   }
 
   /** Saves the indexes that changed since their last save; returns the namespaces saved. */

@@ -3,6 +3,7 @@ import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
 import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
 import type { Clock } from '../../base/index.js';
+import type { Coordinator, Participant } from '../../federation/index.js';
 import type { AuditLog, Logger, Metrics, TelemetrySource } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { CertRenewalStatus, JoinService } from '../../replication/join/index.js';
@@ -72,6 +73,8 @@ export interface ApiDeps {
   readonly vectors?: VectorService;
   /** Where queries run (worker threads on LMDB); default: on the calling thread. */
   readonly queries?: QueryExecutor;
+  /** Federated queries (coordinator and this node's participant); absent: every query runs locally. */
+  readonly federation?: { readonly coordinator: Coordinator; readonly participant: Participant };
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
   readonly tuning?: TuningView;

@@ -4,7 +4,7 @@ import { appliedIndex, logSize, readHardState, readMembership, setAppliedIndex, 
 import { RaftNode, decodeMembership } from '../raft/index.js';
 import type { Entry, HardState, Membership, Message, NodeId, Ready, RaftStatus, SnapshotMeta } from '../raft/index.js';
 import type { Storage, WriteTxn } from '../../storage/index.js';
-import type { ForwardRequest, ForwardResponse, Transport, TransportStats } from '../transport/types.js';
+import type { ForwardRequest, ForwardResponse, QueryPartRequest, Transport, TransportStats } from '../transport/types.js';
 import { decodeCall, decodeProposeReply, encodeCall, encodeOutcome, errorReply, replyError, type ForwardCall, type MembershipCall } from './forward.js';
 import { clusterChecks, readiness, type Check } from './health.js';
 import { LeaderWatch } from './leader-watch.js';
@@ -78,6 +78,8 @@ export class ReplicationNode implements Sequencer {
   private membership: Membership;
   private running = false;
   private stopped = false;
+  /** Runs parts of federated queries for coordinators (set by the daemon; federation/ sits above). */
+  private queryParts: ((req: QueryPartRequest, signal: AbortSignal) => AsyncIterable<string>) | undefined;
   private draining = false;
   /** Set between a failed storage write and the core's restart from disk. */
   private recovering = false;
@@ -136,6 +138,7 @@ export class ReplicationNode implements Sequencer {
       },
       onForward: (from, req) => node.onForward(from, req),
       onStatus: async () => ({ body: JSON.stringify(node.status()) }),
+      onQuery: (_from, req, signal) => node.onQuery(req, signal),
     });
     opts.transport?.onUnreachable((peer) => node.raft.reportUnreachable(peer));
     node.ticker = setInterval(() => node.tick(), opts.timing.tickMs);
@@ -183,6 +186,23 @@ export class ReplicationNode implements Sequencer {
       if (Date.now() >= deadline) throw new KnowdError('NO_LEADER', `No leader after ${timeoutMs} ms`);
       await this.leaderChange(Math.min(deadline - Date.now(), this.opts.timing.tickMs));
     }
+  }
+
+  /** Serve parts of federated queries with `fn` (until then, peers asking get NOT_SUPPORTED). */
+  serveQueryParts(fn: (req: QueryPartRequest, signal: AbortSignal) => AsyncIterable<string>): void {
+    this.queryParts = fn;
+  }
+
+  private async *onQuery(req: QueryPartRequest, signal: AbortSignal): AsyncGenerator<string> {
+    if (this.queryParts === undefined) throw new KnowdError('NOT_READY', `${this.opts.id} does not serve query parts yet (starting)`);
+    yield* this.queryParts(req, signal);
+  }
+
+  /** Streams one part of a federated query from a peer (the cluster transport), if it can carry queries. */
+  get queryPeer(): ((to: NodeId, body: string, timeoutMs: number, signal: AbortSignal) => AsyncIterable<string>) | undefined {
+    const t = this.opts.transport;
+    if (t?.query === undefined) return undefined;
+    return (to, body, timeoutMs, signal) => t.query!(to, { body }, timeoutMs, signal);
   }
 
   get id(): NodeId {

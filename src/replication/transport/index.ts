@@ -5,7 +5,7 @@
  *   - ./certs.js, the certificate tooling (loads @peculiar/x509 and installs the Reflect metadata
  *     polyfill it needs): knowdctl cluster init/join and tests.
  */
-export type { ForwardRequest, ForwardResponse, PeerStatus, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from './types.js';
+export type { ForwardRequest, ForwardResponse, PeerStatus, QueryPartRequest, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from './types.js';
 export { createMemoryNetwork } from './memory/index.js';
 export type { DelayMs, MemoryNetwork, MemoryTransport } from './memory/index.js';
 export { parseNodeId, formatNodeId } from './address.js';

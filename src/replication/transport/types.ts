@@ -42,6 +42,11 @@ export interface PeerStatus {
   readonly body: string;
 }
 
+/** One part of a federated query, as JSON (federation/ defines it); the answer is a stream of NDJSON text. */
+export interface QueryPartRequest {
+  readonly body: string;
+}
+
 export interface TransportHandlers {
   /** A raft message arrived (already checked to be addressed to this node). */
   onMessage(msg: Message): void;
@@ -52,6 +57,11 @@ export interface TransportHandlers {
   onSnapshot(from: NodeId, offer: SnapshotOffer, chunks: AsyncIterable<SnapshotChunk>): Promise<void>;
   onForward(from: NodeId, req: ForwardRequest): Promise<ForwardResponse>;
   onStatus(from: NodeId): Promise<PeerStatus>;
+  /**
+   * A coordinator asks for one part of a federated query. The chunks are sent as they come;
+   * `signal` aborts when the coordinator cancels the call. Absent: the node refuses query parts.
+   */
+  onQuery?(from: NodeId, req: QueryPartRequest, signal: AbortSignal): AsyncIterable<string>;
 }
 
 export interface TransportStats {
@@ -69,6 +79,12 @@ export interface Transport {
   sendSnapshot(to: NodeId, offer: SnapshotOffer, chunks: AsyncIterable<SnapshotChunk>): Promise<void>;
   forward(to: NodeId, req: ForwardRequest, timeoutMs: number): Promise<ForwardResponse>;
   status(to: NodeId, timeoutMs: number): Promise<PeerStatus>;
+  /**
+   * Runs one part of a federated query on a peer: its chunks as they arrive. Aborting `signal` (or
+   * stopping the iteration) cancels the call, which stops the peer's query. Absent on transports
+   * that cannot carry queries.
+   */
+  query?(to: NodeId, req: QueryPartRequest, timeoutMs: number, signal: AbortSignal): AsyncIterable<string>;
   /** The members to keep connections to (not including self), after a membership change. */
   setPeers?(peers: readonly NodeId[]): void;
   /** Called when sending to a peer fails (connection refused, stream broken): raft backs off to probing. */

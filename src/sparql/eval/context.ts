@@ -30,6 +30,8 @@ export interface EvalLimits {
   readonly signal?: AbortSignal;
   readonly nowMs: () => number;
   readonly entropy?: EvalEntropy;
+  /** NOW() of the query (ms since epoch); default: nowMs() at the start. Parts of a federated query share the coordinator's. */
+  readonly queryTimeMs?: number;
 }
 
 /** Which graphs a pattern reads (SPARQL's active graph). */
@@ -55,7 +57,7 @@ export class Context {
     readonly data: QueryableDataset,
     readonly limits: EvalLimits,
   ) {
-    this.now = new Date(limits.nowMs());
+    this.now = new Date(limits.queryTimeMs ?? limits.nowMs());
     this.entropy = limits.entropy ?? defaultEntropy;
   }
 

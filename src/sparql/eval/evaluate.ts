@@ -11,6 +11,7 @@ import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
+import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
 
@@ -39,6 +40,8 @@ export class Evaluator {
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
+  /** A split query's hash range (split/plan.ts), checked where its driving variable is scanned. */
+  private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
   constructor(
     readonly ctx: Context,
@@ -49,6 +52,20 @@ export class Evaluator {
 
   slot(name: string): number {
     return this.ctx.vars.slot(name);
+  }
+
+  /** Restricts the query to solutions whose driving variable hashes into the filter's range. */
+  restrict(filter: PartitionFilter): void {
+    this.partition = { filter, slot: this.slot(filter.variable) };
+  }
+
+  /** False when a split query's point `at` produced a row outside this participant's range. */
+  private inPartition(at: object, row: Row): boolean {
+    const part = this.partition;
+    if (part === undefined || !part.filter.points.has(at)) return true;
+    const v = row[part.slot];
+    if (v === undefined) return true;
+    return inRange(typeof v === 'number' ? idHash(v) : termHash(v), part.filter);
   }
 
   private exists(op: Algebra.Operation, row: Row): boolean {
@@ -447,6 +464,7 @@ export class Evaluator {
         const out = row.slice();
         if (!bind(out, s.slot, q[0]) || !bind(out, pr.slot, q[1]) || !bind(out, o.slot, q[2])) continue;
         if (gslot !== undefined && !bind(out, gslot, q[3])) continue;
+        if (!this.inPartition(p, out)) continue;
         yield out;
       }
     }
@@ -482,6 +500,7 @@ export class Evaluator {
       if (sameVar && !sameVal(a, b)) continue;
       const out = row.slice();
       if (!bind(out, s.slot, a) || !bind(out, o.slot, b)) continue;
+      if (!this.inPartition(op, out)) continue;
       yield out;
     }
   }

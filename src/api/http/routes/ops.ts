@@ -44,6 +44,7 @@ export function registerOpsRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
       namespace: deps.engine.namespaces().some((n) => n.name === deps.config.defaultNamespace)
         ? { ok: true }
         : { ok: false, detail: `the default namespace "${deps.config.defaultNamespace}" is not created yet (it is, through the leader, once there is one)` },
+      ...(deps.federation !== undefined && { queries: queueCheck(deps.federation.participant) }),
     };
     const failing = Object.entries(c).find(([, v]) => !v.ok);
     if (failing !== undefined) return reply.status(503).send({ status: 'not ready', failing: failing[0], checks: c });
@@ -227,4 +228,9 @@ function refreshGauges(deps: ApiDeps): void {
     deps.metrics.clusterPeerLag.set({ peer: p.id }, p.lagEntries);
     deps.metrics.clusterPeerContact.set({ peer: p.id }, p.lastContactSec);
   }
+}
+
+/** Reads: a node running as many federated query parts as it takes is busy (coordinators pass it over). */
+function queueCheck(p: { readonly inflight: number; readonly overloaded: boolean }): HealthCheck {
+  return p.overloaded ? { ok: false, detail: `busy: ${p.inflight} federated query parts in flight (KNOWD_FEDERATION_MAX_INFLIGHT)` } : { ok: true, detail: `${p.inflight} federated query parts in flight` };
 }

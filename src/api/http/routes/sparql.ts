@@ -67,7 +67,30 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
    * line, so early errors are proper JSON errors; later ones cut the response. A client that goes
    * away stops the query.
    */
-  const respond = async (reply: FastifyReply, job: QueryJob, contentType: string): Promise<FastifyReply> => {
+  /**
+   * Where a query runs: here, or split across the cluster (federation/) when the client asks
+   * ("federated": true, X-Knowd-Federated: true) or its estimated cost reaches
+   * KNOWD_FEDERATION_MIN_COST. X-Knowd-Federation tells which, and why.
+   */
+  const runnerOf = (req: FastifyRequest, reply: FastifyReply, job: QueryJob, bodyFlag: boolean | undefined): ((signal: AbortSignal) => AsyncIterable<string>) => {
+    const local = (signal: AbortSignal): AsyncIterable<string> => executor.run(job, signal);
+    const fed = deps.federation;
+    const header = req.headers['x-knowd-federated'];
+    const asked = bodyFlag ?? (header === 'true' ? true : header === 'false' ? false : undefined);
+    if (fed === undefined || asked === false) return local;
+    const d = fed.coordinator.decide(job, asked === true);
+    if (!d.federate) {
+      if (asked === true) {
+        deps.metrics.federatedQueries.inc({ outcome: 'local' });
+        void reply.header('x-knowd-federation', ascii(`local; ${d.reason}`));
+      }
+      return local;
+    }
+    void reply.header('x-knowd-federation', ascii(`split; ${d.plan!.kind} on ?${d.plan!.driving}; ${d.reason}`));
+    return (signal) => fed.coordinator.run(job, d, signal);
+  };
+
+  const respond = async (reply: FastifyReply, job: QueryJob, contentType: string, run: (signal: AbortSignal) => AsyncIterable<string> = (signal) => executor.run(job, signal)): Promise<FastifyReply> => {
     const started = performance.now();
     const ac = new AbortController();
     // The request's own 'close' fires once its body is read; the response's when the client goes.
@@ -75,7 +98,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       if (!reply.raw.writableFinished) ac.abort();
     });
     let outcome = 'ok';
-    const it = executor.run(job, ac.signal)[Symbol.asyncIterator]();
+    const it = run(ac.signal)[Symbol.asyncIterator]();
     try {
       const first = await it.next();
       const out = new PassThrough();
@@ -129,7 +152,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       format: fmt.name,
       ...((p.defaultGraphs.length > 0 || p.namedGraphs.length > 0) && { dataset: { default: p.defaultGraphs, named: p.namedGraphs } }),
     };
-    return respond(reply, job, fmt.contentType);
+    return respond(reply, job, fmt.contentType, runnerOf(req, reply, job, undefined));
   };
 
   for (const prefix of ['', '/ns/:name']) {
@@ -144,16 +167,18 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       params: z.record(z.string(), z.string()).optional(),
       timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000).optional(),
       explain: z.boolean().optional(),
+      /** Split the query across the cluster (true), or never (false); absent: by estimated cost. */
+      federated: z.boolean().optional(),
     })
     .strict();
 
-  const jobOf = (req: FastifyRequest, format: QueryJob['format']): QueryJob => {
+  const jobOf = (req: FastifyRequest, format: QueryJob['format']): { job: QueryJob; federated: boolean | undefined } => {
     const body = parseWith(QueryBody, req.body, 'query request');
     const ns = body.namespace ?? deps.config.defaultNamespace;
     can(req, 'reader', ns);
     deps.engine.namespace(ns);
     resultKindOf(body.query);
-    return {
+    const job: QueryJob = {
       namespace: ns,
       query: body.query,
       timeoutMs: body.timeoutMs ?? deps.config.clusterReadTimeoutMs,
@@ -162,10 +187,21 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       ...(body.params !== undefined && { params: body.params }),
       ...(body.explain === true && { explain: true }),
     };
+    return { job, federated: body.federated };
+  };
+
+  const v1 = async (req: FastifyRequest, reply: FastifyReply, format: 'v1-json' | 'v1-ndjson', contentType: string): Promise<FastifyReply> => {
+    const { job, federated } = jobOf(req, format);
+    return respond(reply, job, contentType, runnerOf(req, reply, job, federated));
   };
 
   // Plain JSON: {"vars": [...], "rows": [{"var": "value"}], "stats"} with each value the term's lexical form.
-  app.post('/v1/query', async (req, reply) => respond(reply, jobOf(req, 'v1-json'), 'application/json; charset=utf-8'));
+  app.post('/v1/query', async (req, reply) => v1(req, reply, 'v1-json', 'application/json; charset=utf-8'));
   // NDJSON: one row a line, last line {"stats": {...}}; constant memory.
-  app.post('/v1/query/stream', async (req, reply) => respond(reply, jobOf(req, 'v1-ndjson'), 'application/x-ndjson'));
+  app.post('/v1/query/stream', async (req, reply) => v1(req, reply, 'v1-ndjson', 'application/x-ndjson'));
+}
+
+/** Header values are ASCII. */
+function ascii(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 400);
 }

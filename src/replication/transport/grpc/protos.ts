@@ -1,5 +1,5 @@
 /**
- * Loads proto/knowd/v1/raft.proto and proto/grpc/health/v1/health.proto at run time (proto-loader)
+ * Loads proto/knowd/v1/raft.proto, query.proto and proto/grpc/health/v1/health.proto at run time (proto-loader)
  * and hands out one method descriptor per RPC: path, and the protobuf encode/decode functions.
  */
 import fs from 'node:fs';
@@ -23,10 +23,12 @@ export interface ProtoMethod {
 export interface Protos {
   readonly raft: { readonly Stream: ProtoMethod; readonly InstallSnapshot: ProtoMethod; readonly Forward: ProtoMethod; readonly Status: ProtoMethod };
   readonly health: { readonly Check: ProtoMethod; readonly Watch: ProtoMethod };
+  readonly query: { readonly Run: ProtoMethod };
 }
 
 const RAFT_PROTO = 'knowd/v1/raft.proto';
 const HEALTH_PROTO = 'grpc/health/v1/health.proto';
+const QUERY_PROTO = 'knowd/v1/query.proto';
 
 /**
  * The proto/ folder at the package root. This file runs as src/replication/transport/grpc/*.ts under
@@ -70,7 +72,7 @@ let cached: Protos | undefined;
 /** Parsed once per process (synchronous file reads, at transport creation only). */
 export function loadProtos(): Protos {
   if (cached !== undefined) return cached;
-  const def = protoLoader.loadSync([RAFT_PROTO, HEALTH_PROTO], { ...LOAD_OPTIONS, includeDirs: [findProtoDir()] });
+  const def = protoLoader.loadSync([RAFT_PROTO, HEALTH_PROTO, QUERY_PROTO], { ...LOAD_OPTIONS, includeDirs: [findProtoDir()] });
   cached = {
     raft: {
       Stream: method(def, 'knowd.v1.Raft', 'Stream'),
@@ -79,6 +81,7 @@ export function loadProtos(): Protos {
       Status: method(def, 'knowd.v1.Raft', 'Status'),
     },
     health: { Check: method(def, 'grpc.health.v1.Health', 'Check'), Watch: method(def, 'grpc.health.v1.Health', 'Watch') },
+    query: { Run: method(def, 'knowd.v1.Query', 'Run') },
   };
   return cached;
 }

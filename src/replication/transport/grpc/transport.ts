@@ -17,7 +17,7 @@ import type { Message, NodeId } from '../../raft/types.js';
 import { formatNodeId, parseNodeId } from '../address.js';
 import { LogLimiter, silentLogger, type TransportLogger } from '../logger.js';
 import { wholeSnapshot } from '../snapshot-stream.js';
-import type { ForwardRequest, ForwardResponse, PeerStatus, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from '../types.js';
+import type { ForwardRequest, ForwardResponse, PeerStatus, QueryPartRequest, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from '../types.js';
 import {
   batchMessages,
   decodeChunk,
@@ -170,7 +170,7 @@ function safeJson(v: unknown): string {
   }
 }
 
-type Op = 'stream' | 'snapshot' | 'forward' | 'status';
+type Op = 'stream' | 'snapshot' | 'forward' | 'status' | 'query';
 
 /** A failed client call as the KnowdError the caller acts on. */
 function toKnowdError(err: grpc.ServiceError, to: NodeId, op: Op, closing: boolean): KnowdError {
@@ -536,7 +536,10 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
     snapshot: { ...protos.raft.InstallSnapshot, encodeRequest: countEncode(protos.raft.InstallSnapshot.encodeRequest) },
     forward: { ...protos.raft.Forward, encodeRequest: countEncode(protos.raft.Forward.encodeRequest) },
     status: { ...protos.raft.Status, encodeRequest: countEncode(protos.raft.Status.encodeRequest) },
+    query: { ...protos.query.Run, encodeRequest: countEncode(protos.query.Run.encodeRequest) },
   };
+  /** Query parts get their own connection per peer: a large result must not delay heartbeats. */
+  const queryClients = new Map<NodeId, grpc.Client>();
 
   function newClient(peer: NodeId, compressed: boolean): grpc.Client {
     const { host, port } = parseNodeId(peer);
@@ -606,7 +609,7 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
   }
 
   /** Checks a call's sender: named, a member, certificate trusted now and covering its address. */
-  function authorize(call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerReadableStream<unknown, object>): Authorized {
+  function authorize(call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerReadableStream<unknown, object> | grpc.ServerWritableStream<unknown, object>): Authorized {
     const peerAddr = call.getPeer();
     const from = call.metadata.get(FROM_HEADER)[0];
     if (typeof from !== 'string' || from === '') return refuse(new KnowdError('PEER_REFUSED', `The call does not name its sender (${FROM_HEADER} metadata)`), peerAddr);
@@ -781,7 +784,83 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
       );
   }
 
+  /**
+   * One part of a federated query: admitted like any cluster call, then the handler's chunks are
+   * written with backpressure. A cancelled call (the coordinator gave up or re-ran the range
+   * elsewhere) aborts the handler's query.
+   */
+  function serveQuery(call: grpc.ServerWritableStream<unknown, object>): void {
+    const fail = (e: unknown): void => {
+      call.emit('error', toGrpcError(e));
+    };
+    const auth = authorize(call);
+    if (!auth.ok) {
+      fail(auth.error);
+      return;
+    }
+    const body = (call.request as { from?: unknown; body?: unknown } | undefined) ?? {};
+    if (typeof body.from !== 'string' || typeof body.body !== 'string') {
+      if (call.request !== MALFORMED_FRAME) counters.messagesMalformed++;
+      fail(new KnowdError('BAD_REQUEST', 'Malformed query request'));
+      return;
+    }
+    if (body.from !== auth.from) {
+      fail(new KnowdError('PEER_REFUSED', `The query request names ${body.from} as sender, but the call came from ${auth.from}`));
+      return;
+    }
+    const h = requireHandlers();
+    if (h.onQuery === undefined) {
+      fail(new KnowdError('NOT_SUPPORTED', `${self()} does not run federated query parts`));
+      return;
+    }
+    const ac = new AbortController();
+    call.on('cancelled', () => ac.abort());
+    call.on('error', () => ac.abort());
+    const run = async (): Promise<void> => {
+      for await (const data of h.onQuery!(auth.from, { body: body.body as string }, ac.signal)) {
+        if (ac.signal.aborted) return;
+        if (!call.write({ data })) await new Promise<void>((r) => call.once('drain', r));
+      }
+      call.end();
+    };
+    run().catch((e: unknown) => {
+      if (ac.signal.aborted) return;
+      if (!(e instanceof KnowdError)) logger.error({ peer: auth.from, err: errorMessage(e) }, 'onQuery handler failed');
+      fail(e);
+    });
+  }
+
   // --- client side -------------------------------------------------------------------------------
+
+  async function* queryPeer(to: NodeId, req: QueryPartRequest, timeoutMs: number, signal: AbortSignal): AsyncGenerator<string> {
+    if (closing || server === null) throw new KnowdError(closing ? 'SHUTTING_DOWN' : 'NOT_READY', `The cluster transport is ${closing ? 'closing' : 'not started'}`);
+    linkTo(to, 'query');
+    let client = queryClients.get(to);
+    if (client === undefined) queryClients.set(to, (client = newClient(to, true)));
+    const m = clientMethods.query;
+    const call = client.makeServerStreamRequest<object, unknown>(m.path, m.encodeRequest, m.decodeResponse, { from: self(), body: req.body }, metadata(), { deadline: Date.now() + timeoutMs });
+    const cancel = (): void => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    inflight.add(call);
+    try {
+      for await (const msg of call as AsyncIterable<unknown>) {
+        const data = (msg as { data?: unknown }).data;
+        if (typeof data !== 'string') {
+          counters.messagesMalformed++;
+          throw new KnowdError('INTERNAL', `${to} sent a malformed query chunk`, { peer: to });
+        }
+        yield data;
+      }
+    } catch (e) {
+      if (e instanceof KnowdError) throw e;
+      if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', `The query part on ${to} was cancelled`, { peer: to });
+      throw toKnowdError(e as grpc.ServiceError, to, 'query', closing);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      inflight.delete(call);
+      call.cancel();
+    }
+  }
 
   function linkTo(to: NodeId, op: Op): PeerLink {
     const link = links.get(to);
@@ -896,6 +975,7 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
       },
       { Stream: serveStream, InstallSnapshot: serveSnapshot, Forward: serveForward, Status: serveStatus },
     );
+    srv.addService({ Run: methodDef(protos.query.Run, 'Run') }, { Run: serveQuery });
     srv.addService({ Check: methodDef(protos.health.Check, 'Check'), Watch: methodDef(protos.health.Watch, 'Watch') }, { Check: health.check, Watch: health.watch });
     const creds = grpc.experimental.createCertificateProviderServerCredentials(tlsFiles, tlsFiles, true);
     const addr = formatNodeId(opts.listen.host, opts.listen.port);
@@ -929,6 +1009,8 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
     health.close();
     for (const link of links.values()) link.close();
     links.clear();
+    for (const c of queryClients.values()) c.close();
+    queryClients.clear();
     for (const c of inflight) c.cancel();
     inflight.clear();
     for (const s of incoming) s.end(new KnowdError('SHUTTING_DOWN', `${selfId ?? 'the peer'} is shutting down`));
@@ -969,6 +1051,7 @@ export function createGrpcTransport(opts: GrpcTransportOptions): GrpcTransport {
     status(to: NodeId, timeoutMs: number): Promise<PeerStatus> {
       return unary(to, 'status', encodeStatusRequest(selfId ?? ''), timeoutMs, decodeStatusResponse);
     },
+    query: queryPeer,
     onUnreachable(fn: (peer: NodeId) => void): void {
       unreachableListeners.push(fn);
     },

@@ -9,7 +9,7 @@
 import { KnowdError, assert } from '../../../base/index.js';
 import type { Message, NodeId } from '../../raft/types.js';
 import { wholeSnapshot } from '../snapshot-stream.js';
-import type { ForwardRequest, ForwardResponse, PeerStatus, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from '../types.js';
+import type { ForwardRequest, ForwardResponse, PeerStatus, QueryPartRequest, SnapshotChunk, SnapshotOffer, Transport, TransportHandlers, TransportStats } from '../types.js';
 
 export interface MemoryTransport extends Transport {
   setPeers(peers: readonly NodeId[]): void;
@@ -112,7 +112,7 @@ export function createMemoryNetwork(): MemoryNetwork {
       });
     }
 
-    function refusal(to: NodeId, op: 'forward' | 'status' | 'snapshot'): KnowdError {
+    function refusal(to: NodeId, op: 'forward' | 'status' | 'snapshot' | 'query'): KnowdError {
       if (node.closed) return new KnowdError('SHUTTING_DOWN', `The ${op} call to ${to} was cancelled: this node's transport is closing`);
       if (node.handlers === null) return new KnowdError('NOT_READY', 'The cluster transport is not started');
       if (node.peers !== null && !node.peers.has(to)) return new KnowdError('PEER_REFUSED', `Not calling ${to} (${op}): it is not a member of the cluster as ${self} sees it`);
@@ -224,6 +224,28 @@ export function createMemoryNetwork(): MemoryNetwork {
           assert(t.handlers !== null, 'target started');
           return t.handlers.onStatus(self);
         });
+      },
+      /** A part of a federated query: the target's chunks as they come; a cut or a closed target fails it mid-stream. */
+      async *query(to: NodeId, req: QueryPartRequest, timeoutMs: number, signal: AbortSignal): AsyncGenerator<string> {
+        const t = target(node, to);
+        if (t === null) throw refusal(to, 'query');
+        assert(t.handlers !== null, 'target started');
+        if (t.handlers.onQuery === undefined) throw new KnowdError('NOT_SUPPORTED', `${to} does not run federated query parts`);
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        signal.addEventListener('abort', stop, { once: true });
+        const deadline = Date.now() + timeoutMs;
+        try {
+          for await (const chunk of t.handlers.onQuery(self, structuredClone(req), ac.signal)) {
+            if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', `The query part on ${to} was cancelled`);
+            if (target(node, to) === null || isCut(to, self)) throw refusal(to, 'query');
+            if (Date.now() > deadline) throw new KnowdError('NOT_READY', `${to} did not answer the query call in time`);
+            yield chunk;
+          }
+        } finally {
+          signal.removeEventListener('abort', stop);
+          ac.abort();
+        }
       },
       setPeers(peers: readonly NodeId[]): void {
         node.peers = new Set(peers.filter((p) => p !== self));

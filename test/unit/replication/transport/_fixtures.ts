@@ -10,7 +10,7 @@ import { KnowdError } from '../../../../src/base/index.js';
 import type { Message, NodeId } from '../../../../src/replication/raft/types.js';
 import { createCa, issueNodeCert, type CertBundle } from '../../../../src/replication/transport/certs.js';
 import { createGrpcTransport, type GrpcTransport, type GrpcTransportOptions } from '../../../../src/replication/transport/grpc/index.js';
-import type { ForwardRequest, ForwardResponse, PeerStatus, SnapshotChunk, SnapshotOffer, TransportHandlers } from '../../../../src/replication/transport/types.js';
+import type { ForwardRequest, ForwardResponse, PeerStatus, QueryPartRequest, SnapshotChunk, SnapshotOffer, TransportHandlers } from '../../../../src/replication/transport/types.js';
 
 export function tempDir(t: ExecutionContext, prefix = 'knowd-transport-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -62,6 +62,8 @@ export class Recorder implements TransportHandlers {
   };
   onForwardImpl: (from: NodeId, req: ForwardRequest) => Promise<ForwardResponse> = async (from, req) => ({ ok: true, body: JSON.stringify({ from, kind: req.kind, echo: req.body }) });
   onStatusImpl: (from: NodeId) => Promise<PeerStatus> = async (from) => ({ body: JSON.stringify({ asked: from }) });
+  /** Parts of federated queries; unset: refused with NOT_SUPPORTED. */
+  onQueryImpl: ((from: NodeId, req: QueryPartRequest, signal: AbortSignal) => AsyncIterable<string>) | undefined;
 
   onMessage(msg: Message): void {
     this.messages.push(msg);
@@ -75,6 +77,10 @@ export class Recorder implements TransportHandlers {
   }
   onStatus(from: NodeId): Promise<PeerStatus> {
     return this.onStatusImpl(from);
+  }
+  onQuery(from: NodeId, req: QueryPartRequest, signal: AbortSignal): AsyncIterable<string> {
+    if (this.onQueryImpl === undefined) throw new KnowdError('NOT_SUPPORTED', 'this test node runs no query parts');
+    return this.onQueryImpl(from, req, signal);
   }
 
   private notify(): void {
