@@ -66,6 +66,8 @@ export interface ApiDeps {
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
   readonly tuning?: TuningView;
+  /** True on the app that listens on the admin socket: its clients need no token (see app.ts). */
+  readonly adminSocket?: boolean;
   /** Set only on the admin-socket app: the archive holds private keys, so no TCP client may fetch it. */
   readonly backup?: () => Promise<BackupView>;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
