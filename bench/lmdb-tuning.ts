@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { detectHardware } from '../src/obs/index.js';
 import { TABLES, type Bytes, type Storage } from '../src/storage/index.js';
 import { lmdbTuning, openLmdbStorage, storeFileBytes, tuningValues, type LmdbTuning } from '../src/storage/lmdb/index.js';
-import { errMsg, fmt, freePort, gitCommit, httpRequest, killAllNow, log, median, removeTmpDir, sleep, stopChild, table, tail, tmpDirs, track } from './lib/util.js';
+import { errMsg, exitOnHelp, fmt, intOption, freePort, gitCommit, httpRequest, killAllNow, log, median, removeTmpDir, sleep, stopChild, table, tail, tmpDirs, track } from './lib/util.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -56,17 +56,10 @@ const USAGE = `Usage: npx tsx bench/lmdb-tuning.ts [options]
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { size: 'lubm10', runs: 5, lookups: 20_000, scans: 500, scanLen: 1000, dataDir: '/work/shared/bench-data/lubm', keep: undefined, out: undefined };
-  const int = (flag: string, v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got "${v}"`);
-    return n;
-  };
+  const int = (flag: string, v: string): number => intOption(flag, v, 1);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
+    exitOnHelp(flag, USAGE);
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
     if (flag === '--size') o.size = value;

@@ -258,3 +258,19 @@ export function cpuSeconds(pid: number): number | null {
   const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(after[14 - 3]) + Number(after[15 - 3])) / ticksPerSecond;
 }
+
+// ---- options ----------------------------------------------------------------------------------------
+
+/** An integer option value of at least `min`, or an error naming the flag. */
+export function intOption(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+/** Prints the usage and exits on --help / -h. */
+export function exitOnHelp(flag: string, usage: string): void {
+  if (flag !== '--help' && flag !== '-h') return;
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}

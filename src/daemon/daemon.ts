@@ -127,7 +127,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const host = config.addr.host === '' ? '::' : config.addr.host;
   const url = await http.listen({ host, port: config.addr.port });
 
-  const admin = buildApp({ ...deps, backup: () => createBackup({ config, nodeId, version: VERSION, env: process.env, snapshotNow: () => cluster.node.snapshotNow() }) });
+  const admin = buildApp({ ...deps, adminSocket: true, backup: () => createBackup({ config, nodeId, version: VERSION, env: process.env, snapshotNow: () => cluster.node.snapshotNow() }) });
   try {
     fs.rmSync(config.adminSocketPath, { force: true });
   } catch {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { DEFAULT_HARDWARE_FILE, detectHardware, readHardwareFile, type Hardware, type Logger } from '../obs/index.js';
+import { DEFAULT_HARDWARE_FILE, detectHardwareLocal, readHardwareFile, type Hardware, type Logger } from '../obs/index.js';
 import { lmdbTuning, storeFileBytes, tuningValues, type LmdbTuning } from '../storage/lmdb/index.js';
 
 export interface HardwareSource {
@@ -35,7 +35,7 @@ export async function resolveHardware(config: Config, log: Logger, defaultFile =
       log.warn({ err: e, file: defaultFile }, 'ignoring a damaged hardware file; detecting the hardware instead');
     }
   }
-  return { hardware: await detectHardware(config.dataDir), source: 'detected' };
+  return { hardware: detectHardwareLocal(config.dataDir), source: 'detected' };
 }
 
 export function tuneStore(config: Config, hw: HardwareSource, queryWorkers: number): TuningReport {

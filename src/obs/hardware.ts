@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import si from 'systeminformation';
 import { z } from 'zod';
 import { KnowdError } from '../base/index.js';
@@ -166,4 +167,87 @@ export function readHardwareFile(file: string): Hardware {
     throw new KnowdError('CONFIG_INVALID', `Hardware file "${file}" is not JSON: ${(e as Error).message}`);
   }
   return parseHardware(json, `Hardware file "${file}"`);
+}
+
+/** The mount holding `dir` (the longest mount point that prefixes it) and its source device, from /proc/self/mountinfo text. */
+export function mountOf(mountinfo: string, dir: string): { mount: string; source: string } | undefined {
+  let best: { mount: string; source: string } | undefined;
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    const mount = pre?.split(' ')[4]?.replace(/\\040/g, ' ');
+    const source = post?.split(' ')[1];
+    if (mount === undefined || source === undefined) continue;
+    const inside = dir === mount || dir.startsWith(mount.endsWith('/') ? mount : `${mount}/`);
+    if (inside && (best === undefined || mount.length >= best.mount.length)) best = { mount, source };
+  }
+  return best;
+}
+
+/** A partition's whole disk (vda1 → vda, nvme0n1p2 → nvme0n1) through sysfs; the name itself otherwise. */
+function wholeDisk(name: string, sysClassBlock: string): string {
+  try {
+    if (!fs.existsSync(`${sysClassBlock}/${name}/partition`)) return name;
+    const real = fs.realpathSync(`${sysClassBlock}/${name}`);
+    return real.split('/').at(-2) ?? name;
+  } catch {
+    return name;
+  }
+}
+
+function physicalCoresOf(cpuinfo: string, fallback: number): number {
+  const cores = new Set<string>();
+  let phys = '';
+  for (const line of cpuinfo.split('\n')) {
+    const [k, v] = line.split(':').map((s) => s.trim());
+    if (k === 'physical id') phys = v ?? '';
+    if (k === 'core id') cores.add(`${phys}/${v ?? ''}`);
+  }
+  return cores.size > 0 ? cores.size : fallback;
+}
+
+/**
+ * The same facts from /proc, /sys and statfs alone, without starting any process: what knowd uses at
+ * start when there is no hardware file (systeminformation runs lsblk, lscpu and shells, which cost
+ * seconds on a loaded box and may be blocked by the unit's sandbox). The provisioner keeps using
+ * detectHardware for /etc/knowd/hardware.json.
+ */
+export function detectHardwareLocal(dataDir: string, roots: { proc?: string; sys?: string } = {}): Hardware {
+  const proc = roots.proc ?? '/proc';
+  const sys = roots.sys ?? '/sys';
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  let existing = dataDir;
+  // The data directory may not exist yet: its nearest existing parent is on the same filesystem.
+  for (let i = 0; i < 64 && !fs.existsSync(existing); i++) existing = path.dirname(existing);
+  let real = existing;
+  try {
+    real = fs.realpathSync(existing);
+  } catch { /* keep the path as given */ }
+  const logical = os.availableParallelism();
+  const memoryBytes = os.totalmem();
+  const m = mountOf(read(`${proc}/self/mountinfo`), real);
+  const devName = m?.source.startsWith('/dev/') === true ? wholeDisk(m.source.slice(5), `${sys}/class/block`) : undefined;
+  const device = devName === undefined ? (m?.source ?? 'unknown') : `/dev/${devName}`;
+  let sizeBytes = 0;
+  let freeBytes = 0;
+  try {
+    const st = fs.statfsSync(real);
+    sizeBytes = st.blocks * st.bsize;
+    freeBytes = st.bavail * st.bsize;
+  } catch { /* unknown */ }
+  return {
+    arch: process.arch,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    logicalCpus: logical,
+    physicalCores: physicalCoresOf(read(`${proc}/cpuinfo`), logical),
+    memoryBytes,
+    numaNodes: readNumaNodes(`${sys}/devices/system/node`, memoryBytes, logical),
+    dataDisk: { kind: devName === undefined ? 'unknown' : diskKind(undefined, device, `${sys}/block`), device, sizeBytes, freeBytes },
+    detectedAt: new Date().toISOString(),
+  };
 }

@@ -78,6 +78,8 @@ export interface ApiDeps {
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
   readonly tuning?: TuningView;
+  /** True on the app that listens on the admin socket: its clients need no token (see app.ts). */
+  readonly adminSocket?: boolean;
   /** Set only on the admin-socket app: the archive holds private keys, so no TCP client may fetch it. */
   readonly backup?: () => Promise<BackupView>;
   /** Hardware and OS telemetry for the admin UI's node page; absent: the page says it is not available. */

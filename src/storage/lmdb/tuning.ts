@@ -155,10 +155,10 @@ export function lmdbTuning(i: TuningInput): LmdbTuning {
     mapSizeBytes: mapSize(i),
     maxReaders: maxReaders(i),
     readAhead: readAhead(i),
-    // Fixed when the store is created (an existing store keeps its own). Measured, not assumed: with
-    // LUBM(10) laid out alike, 8 KiB pages read 0.57× as many cold point lookups/s as 4 KiB and scanned
-    // no faster (bench/lmdb-tuning.ts, README "Store tuning").
-    pageSizeBytes: { value: 4096, reason: '4 KiB, the OS page size: on LUBM(10) 8 KiB pages were slower for cold point lookups (0.57×) and no faster for scans (bench/lmdb-tuning.ts); set when the store is created' },
+    // Fixed when the store is created (an existing store keeps its own). LMDB's own default: 8 KiB
+    // pages showed no gain beyond the noise on LUBM(10) (bench/lmdb-tuning.ts, bench/README.md), so
+    // nothing justifies leaving it.
+    pageSizeBytes: { value: 4096, reason: '4 KiB, LMDB\'s default (the OS page size): 8 KiB pages measured no better on LUBM(10) (bench/lmdb-tuning.ts); set when the store is created' },
     noSync: { value: false, reason: 'never: every commit is fsync\'d before it is acknowledged, so a power cut loses nothing acknowledged' },
     noMetaSync: { value: false, reason: 'never: the meta page is synced with every commit, so recovery needs no log replay from an older root' },
     writeMap: { value: false, reason: 'off: writes go through pwrite, so a stray write into the map cannot corrupt the store' },
