@@ -57,6 +57,7 @@ export interface Config {
   /** 0 means "auto": the storage edge sizes the map itself. */
   readonly lmdbMapSizeBytes: number;
   readonly windowSec: number;
+  readonly packsDir?: string;
   readonly embedUrl?: string;
 }
 

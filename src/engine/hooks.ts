@@ -10,6 +10,7 @@ import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import { deleteHook, firingBody, putFiring, putHook, type Firing, type HooksCheck, type HooksEnv, type StoredFiring } from '../hooks/index.js';
+import { hookOwner } from '../packs/index.js';
 import { buildReceipt, canonicalJson, type JsonValue, type Signer } from '../receipts/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
@@ -36,6 +37,10 @@ export function receiptScope(receiptNamespace: string): string {
 
 export function applyHookCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: HookPutCommand | HookDeleteCommand): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
+  // A pack's hooks are the pack's: changed through the API, the next reload would undo the change.
+  const id = cmd.type === 'hook-put' ? cmd.hook.id : cmd.id;
+  const pack = hookOwner(txn, cmd.ns, id);
+  if (pack !== undefined) throw new KnowdError('CONFLICT', `Hook "${id}" belongs to policy pack "${pack}"; change the pack and reload it (POST /v1/packs/reload)`, { hook: id, pack });
   if (cmd.type === 'hook-put') {
     if (cmd.hook.namespace !== cmd.ns) throw new KnowdError('BAD_REQUEST', `The hook's namespace "${cmd.hook.namespace}" is not the entry's "${cmd.ns}"`);
     putHook(txn, ns.id, cmd.hook);

@@ -7,7 +7,7 @@ import { validateBlocking } from './blocking.js';
 import { planFocus, type DeltaTerms } from './focus.js';
 import { SH_VIOLATION, violations, type ShaclReport } from './report.js';
 import { ShapesCache, shapesHash } from './shapes.js';
-import { shapesHashOf, shapesTextOf } from './store.js';
+import { effectiveShapesOf, shapesHashOf } from './store.js';
 import { txnMatcher } from './view.js';
 
 /** What the check has done in this process: tests use it to see that cost follows the delta. */
@@ -28,7 +28,7 @@ export class ShaclCheck {
   check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void {
     const hash = shapesHashOf(txn, ns.id);
     if (hash === undefined || delta.added.length + delta.removed.length === 0) return;
-    const text = (): string => shapesTextOf(txn, ns.id) ?? '';
+    const text = (): string => effectiveShapesOf(txn, ns.id) ?? '';
     const shapes = this.cache.get(hash, text);
     const match = txnMatcher(quads, txn, ns.id, { insideWrite: true, maxTriplesPerMatch: MAX_TRIPLES_PER_MATCH });
     const plan = planFocus(shapes, match, delta, encodeTerm);

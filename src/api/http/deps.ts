@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
-import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
+import type { Engine, PacksLoadResult, QueryExecutor, VectorService } from '../../engine/index.js';
+import type { PackProblem, PackRecord } from '../../packs/index.js';
 import type { AuditLog, Logger, Metrics } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { JoinService } from '../../replication/join/index.js';
@@ -31,6 +32,16 @@ export interface DiscoveryView {
   update?(txt: { clusterId?: string; provisioned?: boolean }): Promise<void>;
 }
 
+/** Policy packs (KNOWD_PACKS): the daemon reads the directory, the engine checks and logs it. */
+export interface PacksApi {
+  reload(actor: string): Promise<PacksLoadResult>;
+  status(): {
+    readonly dir: string | null;
+    readonly packs: readonly PackRecord[];
+    readonly lastLoad: { readonly atMs: number; readonly ok: boolean; readonly changed?: boolean; readonly message?: string; readonly problems?: readonly PackProblem[] } | null;
+  };
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
@@ -50,6 +61,8 @@ export interface ApiDeps {
   readonly queries?: QueryExecutor;
   /** LAN discovery; absent in tests that build the app without it (shown as backend 'off'). */
   readonly discovery?: DiscoveryView;
+  /** Policy packs; absent in tests that build the app without them (reload answers 501). */
+  readonly packs?: PacksApi;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }
