@@ -119,3 +119,57 @@ test('a SPARQL update is checked by pre hooks and fires post hooks like a transa
     }
   });
 });
+
+test('a hook past its wall-clock limit on this node fails the write (transient), never vetoes or passes; the same tx passes once the node is fast enough', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    // The node's wall clock: while `slow`, every reading is a minute after the last (an evaluation that takes forever).
+    let slow = false;
+    let skew = 0;
+    const wallMs = (): number => Date.now() + (slow ? (skew += 60_000) : skew);
+    const { engine, stop } = await open(storage, new FakeClock(T0), { hookWallLimitMs: 10_000, hookWallMs: wallMs, maxTxQuads: 5000 });
+    const quads = (): number => engine.read((r) => engine.quads.count(r, engine.namespace(NS).id, { graph: { kind: 'all' } }));
+    const receipts = (): number => engine.read((r) => [...r.scan('receipts', { start: Buffer.alloc(0), end: Buffer.from([0xff]) })].length);
+    // Until the node has recovered from the failed write (it restarts its raft core from the durable state).
+    const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (e) {
+          if (i > 100 || (e instanceof KnowdError && e.code === 'REJECTED')) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    try {
+      // Enough quads that an evaluation checks the clock (every 1024 quads read).
+      await tx(engine, Array.from({ length: 1500 }, (_, i) => `<http://ex/s${i}> <http://ex/v> ${i} .`).join('\n'));
+      await engine.putHook(hook({ id: 'scan', phase: 'pre', condition: { select: 'SELECT ?s { ?s <http://ex/v> ?o }', count: { op: '>', value: 1e9 } } }), 'admin');
+      const q0 = quads();
+      const r0 = receipts();
+      slow = true;
+      const e = await rejected(t, tx(engine, '<http://ex/new> <http://ex/v> 1 .'));
+      t.is(e.code, 'INTERNAL');
+      t.true(e.details['transient']);
+      t.regex(e.message, /ran longer than 10000 ms on this node/);
+      t.is(quads(), q0);
+      t.is(receipts(), r0);
+      slow = false;
+      await retry(() => tx(engine, '<http://ex/new> <http://ex/v> 1 .'));
+      t.is(quads(), q0 + 1, 'not a veto: the same tx passes on a node that is fast enough');
+
+      // A post hook likewise: the write fails rather than commit without its firing.
+      await engine.deleteHook(NS, 'scan', 'admin');
+      await engine.putHook(hook({ id: 'grew', phase: 'post', condition: { select: 'SELECT ?s { ?s <http://ex/v> ?o }', delta: { op: '>', value: 0 } } }), 'admin');
+      slow = true;
+      const e2 = await rejected(t, tx(engine, '<http://ex/new2> <http://ex/v> 2 .'));
+      t.true(e2.details['transient']);
+      t.deepEqual(engine.firings(NS, 'grew', 10), []);
+      t.is(quads(), q0 + 1);
+      slow = false;
+      await retry(() => tx(engine, '<http://ex/new2> <http://ex/v> 2 .'));
+      t.deepEqual(engine.firings(NS, 'grew', 10).map((f) => [f.ok, f.evidence]), [[true, { before: 1501, after: 1502, delta: 1 }]]);
+    } finally {
+      await stop();
+    }
+  });
+});
