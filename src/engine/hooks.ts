@@ -16,7 +16,7 @@ import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
 import type { HookDeleteCommand, HookPutCommand } from './commands.js';
 import { queryableDataset } from './queryable.js';
-import { chainHead, putReceipt, searchReceipts } from './receipt-store.js';
+import { chainHead, countDataReceipts, putReceipt } from './receipt-store.js';
 import { seededEntropy } from './update.js';
 
 export const jsonHash = (v: JsonValue): string => createHash('sha256').update(canonicalJson(v)).digest('hex');
@@ -75,10 +75,7 @@ export function hooksEnv(windowSec: number, wallMs: () => number, wallLimitMs: n
     wallMs,
     dataset: (txn: ReadTxn, quads: QuadStore, nsId: number, insideWrite: boolean) => queryableDataset(quads, txn, nsId, { insideWrite }),
     entropy: seededEntropy,
-    transactionsBetween(txn, ns, sinceMs, untilMs) {
-      // Receipts by entry time (the 't' index); the namespace's data writes only.
-      const rs = searchReceipts(txn, { namespace: ns, sinceMs: sinceMs + 1, untilMs, limit: Number.MAX_SAFE_INTEGER });
-      return rs.filter((r) => r.kind === 'tx' || r.kind === 'import').length;
-    },
+    // Receipts by entry time (the 't' index); the namespace's data writes only.
+    transactionsBetween: (txn, ns, sinceMs, untilMs) => countDataReceipts(txn, ns, sinceMs, untilMs),
   };
 }

@@ -67,6 +67,35 @@ export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): Receipt[] {
   return out;
 }
 
+const TX_KINDS = [Buffer.from('"kind":"tx"'), Buffer.from('"kind":"import"')];
+
+/**
+ * How many data writes (receipts of kind tx or import) of `ns` have sinceMs < time <= untilMs: a
+ * WINDOW condition's count, run for every transaction while such a hook exists. It reads keys of
+ * the time index and skips other namespaces' and hook firings' receipts by id (`<ns>-<index>`),
+ * then finds the kind in the stored JSON without parsing it (a string value cannot hold an
+ * unescaped `"kind":"tx"`, so the member is the only match).
+ */
+export function countDataReceipts(txn: ReadTxn, ns: string, sinceMs: number, untilMs: number): number {
+  const base = Buffer.from('t');
+  const range = { ...prefixRange(base), start: Buffer.concat([base, u64Key(sinceMs + 1)]), end: Buffer.concat([base, u64Key(untilMs + 1)]) };
+  const prefix = Buffer.from(`${ns}-`, 'utf8');
+  let n = 0;
+  for (const key of txn.scanKeys('receiptIdx', range)) {
+    const id = key.subarray(base.length + 8);
+    if (id.length <= prefix.length || Buffer.compare(id.subarray(0, prefix.length), prefix) !== 0) continue;
+    // `<ns>-<digits>`: not `<ns>-x/hooks/…` of another namespace that starts with "<ns>-".
+    let digits = true;
+    for (let i = prefix.length; i < id.length && digits; i++) digits = id[i]! >= 0x30 && id[i]! <= 0x39;
+    if (!digits) continue;
+    const v = txn.get('receipts', id);
+    if (v === undefined) continue;
+    const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (TX_KINDS.some((k) => b.indexOf(k) >= 0)) n++;
+  }
+  return n;
+}
+
 /** Every receipt of a namespace in log order (export for offline verification). */
 export function* receiptsOf(txn: ReadTxn, ns: string): IterableIterator<Receipt> {
   const rs: Receipt[] = [];

@@ -4,7 +4,7 @@
  * same apply after the receipt and their firings recorded. Both run on every replica with the same
  * inputs (the entry's time, the store), so every replica reaches the same verdicts.
  */
-import type { Quad } from '@rdfjs/types';
+import type { Quad, Term } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import type { JsonValue } from '../receipts/index.js';
@@ -39,6 +39,16 @@ type Ns = { readonly name: string; readonly id: number };
 
 export const hookCounters = { evaluated: 0, skipped: 0 };
 
+/** The distinct subjects of a delta, in first-seen order: what a hook of scope 'delta' binds ?this to. */
+function changedNodes(delta: Delta): Term[] {
+  const seen = new Map<string, Term>();
+  for (const q of [...delta.added, ...delta.removed]) {
+    const k = `${q.subject.termType}:${q.subject.value}`;
+    if (!seen.has(k)) seen.set(k, q.subject);
+  }
+  return [...seen.values()];
+}
+
 export class HooksCheck {
   readonly name = 'hooks';
   private readonly preds = new Map<string, Set<string> | 'any'>();
@@ -59,23 +69,33 @@ export class HooksCheck {
     return yes;
   }
 
-  /** The evaluation environment of one entry (or of a dry run: `entry` undefined, no delta). */
-  envOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, seed: string, insideWrite: boolean, selfInWindow: number): EvalEnv {
+  /**
+   * The evaluation environments of one entry (or of a dry run: no delta), one per hook (`seed`):
+   * the datasets, their term caches, the before-view and the changed nodes are built once and
+   * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
+   */
+  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number): (seed: string) => EvalEnv {
     const after = this.env.dataset(txn, quads, ns.id, insideWrite);
-    const deadline = this.env.wallMs() + this.env.wallLimitMs;
-    return {
-      after,
-      before: beforeView(after, delta),
-      delta,
-      timeMs,
-      entropy: this.env.entropy(seed),
-      shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
-      windowCount: () => this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow,
-      overtime: () => {
-        if (this.env.wallMs() > deadline) {
-          throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
-        }
-      },
+    const before = beforeView(after, delta);
+    const focus = changedNodes(delta);
+    let window: number | undefined;
+    return (seed) => {
+      const deadline = this.env.wallMs() + this.env.wallLimitMs;
+      return {
+        after,
+        before,
+        delta,
+        focus,
+        timeMs,
+        entropy: this.env.entropy(seed),
+        shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
+        windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow),
+        overtime: () => {
+          if (this.env.wallMs() > deadline) {
+            throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
+          }
+        },
+      };
     };
   }
 
@@ -85,12 +105,14 @@ export class HooksCheck {
     const delta = requested.effective ?? requested;
     if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
     const hooks = listHooks(txn, ns.id).filter((h) => h.phase === 'pre');
+    let envs: ((seed: string) => EvalEnv) | undefined;
     for (const h of hooks) {
       if (!this.relevant(h, delta)) continue;
+      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
       try {
-        v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 1));
+        v = evaluateHook(h, envs(`${entry.index}/${h.id}`));
       } catch (e) {
         if (e instanceof KnowdError && e.details['transient'] === true) throw e;
         const why = e instanceof BudgetExceeded ? e.message : `failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -104,11 +126,14 @@ export class HooksCheck {
   after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
     if (delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
+    let envs: ((seed: string) => EvalEnv) | undefined;
     for (const h of listHooks(txn, ns.id)) {
       if (h.phase !== 'post' || !this.relevant(h, delta)) continue;
+      // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
+      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };
       try {
-        const v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 0));
+        const v = evaluateHook(h, envs(`${entry.index}/${h.id}`));
         if (v.value) out.push({ ...base, ok: true, evidence: v.evidence });
       } catch (e) {
         if (e instanceof KnowdError && e.details['transient'] === true) throw e;
@@ -122,7 +147,8 @@ export class HooksCheck {
   /** A dry run against current data: no delta (DELTA is 0, SHACL checks the given focus data). */
   dryRun(txn: ReadTxn, quads: QuadStore, ns: Ns, hook: StoredHook, timeMs: number, focus: readonly Quad[]): { fired: boolean; evidence: JsonValue } {
     try {
-      const env = this.envOf(txn, quads, ns, { added: [], removed: [] }, timeMs, `dry/${hook.id}`, false, 0);
+      // No delta: ?this stays unbound (a hook of scope 'delta' is evaluated over every node).
+      const { focus: _none, ...env } = this.envsOf(txn, quads, ns, { added: [], removed: [] }, timeMs, false, 0)(`dry/${hook.id}`);
       const v = evaluateHook(hook, { ...env, shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, { added: focus, removed: [] }, false) });
       return { fired: v.value, evidence: v.evidence };
     } catch (e) {

@@ -28,6 +28,8 @@ export interface EvalEnv {
   windowCount(): number;
   readonly timeMs: number;
   readonly entropy?: EvalEntropy;
+  /** The nodes the transaction changed (the subjects of its delta): ?this of a hook of scope 'delta'. Absent in a dry run: ?this is unbound there. */
+  readonly focus?: readonly Term[];
   /** Called every 1024 steps; throws (transient) when this node ran out of wall-clock time. */
   overtime?(): void;
 }
@@ -45,6 +47,8 @@ export class BudgetExceeded extends KnowdError {
 }
 
 interface Meter {
+  /** ?this rows for the queries (a hook of scope 'delta' with a delta), else undefined. */
+  readonly thisRows: readonly Readonly<Record<string, Term>>[] | undefined;
   steps: number;
   readonly maxSteps: number;
   readonly maxRows: number;
@@ -88,7 +92,7 @@ type Row = Readonly<Record<string, Term>>;
 const rowJson = (r: Row): JsonValue => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, encodeTerm(v)]));
 
 function select(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): Row[] {
-  const res = executeQuery(parsedQuery(text, 'select'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: m.maxSteps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }) });
+  const res = executeQuery(parsedQuery(text, 'select'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: m.maxSteps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }), ...(m.thisRows !== undefined && { paramRows: m.thisRows }) });
   if (res.kind !== 'bindings') throw new KnowdError('BAD_REQUEST', 'a SELECT condition did not produce bindings');
   const rows: Row[] = [];
   for (const r of res.rows) {
@@ -98,8 +102,8 @@ function select(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): Row
   return rows;
 }
 
-function ask(text: string, ds: QueryableDataset, env: EvalEnv): boolean {
-  const res = executeQuery(parsedQuery(text, 'ask'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: DEFAULT_BUDGET.steps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }) });
+function ask(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): boolean {
+  const res = executeQuery(parsedQuery(text, 'ask'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: DEFAULT_BUDGET.steps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }), ...(m.thisRows !== undefined && { paramRows: m.thisRows }) });
   if (res.kind !== 'boolean') throw new KnowdError('BAD_REQUEST', 'an ASK condition did not produce a boolean');
   return res.value;
 }
@@ -131,7 +135,7 @@ function evalCondition(c: Condition, env: EvalEnv, after: QueryableDataset, befo
     return { value: !v.value, evidence: { not: v.evidence } };
   }
   if ('ask' in c) {
-    const value = ask(c.ask, after, env);
+    const value = ask(c.ask, after, env, m);
     return { value, evidence: { ask: value } };
   }
   if ('shacl' in c) {
@@ -164,7 +168,8 @@ function evalCondition(c: Condition, env: EvalEnv, after: QueryableDataset, befo
 
 /** Evaluates a hook's condition within its budget; BudgetExceeded or a query error propagate. */
 export function evaluateHook(hook: StoredHook, env: EvalEnv): Verdict {
-  const m: Meter = { steps: 0, maxSteps: hook.budget?.steps ?? DEFAULT_BUDGET.steps, maxRows: hook.budget?.rows ?? DEFAULT_BUDGET.rows, overtime: env.overtime?.bind(env) };
+  const thisRows = hook.scope === 'delta' && env.focus !== undefined ? env.focus.map((t) => ({ this: t })) : undefined;
+  const m: Meter = { thisRows, steps: 0, maxSteps: hook.budget?.steps ?? DEFAULT_BUDGET.steps, maxRows: hook.budget?.rows ?? DEFAULT_BUDGET.rows, overtime: env.overtime?.bind(env) };
   return evalCondition(hook.condition, env, metered(env.after, m), metered(env.before, m), m);
 }
 

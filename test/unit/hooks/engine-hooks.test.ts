@@ -173,3 +173,32 @@ test('a hook past its wall-clock limit on this node fails the write (transient),
     }
   });
 });
+
+test('scope "delta": ?this is bound to each node the tx changed, so a per-entity rule ignores the rest of the store; a dry run leaves ?this unbound', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const { engine, stop } = await open(storage, new FakeClock(T0));
+    try {
+      // An old violation the rule does not look at unless that node changes.
+      await tx(engine, '<http://ex/old> <http://ex/advisor> <http://ex/p1> , <http://ex/p2> .');
+      const noThis = t.throws(() => hook({ id: 'x', phase: 'pre', scope: 'delta', condition: { and: [{ ask: 'ASK { ?s ?p ?o }' }] } }), { instanceOf: KnowdError });
+      t.is(noThis.details['field'], 'condition.and.0.ask');
+      const rule = hook({ id: 'one-advisor', phase: 'pre', scope: 'delta', condition: { ask: 'ASK { ?this <http://ex/advisor> ?a1 , ?a2 FILTER(?a1 != ?a2) }' } });
+      await engine.putHook(rule, 'admin');
+      await engine.putHook(hook({ id: 'load', phase: 'post', scope: 'delta', condition: { select: 'SELECT ?c { ?this <http://ex/takes> ?c }', delta: { op: '>', value: 0 } } }), 'admin');
+      await tx(engine, '<http://ex/new> <http://ex/advisor> <http://ex/p1> ; <http://ex/takes> <http://ex/c1> .');
+      const e = await rejected(t, tx(engine, '<http://ex/new> <http://ex/advisor> <http://ex/p3> .'));
+      t.is(e.details['hook'], 'one-advisor');
+      // A change to the old node's advisors makes it ?this: its violation now counts. (A change that
+      // uses no predicate of the rule, such as a name, does not run it at all.)
+      await tx(engine, '<http://ex/old> <http://ex/name> "Old" .');
+      t.is((await rejected(t, tx(engine, '<http://ex/old> <http://ex/advisor> <http://ex/p4> .'))).details['hook'], 'one-advisor');
+      // DELTA per changed node: only new's course count moved (by 1), not the store's total.
+      await tx(engine, '<http://ex/other> <http://ex/takes> <http://ex/c1> , <http://ex/c2> .');
+      t.deepEqual(engine.firings(NS, 'load', 10).map((f) => f.evidence), [{ before: 0, after: 1, delta: 1 }, { before: 0, after: 2, delta: 2 }]);
+      // Dry run: no delta, ?this unbound, so the rule sees every node (and the old violation).
+      t.deepEqual(engine.evaluateHook(rule, 1000), { fired: true, evidence: { ask: true } });
+    } finally {
+      await stop();
+    }
+  });
+});
