@@ -13,7 +13,7 @@ import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { StoredHook } from './definition.js';
 import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookPredicates, type EvalEnv, type Verdict } from './evaluate.js';
-import { listHooks, type Firing } from './store.js';
+import { listHookTexts, type Firing } from './store.js';
 
 export interface HooksEnv {
   /** The query evaluator's view of a namespace in `txn` (insideWrite inside an apply). */
@@ -51,19 +51,29 @@ function changedNodes(delta: Delta): Term[] {
 
 export class HooksCheck {
   readonly name = 'hooks';
-  private readonly preds = new Map<string, Set<string> | 'any'>();
+  private readonly parsed = new Map<string, { readonly hook: StoredHook; readonly preds: Set<string> | 'any' }>();
 
   constructor(private readonly env: HooksEnv) {}
 
-  private relevant(h: StoredHook, delta: Delta): boolean {
-    const k = JSON.stringify(h.condition);
-    let p = this.preds.get(k);
-    if (p === undefined) {
-      p = hookPredicates(h.condition);
-      if (this.preds.size > 10_000) this.preds.clear();
-      this.preds.set(k, p);
-    }
-    const yes = deltaTouches(p, delta);
+  /**
+   * The namespace's hooks with the predicates each can see, parsed once per distinct definition
+   * text (every transaction lists them; with a hundred hooks, re-parsing was a cost of its own).
+   */
+  private hooksOf(txn: ReadTxn, nsId: number): { readonly hook: StoredHook; readonly preds: Set<string> | 'any' }[] {
+    return listHookTexts(txn, nsId).map((t) => {
+      let c = this.parsed.get(t);
+      if (c === undefined) {
+        const hook = JSON.parse(t) as StoredHook;
+        c = { hook, preds: hookPredicates(hook.condition) };
+        if (this.parsed.size > 10_000) this.parsed.clear();
+        this.parsed.set(t, c);
+      }
+      return c;
+    });
+  }
+
+  private relevant(preds: Set<string> | 'any', delta: Delta): boolean {
+    const yes = deltaTouches(preds, delta);
     if (yes) hookCounters.evaluated++;
     else hookCounters.skipped++;
     return yes;
@@ -104,10 +114,9 @@ export class HooksCheck {
     // Hooks see the effective change: a quad added that was already there is no change.
     const delta = requested.effective ?? requested;
     if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
-    const hooks = listHooks(txn, ns.id).filter((h) => h.phase === 'pre');
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const h of hooks) {
-      if (!this.relevant(h, delta)) continue;
+    for (const { hook: h, preds } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'pre' || !this.relevant(preds, delta)) continue;
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
@@ -127,8 +136,8 @@ export class HooksCheck {
     if (delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const h of listHooks(txn, ns.id)) {
-      if (h.phase !== 'post' || !this.relevant(h, delta)) continue;
+    for (const { hook: h, preds } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'post' || !this.relevant(preds, delta)) continue;
       // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };

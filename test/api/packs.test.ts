@@ -64,6 +64,7 @@ test('a pack loads in one entry: its shapes and veto hooks apply, GET /v1/packs 
   t.deepEqual(rec.items, [{ namespace: 'default', shapes: ['default/shapes/accounts.ttl'], hooks: [{ id: 'big-balance', file: 'default/hooks/post.json' }, { id: 'no-overdraft', file: 'default/hooks/veto.json' }] }]);
   t.true(st.lastLoad?.ok);
   t.deepEqual((await hookIds(a)).sort(), ['big-balance', 'no-overdraft']);
+  t.is(json<{ pack?: string }>(await a.app.inject({ method: 'GET', url: '/v1/hooks/no-overdraft' })).pack, 'bank');
 
   // The pack's shapes reject; its veto hook vetoes; a good tx passes and the post hook fires.
   const bad = await postTx(a.app, { add: `${P} ex:a a ex:Account ; ex:balance "lots" .` });
