@@ -12,7 +12,7 @@ import { validateDelta } from '../shacl/index.js';
 import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { StoredHook } from './definition.js';
-import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookPredicates, type EvalEnv, type Verdict } from './evaluate.js';
+import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookFilter, type EvalEnv, type HookFilter, type Verdict } from './evaluate.js';
 import { listHookTexts, type Firing } from './store.js';
 
 export interface HooksEnv {
@@ -51,7 +51,7 @@ function changedNodes(delta: Delta): Term[] {
 
 export class HooksCheck {
   readonly name = 'hooks';
-  private readonly parsed = new Map<string, { readonly hook: StoredHook; readonly preds: Set<string> | 'any' }>();
+  private readonly parsed = new Map<string, { readonly hook: StoredHook; readonly filter: HookFilter }>();
 
   constructor(private readonly env: HooksEnv) {}
 
@@ -59,12 +59,12 @@ export class HooksCheck {
    * The namespace's hooks with the predicates each can see, parsed once per distinct definition
    * text (every transaction lists them; with a hundred hooks, re-parsing was a cost of its own).
    */
-  private hooksOf(txn: ReadTxn, nsId: number): { readonly hook: StoredHook; readonly preds: Set<string> | 'any' }[] {
+  private hooksOf(txn: ReadTxn, nsId: number): { readonly hook: StoredHook; readonly filter: HookFilter }[] {
     return listHookTexts(txn, nsId).map((t) => {
       let c = this.parsed.get(t);
       if (c === undefined) {
         const hook = JSON.parse(t) as StoredHook;
-        c = { hook, preds: hookPredicates(hook.condition) };
+        c = { hook, filter: hookFilter(hook.condition) };
         if (this.parsed.size > 10_000) this.parsed.clear();
         this.parsed.set(t, c);
       }
@@ -72,8 +72,8 @@ export class HooksCheck {
     });
   }
 
-  private relevant(preds: Set<string> | 'any', delta: Delta): boolean {
-    const yes = deltaTouches(preds, delta);
+  private relevant(filter: HookFilter, delta: Delta): boolean {
+    const yes = deltaTouches(filter, delta);
     if (yes) hookCounters.evaluated++;
     else hookCounters.skipped++;
     return yes;
@@ -115,8 +115,8 @@ export class HooksCheck {
     const delta = requested.effective ?? requested;
     if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const { hook: h, preds } of this.hooksOf(txn, ns.id)) {
-      if (h.phase !== 'pre' || !this.relevant(preds, delta)) continue;
+    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'pre' || !this.relevant(filter, delta)) continue;
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
@@ -136,8 +136,8 @@ export class HooksCheck {
     if (delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const { hook: h, preds } of this.hooksOf(txn, ns.id)) {
-      if (h.phase !== 'post' || !this.relevant(preds, delta)) continue;
+    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'post' || !this.relevant(filter, delta)) continue;
       // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };

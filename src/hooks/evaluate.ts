@@ -174,37 +174,60 @@ export function evaluateHook(hook: StoredHook, env: EvalEnv): Verdict {
 }
 
 /**
- * The predicate IRIs a hook's queries can match, or 'any' when one of its leaves can be affected
- * by any transaction (a variable or negated predicate, a SHACL or a WINDOW leaf).
+ * What a transaction must touch for a hook to see it: per graph it reads ('' the default graph, an
+ * IRI a named graph, '*' any named graph), the predicate IRIs its queries match there; or 'any' when
+ * one of its leaves can be affected by any transaction (a variable or negated predicate, a SHACL or
+ * a WINDOW leaf) or reads graphs it does not name (FROM / FROM NAMED).
  */
-export function hookPredicates(c: Condition): Set<string> | 'any' {
-  const out = new Set<string>();
+export type HookFilter = ReadonlyMap<string, ReadonlySet<string>> | 'any';
+
+export function hookFilter(c: Condition): HookFilter {
+  const byGraph = new Map<string, Set<string>>();
   const visit = (x: Condition): boolean => {
     if ('and' in x) return x.and.every(visit);
     if ('or' in x) return x.or.every(visit);
     if ('not' in x) return visit(x.not);
     if ('shacl' in x || 'window' in x) return false;
     const text = 'ask' in x ? x.ask : x.select;
-    return algebraPredicates(parsedQuery(text, 'ask' in x ? 'ask' : 'select').algebra, out);
+    return algebraFilter(parsedQuery(text, 'ask' in x ? 'ask' : 'select').algebra, byGraph);
   };
-  return visit(c) ? out : 'any';
+  return visit(c) ? byGraph : 'any';
 }
 
-/** Adds the IRIs in predicate position; false when some predicate is not a fixed IRI. */
-function algebraPredicates(op: Algebra.Operation | unknown, out: Set<string>): boolean {
+/** The predicates a hook's queries can match, in any graph, or 'any'. */
+export function hookPredicates(c: Condition): Set<string> | 'any' {
+  const f = hookFilter(c);
+  return f === 'any' ? 'any' : new Set([...f.values()].flatMap((ps) => [...ps]));
+}
+
+/**
+ * Adds, per graph read (the innermost GRAPH around a pattern, else the default graph), the IRIs in
+ * predicate position. False when some predicate is not a fixed IRI or the query names its dataset.
+ */
+function algebraFilter(op: Algebra.Operation | unknown, byGraph: Map<string, Set<string>>): boolean {
   let fixed = true;
-  const walk = (n: unknown, inPath: boolean): void => {
+  const add = (g: string, p: string): void => {
+    let set = byGraph.get(g);
+    if (set === undefined) byGraph.set(g, (set = new Set()));
+    set.add(p);
+  };
+  const walk = (n: unknown, inPath: boolean, g: string): void => {
     if (n === null || typeof n !== 'object') return;
     if (Array.isArray(n)) {
-      for (const x of n) walk(x, inPath);
+      for (const x of n) walk(x, inPath, g);
       return;
     }
     const o = n as Record<string, unknown>;
+    if (o['type'] === 'from') fixed = false;
+    if (o['type'] === 'graph') {
+      const name = o['name'] as Term;
+      walk(o['input'], inPath, name.termType === 'NamedNode' ? name.value : '*');
+      return;
+    }
     if (o['type'] === 'pattern') {
       const p = o['predicate'] as Term;
-      if (p.termType === 'NamedNode') out.add(p.value);
+      if (p.termType === 'NamedNode') add(g, p.value);
       else fixed = false;
-      walk(o['graph'], false);
       return;
     }
     if (o['type'] === 'nps') {
@@ -212,25 +235,34 @@ function algebraPredicates(op: Algebra.Operation | unknown, out: Set<string>): b
       return;
     }
     if (o['type'] === 'link') {
-      const iri = o['iri'] as Term;
-      out.add(iri.value);
+      add(g, (o['iri'] as Term).value);
       return;
     }
     if (o['type'] === 'path') {
-      walk(o['predicate'], true);
+      walk(o['predicate'], true, g);
       return;
     }
-    for (const [k, v] of Object.entries(o)) if (k !== 'expression' || inPath || typeof v === 'object') walk(v, inPath);
+    for (const [k, v] of Object.entries(o)) if (k !== 'expression' || inPath || typeof v === 'object') walk(v, inPath, g);
   };
-  walk(op, false);
+  walk(op, false, '');
   return fixed;
 }
 
-/** Whether a delta's quads use any of the predicates. */
-export function deltaTouches(preds: Set<string> | 'any', delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): boolean {
-  if (preds === 'any') return true;
-  for (const q of delta.added) if (preds.has(q.predicate.value)) return true;
-  for (const q of delta.removed) if (preds.has(q.predicate.value)) return true;
+/**
+ * Whether a delta's quads use a predicate a hook reads in the graph it reads it (a plain set: the
+ * predicates in any graph).
+ */
+export function deltaTouches(filter: HookFilter | ReadonlySet<string>, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): boolean {
+  if (filter === 'any') return true;
+  const seen = (q: Quad): boolean => {
+    const p = q.predicate.value;
+    if (!(filter instanceof Map)) return (filter as ReadonlySet<string>).has(p);
+    const f = filter as ReadonlyMap<string, ReadonlySet<string>>;
+    if (q.graph.termType === 'DefaultGraph') return f.get('')?.has(p) ?? false;
+    return (f.get('*')?.has(p) ?? false) || (f.get(q.graph.value)?.has(p) ?? false);
+  };
+  for (const q of delta.added) if (seen(q)) return true;
+  for (const q of delta.removed) if (seen(q)) return true;
   return false;
 }
 
