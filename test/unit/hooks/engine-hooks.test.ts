@@ -5,7 +5,8 @@ import type { Engine, EngineOptions } from '../../../src/engine/index.js';
 import { hookCounters, parseHook } from '../../../src/hooks/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
-import type { Storage } from '../../../src/storage/index.js';
+import { u64Key, type Storage } from '../../../src/storage/index.js';
+import { countDataReceipts } from '../../../src/engine/receipt-store.js';
 import { withStorage } from '../../helpers/storages.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -197,6 +198,30 @@ test('scope "delta": ?this is bound to each node the tx changed, so a per-entity
       t.deepEqual(engine.firings(NS, 'load', 10).map((f) => f.evidence), [{ before: 0, after: 1, delta: 1 }, { before: 0, after: 2, delta: 2 }]);
       // Dry run: no delta, ?this unbound, so the rule sees every node (and the old violation).
       t.deepEqual(engine.evaluateHook(rule, 1000), { fired: true, evidence: { ask: true } });
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test('WINDOW counts: the namespace index and the time-index scan (a store from before the index) agree', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const clock = new FakeClock(T0);
+    const { engine, stop } = await open(storage, clock);
+    try {
+      await engine.createNamespace('other', 't');
+      await engine.putHook(hook({ id: 'fires', phase: 'post', condition: { window: { count: { op: '>', value: 0 } } } }), 'admin');
+      for (let i = 0; i < 6; i++) {
+        await tx(engine, `<http://ex/a> <http://ex/p> ${i} .`);
+        await engine.transact({ namespace: 'other', add: `<http://ex/a> <http://ex/p> ${i} .`, format: 'turtle', actor: 't' });
+        clock.advance(10_000);
+      }
+      const windows = [[T0 - 1, T0 + 60_000], [T0 + 15_000, T0 + 45_000], [T0 + 49_999, T0 + 50_000]] as const;
+      const fast = windows.map(([a, b]) => engine.read((r) => countDataReceipts(r, NS, a, b)));
+      t.deepEqual(fast, [6, 3, 1]);
+      // As if the index had been started later (an upgraded store): the scan must give the same.
+      await storage.write((w) => w.put('meta', Buffer.from('winidx/since'), u64Key(T0 + 1_000_000)));
+      t.deepEqual(windows.map(([a, b]) => engine.read((r) => countDataReceipts(r, NS, a, b))), fast);
     } finally {
       await stop();
     }
