@@ -32,7 +32,11 @@ export function putReceipt(txn: WriteTxn, r: Receipt): void {
   txn.put('receiptIdx', Buffer.concat([Buffer.from('t'), u64Key(r.timeMs), id]), empty);
   txn.put('receiptIdx', Buffer.concat([Buffer.from('a'), Buffer.from(r.actor, 'utf8'), Buffer.from([0]), u64Key(r.timeMs), id]), empty);
   if (r.kind === 'tx' || r.kind === 'import') txn.put('receiptIdx', Buffer.concat([windowPrefix(r.namespace), u64Key(r.timeMs), id]), empty);
-  if (txn.get('meta', WINDOW_SINCE) === undefined) txn.put('meta', WINDOW_SINCE, u64Key(r.timeMs));
+  if (txn.get('meta', WINDOW_SINCE) === undefined) {
+    // A store with no receipts before this one has the index complete from the start.
+    const older = [...txn.scanKeys('receiptIdx', { start: Buffer.from('t'), end: Buffer.from('u'), limit: 2 })].length > 1;
+    txn.put('meta', WINDOW_SINCE, u64Key(older ? r.timeMs : 0));
+  }
 }
 
 const WINDOW_SINCE = Buffer.from('winidx/since', 'utf8');
