@@ -214,6 +214,7 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   for (const size of o.sizes) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `knowd-bench-hooks-${size}-`));
+    dirs.add(dir);
     try {
       const storage = openLmdbStorage({ path: dir, mapSizeBytes: 0 });
       const { engine, node } = await openStandalone({ storage, signer: createEd25519Signer(generateSigningKeyPem()), clock: systemClock, maxTxQuads: 1_000_000 });
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
       await storage.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     }
   }
   const base = (ds: unknown): number | null => (rows.find((r) => r['dataset'] === ds && r['config'] === 'none')?.['txP95Ms'] as number | null) ?? null;
@@ -278,6 +280,15 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ options: o, commit: gitCommit(ROOT), node: process.version, loadavg: os.loadavg(), cpus: os.cpus().length, rows }, null, 2));
   log(`results: ${path.relative(ROOT, file)}`);
+}
+
+// A stopped run (Ctrl-C, kill PID) removes its temporary store too.
+const dirs = new Set<string>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    process.exit(130);
+  });
 }
 
 main().catch((e: unknown) => {
