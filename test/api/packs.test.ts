@@ -187,3 +187,22 @@ test('POST /v1/packs/reload without KNOWD_PACKS answers 501; GET /v1/packs shows
   t.is((await reload(a)).statusCode, 501);
   t.deepEqual(json<Status>(await a.app.inject({ method: 'GET', url: '/v1/packs' })), { dir: null, packs: [], lastLoad: null });
 });
+
+test('deleting a namespace drops the pack items in it; the next reload puts them back once the namespace exists again', async (t) => {
+  const a = await withPacks(t, { 'bank/sales/hooks/veto.json': VETO, 'bank/default/hooks/post.json': POST });
+  t.is((await a.app.inject({ method: 'POST', url: '/v1/admin/namespaces', payload: { name: 'sales' } })).statusCode, 201);
+  t.is((await reload(a)).statusCode, 200);
+  t.deepEqual(await hookIds(a, 'sales'), ['no-overdraft']);
+  t.is((await a.app.inject({ method: 'DELETE', url: '/v1/admin/namespaces/sales' })).statusCode, 200);
+  const st = await status(a);
+  t.deepEqual(st.packs[0]!.items.map((i) => i.namespace), ['default']);
+  t.is(st.packs[0]!.digest, '', 'no longer what the directory says: the next reload applies it');
+  // Missing namespace: the directory is broken until it exists again.
+  t.is((await reload(a)).statusCode, 422);
+  t.is((await a.app.inject({ method: 'POST', url: '/v1/admin/namespaces', payload: { name: 'sales' } })).statusCode, 201);
+  t.deepEqual(await hookIds(a, 'sales'), []);
+  const again = await reload(a);
+  t.is(again.statusCode, 200, again.body);
+  t.true(json<ReloadBody>(again).changed);
+  t.deepEqual(await hookIds(a, 'sales'), ['no-overdraft']);
+});
