@@ -10,14 +10,15 @@ const layers = {
   sparql: ['base', 'rdf'],
   shacl: ['base', 'rdf', 'storage', 'dataset'],
   hooks: ['base', 'rdf', 'storage', 'dataset', 'sparql', 'receipts', 'shacl'],
+  packs: ['base', 'rdf', 'storage', 'shacl', 'hooks'],
   vector: ['base', 'storage'],
-  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql', 'shacl', 'vector', 'hooks'],
+  engine: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'obs', 'replication', 'sparql', 'shacl', 'vector', 'hooks', 'packs'],
   replication: ['base', 'rdf', 'storage', 'engine', 'obs'],
   discovery: ['base', 'config', 'obs'],
   federation: ['base', 'rdf', 'storage', 'engine', 'obs', 'replication', 'sparql'],
-  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks', 'federation'],
+  api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks', 'federation', 'packs'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
-  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector', 'federation'],
+  daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector', 'federation', 'packs'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.
 const edgeLayers = ['api', 'daemon', 'cli'];

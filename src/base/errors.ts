@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   TOO_MANY_REQUESTS: { status: 429, doc: 'Too many attempts from this client (admin sign-in); retry after the time in Retry-After.' },
   NOT_SUPPORTED: { status: 501, doc: 'The feature is not supported by this node (e.g. SERVICE, LOAD of remote URLs).' },
   REJECTED: { status: 422, doc: 'The transaction was rejected by SHACL or a hook; details carry the report.' },
+  PACK_INVALID: { status: 422, doc: 'A policy pack is broken (syntax, schema, unknown namespace, duplicate id…); nothing was changed. details.problems lists every problem with its file and line.' },
   NOT_READY: { status: 503, doc: 'The node is starting, stopping or has no leader.' },
   SHUTTING_DOWN: { status: 503, doc: 'The node is shutting down and takes no new writes.' },
   NO_LEADER: { status: 503, doc: 'The cluster has no leader this node can reach (election in progress or no majority); retry.' },

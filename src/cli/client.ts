@@ -64,8 +64,10 @@ export function parseResponse<T>(status: number, text: string): T {
     throw new KnowdError('INTERNAL', `Unexpected answer (HTTP ${status}): ${text.slice(0, 200)}`);
   }
   if (status >= 400) {
-    const err = (parsed as { error?: { code?: string; message?: string } }).error;
-    throw new KnowdError((err?.code ?? 'INTERNAL') as ErrorCode, err?.message ?? `HTTP ${status}`, { status });
+    const err = (parsed as { error?: { code?: string; message?: string } & Record<string, unknown> }).error;
+    // The error's other fields (a SHACL report, a pack's problems) stay available as details.
+    const { code, message, ...rest } = err ?? {};
+    throw new KnowdError((code ?? 'INTERNAL') as ErrorCode, message ?? `HTTP ${status}`, { ...rest, status });
   }
   return parsed as T;
 }

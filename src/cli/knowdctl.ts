@@ -357,6 +357,54 @@ program
     print(g, facts, () => motdText(facts, t.url ?? t.socketPath ?? ''));
   });
 
+interface PackView {
+  readonly name: string;
+  readonly digest: string;
+  readonly loadedAtMs: number;
+  readonly logIndex: number;
+  readonly items: readonly { readonly namespace: string; readonly shapes: readonly string[]; readonly hooks: readonly { readonly id: string }[] }[];
+}
+interface PackProblemView {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly field?: string;
+  readonly message: string;
+}
+const packLine = (p: PackView): string =>
+  `${p.name}\t${p.digest.slice(0, 12)}\tloaded ${new Date(p.loadedAtMs).toISOString()} (index ${p.logIndex})\t${p.items.map((i) => `${i.namespace}: ${i.shapes.length} shapes files, ${i.hooks.length} hooks`).join('; ')}`;
+const problemLine = (p: PackProblemView): string =>
+  `${p.file ?? ''}${p.line !== undefined ? `:${p.line}` : ''}${p.column !== undefined ? `:${p.column}` : ''}: ${p.field !== undefined ? `${p.field}: ` : ''}${p.message}`;
+
+const packs = program.command('packs').description('policy packs (KNOWD_PACKS): list, reload');
+packs
+  .command('list')
+  .description('the loaded policy packs and how the last load went')
+  .action(async () => {
+    const g = globals();
+    const r = await callJson<{ dir: string | null; packs: PackView[]; lastLoad: { ok: boolean; message?: string; problems?: PackProblemView[] } | null }>(target(g), 'GET', '/v1/packs');
+    print(g, r, () => {
+      const lines = [`packs directory: ${r.dir ?? '(not configured: KNOWD_PACKS)'}`, ...r.packs.map(packLine)];
+      if (r.lastLoad !== null && !r.lastLoad.ok) lines.push(`last load FAILED: ${r.lastLoad.message ?? ''}`, ...(r.lastLoad.problems ?? []).map((p) => `  ${problemLine(p)}`));
+      return lines.join('\n');
+    });
+  });
+packs
+  .command('reload')
+  .description('check the packs directory as a whole and load it (a broken pack changes nothing; every problem is listed)')
+  .action(async () => {
+    const g = globals();
+    try {
+      const r = await callJson<{ changed: boolean; packs: PackView[]; receipts: { id: string }[] }>(target(g), 'POST', '/v1/packs/reload');
+      print(g, r, () => [r.changed ? `loaded (receipts: ${r.receipts.map((x) => x.id).join(', ') || 'none'})` : 'unchanged: every pack is loaded as it is', ...r.packs.map(packLine)].join('\n'));
+    } catch (e) {
+      if (!(e instanceof KnowdError && e.code === 'PACK_INVALID')) throw e;
+      const problems = (e.details['problems'] ?? []) as PackProblemView[];
+      print(g, { error: { code: e.code, message: e.message, problems } }, () => [`nothing changed: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, ...problems.map(problemLine)].join('\n'));
+      throw new Failure(e.message);
+    }
+  });
+
 const cluster = program.command('cluster').description('cluster provisioning and membership');
 cluster
   .command('init')

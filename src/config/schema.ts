@@ -216,6 +216,10 @@ export const SETTINGS: SettingsTable = {
     env: 'KNOWD_WINDOW_SEC', parser: p.int(1), default: text('300'),
     description: 'Length in seconds of the WINDOW that knowledge hooks evaluate over (the last N seconds of transactions).',
   },
+  packsDir: {
+    env: 'KNOWD_PACKS', parser: p.path, default: unset('not set: no policy packs (appliance: /etc/knowd/packs)'),
+    description: 'Directory of policy packs (<pack>/<namespace>/shapes/*.ttl and hooks/*.json), loaded by the leader at start-up and on POST /v1/packs/reload.',
+  },
   embedUrl: {
     env: 'KNOWD_EMBED_URL', parser: p.httpUrl, default: unset('not set: text is embedded by the built-in lexical feature-hashing embedder'),
     description: 'Embedding service that turns "text" into vectors for /v1/vector/upsert and /v1/similar.',

@@ -63,6 +63,7 @@ export interface Config {
   /** Hardware facts for the tuning; absent: the appliance's file when it exists, else live detection. */
   readonly hardwareFile?: string;
   readonly windowSec: number;
+  readonly packsDir?: string;
   readonly embedUrl?: string;
   /** An admin web UI session ends after this long without a request. */
   readonly adminSessionIdleMs: number;

@@ -48,7 +48,7 @@ export interface ClusterParts {
  * Builds the replication node for any mode: single mode is a cluster of one (no transport), the
  * cluster modes add gRPC with mutual TLS. Snapshots need the disk store.
  */
-export async function startCluster(config: Config, deps: { engine: Engine; storage: Storage; metrics: Metrics; log: Logger; audit: AuditLog; signingPub: string }): Promise<ClusterParts> {
+export async function startCluster(config: Config, deps: { engine: Engine; storage: Storage; metrics: Metrics; log: Logger; audit: AuditLog; signingPub: string; onLeader?: () => void }): Promise<ClusterParts> {
   const single = config.clusterMode === 'single';
   const id = single ? 'local' : advertisedId(config);
   const snapshotKey = config.store === 'disk' ? await loadOrCreateSnapshotKey(config.dataDir, config.snapshotKeyPath) : undefined;
@@ -76,6 +76,7 @@ export async function startCluster(config: Config, deps: { engine: Engine; stora
       if (i.role === 'leader') metrics.clusterElections.inc();
       log.info({ role: i.role, term: i.term, leader: i.leader }, 'cluster role');
       if (i.role === 'leader') audit.record({ action: 'leadership', actor: 'system', from: id, outcome: 'ok', term: i.term });
+      if (i.role === 'leader') deps.onLeader?.();
     },
     onSnapshot: (i) => {
       metrics.clusterSnapshots.inc({ kind: i.kind });

@@ -23,6 +23,7 @@ import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
 import { logTuning, resolveHardware, tuneStore, type TuningReport } from './tuning.js';
 import { createVectorService, layoutOf, openVectorIndexes, shardOwners, startVectorSaver } from './vectors.js';
 import { nodeIdOfDataDir } from './node-id.js';
+import { PackService } from './packs.js';
 import { VERSION } from './version.js';
 
 export interface Daemon {
@@ -80,10 +81,22 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
   const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
-  const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey() });
-  const nodeId = nodeIdOf(config);
+  const packs = new PackService(config.packsDir, engine, log.child({ svc: 'packs' }));
   let ready = false;
   let stopped = false;
+  // The leader loads the packs (at start-up, and whenever a node becomes leader: its directory is
+  // the cluster's truth from then on); followers get them through the log. Unchanged packs log nothing.
+  let packsLoading: Promise<void> = Promise.resolve();
+  let packsArmed = false; // set once start-up got this far: a role change before that is handled by start-up itself
+  const loadPacks = (): void => {
+    if (!packs.configured || stopped || !packsArmed) return;
+    packsLoading = packsLoading.then(async () => {
+      if (stopped || cluster.node.raftStatus().role !== 'leader') return;
+      await packs.reload('system').catch(() => undefined); // logged by the service; the old packs stay
+    });
+  };
+  const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey(), onLeader: () => loadPacks() });
+  const nodeId = nodeIdOf(config);
   // In a cluster the default namespace is created through the leader once there is one; start-up
   // does not wait for that (a node must come up to help elect a leader in the first place).
   const ensureDefault = (async () => {
@@ -99,6 +112,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     }
   })();
   if (config.clusterMode === 'single') await ensureDefault;
+  packsArmed = true;
+  if (config.clusterMode === 'single') {
+    loadPacks();
+    await packsLoading;
+  } else {
+    // The leader may not be known yet: whoever leads loads then, or on becoming leader (onLeader above).
+    void ensureDefault.then(() => loadPacks());
+  }
   // LMDB queries run in worker threads; the memory store is only visible to this thread.
   const queries = config.store === 'disk' ? createQueryPool({ dataDir: config.dataDir, mapSizeBytes: config.lmdbMapSizeBytes, size: queryWorkers, ...(tuning !== undefined && { tuning: tuning.settings }), log, ...(vectors !== undefined && { similar: (ns, req) => vectors.remoteSearch(ns, req) }) }) : undefined;
   const join = config.store === 'disk' ? new JoinService({
@@ -119,7 +140,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     log: log.child({ svc: 'federation' }),
     ...(vectors !== undefined && { vectors, shardOwners: owners }),
   });
-  const deps = { discovery, engine, federation, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), telemetry: createTelemetry(config.dataDir), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
+  const deps = { discovery, engine, federation, packs, cluster: cluster.node, ...(join !== undefined && { join }), ...(cluster.certificate !== undefined && { certificate: cluster.certificate }), audit, config, metrics, log, version: VERSION, nodeId, startedMs: Date.now(), telemetry: createTelemetry(config.dataDir), ready: () => ready, ...(tuning !== undefined && { tuning }), ...(queries !== undefined && { queries }), ...(vectors !== undefined && { vectors }) };
 
   if (config.tokenSecret === undefined) log.warn('KNOWD_TOKEN_SECRET is not set: serving loopback clients only, without authentication');
 
@@ -174,6 +195,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         // Nothing applies any more: the saved indexes reflect the store exactly, so the next start loads them.
         vectorSaver?.stop();
         await ensureDefault;
+        await packsLoading;
         await storage.close();
         audit.record({ action: 'stop', actor: 'system', from: 'local', outcome: 'ok', reason });
         audit.close();

@@ -14,6 +14,8 @@ import { applyShapesPut } from './shapes.js';
 import { dropShapes } from '../shacl/index.js';
 import { dropHooks, type HooksCheck, type StoredFiring } from '../hooks/index.js';
 import { applyHookCommand, runPostHooks } from './hooks.js';
+import { applyPacksLoad, type PacksOutcome } from './packs.js';
+import { forgetPackNamespace } from '../packs/index.js';
 
 export interface ParsedDelta {
   readonly add: readonly Quad[];
@@ -39,7 +41,7 @@ export interface NamespaceOutcome {
   readonly nsId: number;
 }
 
-export type Outcome = VectorOutcome | TxOutcome | NamespaceOutcome;
+export type Outcome = VectorOutcome | TxOutcome | NamespaceOutcome | PacksOutcome;
 
 export function parseTxCommand(c: TxCommand): ParsedDelta {
   const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
@@ -108,6 +110,7 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       ctx.quads.deleteNamespaceData(txn, info.id);
       dropShapes(txn, info.id);
       dropHooks(txn, info.id);
+      forgetPackNamespace(txn, cmd.ns);
       deleteVectorNamespace(txn, info.id);
       txn.delRange('idem', prefixRange(Buffer.concat([Buffer.from(cmd.ns, 'utf8'), Buffer.from([0])])));
       return { type: 'ns-delete', ns: cmd.ns, nsId: info.id };
@@ -124,6 +127,8 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
     case 'hook-put':
     case 'hook-delete':
       return applyHookCommand(txn, ctx, index, cmd);
+    case 'packs-load':
+      return applyPacksLoad(txn, ctx, index, cmd);
   }
 }
 

@@ -2,6 +2,7 @@ import { KnowdError } from '../base/index.js';
 import type { RdfFormat } from '../rdf/index.js';
 import type { ReceiptKind } from '../receipts/index.js';
 import type { StoredHook } from '../hooks/index.js';
+import type { CompiledPack } from '../packs/index.js';
 
 /**
  * What a log entry carries. The leader decides everything non-deterministic (time, blank-node
@@ -116,9 +117,23 @@ export interface HookDeleteCommand {
   readonly id: string;
 }
 
-export type Command = TxCommand | NamespaceCommand | UpdateCommand | VectorUpsertCommand | VectorDeleteCommand | ShapesPutCommand | HookPutCommand | HookDeleteCommand;
+/**
+ * Loads the policy packs (KNOWD_PACKS): `packs` is the whole wanted set, already compiled by the
+ * proposer. One entry, so a pack is applied entirely or not at all (engine/packs.ts): items that
+ * loaded packs own and the new set no longer has are removed, packs not in the set are unloaded.
+ * Each namespace it changes gets a receipt of kind 'pack' whose delta hash is SHA-256 of the
+ * canonical JSON of `packs`.
+ */
+export interface PacksLoadCommand {
+  readonly type: 'packs-load';
+  readonly actor: string;
+  readonly timeMs: number;
+  readonly packs: readonly CompiledPack[];
+}
 
-const TYPES = new Set(['tx', 'ns-create', 'ns-delete', 'update', 'vec-upsert', 'vec-delete', 'shapes-put', 'hook-put', 'hook-delete']);
+export type Command = TxCommand | NamespaceCommand | UpdateCommand | VectorUpsertCommand | VectorDeleteCommand | ShapesPutCommand | HookPutCommand | HookDeleteCommand | PacksLoadCommand;
+
+const TYPES = new Set(['tx', 'ns-create', 'ns-delete', 'update', 'vec-upsert', 'vec-delete', 'shapes-put', 'hook-put', 'hook-delete', 'packs-load']);
 
 export function encodeCommand(c: Command): Buffer {
   return Buffer.from(JSON.stringify(c), 'utf8');

@@ -18,10 +18,12 @@ import { checkUpdate } from './update.js';
 import type { VectorDeleteCommand, VectorUpsertCommand } from './commands.js';
 import type { VectorOutcome } from './vector-apply.js';
 import type { VectorIndexes } from '../vector/index.js';
-import { ShaclCheck, shapesTextOf, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
+import { ShaclCheck, combineShapes, effectiveShapesOf, indexShapes, packShapesOf, shapesTextOf, warmCheckWorker, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
 import { shapesCommand } from './shapes.js';
 import { HooksCheck, firingOfReceipt, getHook, listFirings, listHooks, type StoredFiring, type StoredHook } from '../hooks/index.js';
 import { hooksEnv } from './hooks.js';
+import { compilePacks, hookOwner, listPackRecords, type PackProblem, type PackRecord, type PackSource } from '../packs/index.js';
+import type { PacksOutcome } from './packs.js';
 import type { JsonValue } from '../receipts/index.js';
 
 export interface TxRequest {
@@ -45,6 +47,14 @@ export interface TxResult {
   readonly replayed: boolean;
 }
 
+export interface PacksLoadResult {
+  /** False when every pack was already loaded as it is (nothing logged). */
+  readonly changed: boolean;
+  readonly packs: readonly PackRecord[];
+  /** One per namespace whose shapes or hooks changed. */
+  readonly receipts: readonly Receipt[];
+}
+
 export interface EngineOptions {
   readonly storage: Storage;
   readonly signer: Signer;
@@ -65,6 +75,8 @@ export interface EngineOptions {
   readonly windowSec?: number;
   /** Wall-clock time one hook evaluation may take on this node before the write fails and is retried (default 10 s). */
   readonly hookWallLimitMs?: number;
+  /** The wall clock that limit is measured with (default Date.now; tests make an evaluation "slow"). */
+  readonly hookWallMs?: () => number;
 }
 
 /** An entry as its proposer made it: the command, its log bytes and (locally) the parsed delta. */
@@ -109,7 +121,7 @@ export class Engine {
     this.quads = new QuadStore(new Dictionary());
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
     if (opts.shacl !== false) this.checks.push(new ShaclCheck());
-    this.hooksCheck = new HooksCheck(hooksEnv(opts.windowSec ?? 300, () => Date.now(), opts.hookWallLimitMs ?? 10_000));
+    this.hooksCheck = new HooksCheck(hooksEnv(opts.windowSec ?? 300, opts.hookWallMs ?? (() => Date.now()), opts.hookWallLimitMs ?? 10_000));
     if (opts.hooks !== false) this.checks.push(this.hooksCheck);
   }
 
@@ -162,7 +174,8 @@ export class Engine {
    */
   checkForwarded(payload: Buffer): Command {
     const cmd = decodeCommand(payload, 0);
-    if (cmd.type !== 'ns-create') this.namespace(cmd.ns);
+    if (cmd.type === 'packs-load') for (const p of cmd.packs) for (const n of p.namespaces) this.namespace(n.ns);
+    else if (cmd.type !== 'ns-create') this.namespace(cmd.ns);
     return cmd;
   }
 
@@ -453,6 +466,55 @@ export class Engine {
     });
   }
 
+  /**
+   * Loads the policy packs (the whole wanted set: packs not in it are unloaded) in one log entry,
+   * after checking them as a whole: a broken pack throws PACK_INVALID listing every problem, and
+   * nothing is logged. When every pack's digest matches what is loaded, nothing is logged either.
+   */
+  async loadPacks(sources: readonly PackSource[], actor: string): Promise<PacksLoadResult> {
+    const exists = (ns: string): boolean => this.read((r) => getNamespace(r, ns)) !== undefined;
+    const compiled = compilePacks(sources, exists);
+    const problems: PackProblem[] = compiled.ok ? [] : [...compiled.problems];
+    const packs = compiled.ok ? compiled.packs : [];
+    this.read((r) => {
+      for (const p of packs) {
+        for (const n of p.namespaces) {
+          const nsId = requireNamespace(r, n.ns).id;
+          for (const { file, hook } of n.hooks) {
+            if (getHook(r, nsId, hook.id) !== undefined && hookOwner(r, n.ns, hook.id) === undefined) {
+              problems.push({ pack: p.name, file: `${p.name}/${file}`, message: `hook "${hook.id}" of namespace "${n.ns}" was defined through the API; delete it or rename the pack's` });
+            }
+          }
+          if (n.shapes.length === 0) continue;
+          // The namespace's shapes as they would be: the user's, other packs' and this one's.
+          const user = shapesTextOf(r, nsId);
+          const others = [...packShapesOf(r, nsId).entries()].filter(([name]) => !packs.some((q) => q.name === name)).map(([, t]) => t);
+          const mine = packs.flatMap((q) => q.namespaces.filter((m) => m.ns === n.ns).flatMap((m) => m.shapes.map((s) => s.text)));
+          if (user === undefined && others.length === 0) continue;
+          try {
+            indexShapes(combineShapes([...(user === undefined ? [] : [user]), ...others, ...mine]));
+          } catch (e) {
+            problems.push({ pack: p.name, file: `${p.name}/${n.ns}/shapes`, message: `with the namespace's other shapes: ${e instanceof Error ? e.message : String(e)}` });
+          }
+        }
+      }
+    });
+    if (problems.length > 0) {
+      throw new KnowdError('PACK_INVALID', `${problems.length} problem${problems.length === 1 ? '' : 's'} in the policy packs (first: ${problems[0]!.file ?? problems[0]!.pack}: ${problems[0]!.message}); nothing was changed`, { problems });
+    }
+    const loaded = this.packs();
+    const same = loaded.length === packs.length && packs.every((p) => loaded.some((r) => r.name === p.name && r.digest === p.digest));
+    if (same) return { changed: false, packs: loaded, receipts: [] };
+    if (packs.some((p) => p.namespaces.some((n) => n.shapes.length > 0))) warmCheckWorker();
+    const out = (await this.submit({ type: 'packs-load', actor, timeMs: this.opts.clock.nowMs(), packs }, undefined)) as PacksOutcome;
+    return { changed: true, packs: out.packs, receipts: out.receipts };
+  }
+
+  /** The loaded policy packs (name order). */
+  packs(): PackRecord[] {
+    return this.read((r) => listPackRecords(r));
+  }
+
   /** The namespace's shapes as stored (Turtle), or undefined when it has none. */
   shapes(ns: string): string | undefined {
     const info = this.namespace(ns);
@@ -465,7 +527,7 @@ export class Engine {
    */
   async validate(ns: string, opts: { readonly data?: readonly Quad[]; readonly shapes?: string; readonly maxQuads: number }): Promise<FullReport> {
     const info = this.namespace(ns);
-    const shapes = opts.shapes ?? this.read((r) => shapesTextOf(r, info.id)) ?? '';
+    const shapes = opts.shapes ?? this.read((r) => effectiveShapesOf(r, info.id)) ?? '';
     if (opts.data !== undefined) return validateQuads(shapes, opts.data);
     return this.read(async (r) => {
       const n = this.quads.count(r, info.id, { graph: { kind: 'all' } });

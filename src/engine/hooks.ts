@@ -10,12 +10,13 @@ import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import { deleteHook, firingBody, putFiring, putHook, type Firing, type HooksCheck, type HooksEnv, type StoredFiring } from '../hooks/index.js';
+import { hookOwner } from '../packs/index.js';
 import { buildReceipt, canonicalJson, type JsonValue, type Signer } from '../receipts/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
 import type { HookDeleteCommand, HookPutCommand } from './commands.js';
 import { queryableDataset } from './queryable.js';
-import { chainHead, putReceipt, searchReceipts } from './receipt-store.js';
+import { chainHead, countDataReceipts, putReceipt } from './receipt-store.js';
 import { seededEntropy } from './update.js';
 
 export const jsonHash = (v: JsonValue): string => createHash('sha256').update(canonicalJson(v)).digest('hex');
@@ -36,6 +37,10 @@ export function receiptScope(receiptNamespace: string): string {
 
 export function applyHookCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: HookPutCommand | HookDeleteCommand): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
+  // A pack's hooks are the pack's: changed through the API, the next reload would undo the change.
+  const id = cmd.type === 'hook-put' ? cmd.hook.id : cmd.id;
+  const pack = hookOwner(txn, cmd.ns, id);
+  if (pack !== undefined) throw new KnowdError('CONFLICT', `Hook "${id}" belongs to policy pack "${pack}"; change the pack and reload it (POST /v1/packs/reload)`, { hook: id, pack });
   if (cmd.type === 'hook-put') {
     if (cmd.hook.namespace !== cmd.ns) throw new KnowdError('BAD_REQUEST', `The hook's namespace "${cmd.hook.namespace}" is not the entry's "${cmd.ns}"`);
     putHook(txn, ns.id, cmd.hook);
@@ -70,10 +75,7 @@ export function hooksEnv(windowSec: number, wallMs: () => number, wallLimitMs: n
     wallMs,
     dataset: (txn: ReadTxn, quads: QuadStore, nsId: number, insideWrite: boolean) => queryableDataset(quads, txn, nsId, { insideWrite }),
     entropy: seededEntropy,
-    transactionsBetween(txn, ns, sinceMs, untilMs) {
-      // Receipts by entry time (the 't' index); the namespace's data writes only.
-      const rs = searchReceipts(txn, { namespace: ns, sinceMs: sinceMs + 1, untilMs, limit: Number.MAX_SAFE_INTEGER });
-      return rs.filter((r) => r.kind === 'tx' || r.kind === 'import').length;
-    },
+    // Receipts by entry time (the 't' index); the namespace's data writes only.
+    transactionsBetween: (txn, ns, sinceMs, untilMs) => countDataReceipts(txn, ns, sinceMs, untilMs),
   };
 }

@@ -1,5 +1,5 @@
 export { Engine } from './engine.js';
-export type { TxRequest, TxResult, EngineOptions } from './engine.js';
+export type { TxRequest, TxResult, EngineOptions, PacksLoadResult } from './engine.js';
 export { applyCommand, parseTxCommand } from './apply.js';
 export type { ApplyCheck, Outcome, TxOutcome, ParsedDelta } from './apply.js';
 export type { ApplyResult, Proposal, Sequencer } from './engine.js';

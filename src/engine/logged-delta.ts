@@ -9,6 +9,7 @@ import { vectorDeltaHash } from './vector-receipt.js';
 import { firingBody, type StoredFiring } from '../hooks/index.js';
 import type { JsonValue } from '../receipts/index.js';
 import { hookCommandHash, jsonHash } from './hooks.js';
+import { packsCommandHash } from './packs.js';
 
 /** What a receipt's deltaHash must match: the logged tx, or the kept effect of a SPARQL update. */
 export interface DeltaEvidence {
@@ -26,6 +27,7 @@ export interface DeltaEvidence {
 export async function evidenceHash(ev: DeltaEvidence): Promise<string | undefined> {
   if (ev.firing !== undefined) return jsonHash(firingBody(ev.firing) as unknown as JsonValue);
   if (ev.entry?.type === 'hook-put' || ev.entry?.type === 'hook-delete') return hookCommandHash(ev.entry);
+  if (ev.entry?.type === 'packs-load') return packsCommandHash(ev.entry);
   if (ev.entry?.type === 'vec-upsert' || ev.entry?.type === 'vec-delete') return vectorDeltaHash(ev.entry);
   const d = deltaOf(ev);
   return d === undefined ? undefined : deltaHash(d.add, d.remove);

@@ -7,9 +7,13 @@ import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import { prefixRange, u64Key } from '../storage/index.js';
 
 /**
- * Receipts by id, the per-namespace chain head, and two secondary indexes for search:
+ * Receipts by id, the per-namespace chain head, and secondary indexes:
  *   't' + timeMs(u64) + id        — time ranges
  *   'a' + actor + 0x00 + timeMs + id — one actor's receipts in time order
+ *   'w' + namespace + 0x00 + timeMs + id — a namespace's data writes (kind tx or import): what a
+ *                                    hook's WINDOW counts, natively (storage count of a key range)
+ * The 'w' index is newer than the others: meta `winidx/since` holds the entry time of the first
+ * receipt written with it, and a window reaching further back is counted the old way.
  */
 function chainKey(ns: string): Buffer {
   return Buffer.from(`chain/${ns}`, 'utf8');
@@ -27,7 +31,16 @@ export function putReceipt(txn: WriteTxn, r: Receipt): void {
   const empty = Buffer.alloc(0);
   txn.put('receiptIdx', Buffer.concat([Buffer.from('t'), u64Key(r.timeMs), id]), empty);
   txn.put('receiptIdx', Buffer.concat([Buffer.from('a'), Buffer.from(r.actor, 'utf8'), Buffer.from([0]), u64Key(r.timeMs), id]), empty);
+  if (r.kind === 'tx' || r.kind === 'import') txn.put('receiptIdx', Buffer.concat([windowPrefix(r.namespace), u64Key(r.timeMs), id]), empty);
+  if (txn.get('meta', WINDOW_SINCE) === undefined) {
+    // A store with no receipts before this one has the index complete from the start.
+    const older = [...txn.scanKeys('receiptIdx', { start: Buffer.from('t'), end: Buffer.from('u'), limit: 2 })].length > 1;
+    txn.put('meta', WINDOW_SINCE, u64Key(older ? r.timeMs : 0));
+  }
 }
+
+const WINDOW_SINCE = Buffer.from('winidx/since', 'utf8');
+const windowPrefix = (ns: string): Buffer => Buffer.concat([Buffer.from('w'), Buffer.from(ns, 'utf8'), Buffer.from([0])]);
 
 export function getReceipt(txn: ReadTxn, id: string): Receipt | undefined {
   const v = txn.get('receipts', Buffer.from(id, 'utf8'));
@@ -65,6 +78,48 @@ export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): Receipt[] {
     if (out.length >= q.limit) break;
   }
   return out;
+}
+
+const TX_KINDS = [Buffer.from('"kind":"tx"'), Buffer.from('"kind":"import"')];
+
+/**
+ * How many data writes (receipts of kind tx or import) of `ns` have sinceMs < time <= untilMs: a
+ * WINDOW condition's count, run for every transaction while such a hook exists. A native count of
+ * the 'w' index range; for a window that starts before that index existed (a store written by an
+ * older version), the time index is scanned instead.
+ */
+export function countDataReceipts(txn: ReadTxn, ns: string, sinceMs: number, untilMs: number): number {
+  const since = txn.get('meta', WINDOW_SINCE);
+  if (since !== undefined && Buffer.from(since.buffer, since.byteOffset, since.byteLength).readBigUInt64BE() <= BigInt(sinceMs + 1)) {
+    const base = windowPrefix(ns);
+    return txn.count('receiptIdx', { start: Buffer.concat([base, u64Key(sinceMs + 1)]), end: Buffer.concat([base, u64Key(untilMs + 1)]) });
+  }
+  return scanDataReceipts(txn, ns, sinceMs, untilMs);
+}
+
+/**
+ * The same count from the time index: keys of other namespaces and hook firings are skipped by id
+ * (`<ns>-<index>`), and the kind is found in the stored JSON without parsing it (a string value
+ * cannot hold an unescaped `"kind":"tx"`, so the member is the only match).
+ */
+function scanDataReceipts(txn: ReadTxn, ns: string, sinceMs: number, untilMs: number): number {
+  const base = Buffer.from('t');
+  const range = { ...prefixRange(base), start: Buffer.concat([base, u64Key(sinceMs + 1)]), end: Buffer.concat([base, u64Key(untilMs + 1)]) };
+  const prefix = Buffer.from(`${ns}-`, 'utf8');
+  let n = 0;
+  for (const key of txn.scanKeys('receiptIdx', range)) {
+    const id = key.subarray(base.length + 8);
+    if (id.length <= prefix.length || Buffer.compare(id.subarray(0, prefix.length), prefix) !== 0) continue;
+    // `<ns>-<digits>`: not `<ns>-x/hooks/…` of another namespace that starts with "<ns>-".
+    let digits = true;
+    for (let i = prefix.length; i < id.length && digits; i++) digits = id[i]! >= 0x30 && id[i]! <= 0x39;
+    if (!digits) continue;
+    const v = txn.get('receipts', id);
+    if (v === undefined) continue;
+    const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (TX_KINDS.some((k) => b.indexOf(k) >= 0)) n++;
+  }
+  return n;
 }
 
 /** Every receipt of a namespace in log order (export for offline verification). */

@@ -4,7 +4,7 @@
  * same apply after the receipt and their firings recorded. Both run on every replica with the same
  * inputs (the entry's time, the store), so every replica reaches the same verdicts.
  */
-import type { Quad } from '@rdfjs/types';
+import type { Quad, Term } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import type { JsonValue } from '../receipts/index.js';
@@ -12,8 +12,8 @@ import { validateDelta } from '../shacl/index.js';
 import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { StoredHook } from './definition.js';
-import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookPredicates, type EvalEnv, type Verdict } from './evaluate.js';
-import { listHooks, type Firing } from './store.js';
+import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookFilter, type EvalEnv, type HookFilter, type Verdict } from './evaluate.js';
+import { listHookTexts, type Firing } from './store.js';
 
 export interface HooksEnv {
   /** The query evaluator's view of a namespace in `txn` (insideWrite inside an apply). */
@@ -39,43 +39,73 @@ type Ns = { readonly name: string; readonly id: number };
 
 export const hookCounters = { evaluated: 0, skipped: 0 };
 
+/** The distinct subjects of a delta, in first-seen order: what a hook of scope 'delta' binds ?this to. */
+function changedNodes(delta: Delta): Term[] {
+  const seen = new Map<string, Term>();
+  for (const q of [...delta.added, ...delta.removed]) {
+    const k = `${q.subject.termType}:${q.subject.value}`;
+    if (!seen.has(k)) seen.set(k, q.subject);
+  }
+  return [...seen.values()];
+}
+
 export class HooksCheck {
   readonly name = 'hooks';
-  private readonly preds = new Map<string, Set<string> | 'any'>();
+  private readonly parsed = new Map<string, { readonly hook: StoredHook; readonly filter: HookFilter }>();
 
   constructor(private readonly env: HooksEnv) {}
 
-  private relevant(h: StoredHook, delta: Delta): boolean {
-    const k = JSON.stringify(h.condition);
-    let p = this.preds.get(k);
-    if (p === undefined) {
-      p = hookPredicates(h.condition);
-      if (this.preds.size > 10_000) this.preds.clear();
-      this.preds.set(k, p);
-    }
-    const yes = deltaTouches(p, delta);
+  /**
+   * The namespace's hooks with the predicates each can see, parsed once per distinct definition
+   * text (every transaction lists them; with a hundred hooks, re-parsing was a cost of its own).
+   */
+  private hooksOf(txn: ReadTxn, nsId: number): { readonly hook: StoredHook; readonly filter: HookFilter }[] {
+    return listHookTexts(txn, nsId).map((t) => {
+      let c = this.parsed.get(t);
+      if (c === undefined) {
+        const hook = JSON.parse(t) as StoredHook;
+        c = { hook, filter: hookFilter(hook.condition) };
+        if (this.parsed.size > 10_000) this.parsed.clear();
+        this.parsed.set(t, c);
+      }
+      return c;
+    });
+  }
+
+  private relevant(filter: HookFilter, delta: Delta): boolean {
+    const yes = deltaTouches(filter, delta);
     if (yes) hookCounters.evaluated++;
     else hookCounters.skipped++;
     return yes;
   }
 
-  /** The evaluation environment of one entry (or of a dry run: `entry` undefined, no delta). */
-  envOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, seed: string, insideWrite: boolean, selfInWindow: number): EvalEnv {
+  /**
+   * The evaluation environments of one entry (or of a dry run: no delta), one per hook (`seed`):
+   * the datasets, their term caches, the before-view and the changed nodes are built once and
+   * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
+   */
+  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number): (seed: string) => EvalEnv {
     const after = this.env.dataset(txn, quads, ns.id, insideWrite);
-    const deadline = this.env.wallMs() + this.env.wallLimitMs;
-    return {
-      after,
-      before: beforeView(after, delta),
-      delta,
-      timeMs,
-      entropy: this.env.entropy(seed),
-      shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
-      windowCount: () => this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow,
-      overtime: () => {
-        if (this.env.wallMs() > deadline) {
-          throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
-        }
-      },
+    const before = beforeView(after, delta);
+    const focus = changedNodes(delta);
+    let window: number | undefined;
+    return (seed) => {
+      const deadline = this.env.wallMs() + this.env.wallLimitMs;
+      return {
+        after,
+        before,
+        delta,
+        focus,
+        timeMs,
+        entropy: this.env.entropy(seed),
+        shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
+        windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow),
+        overtime: () => {
+          if (this.env.wallMs() > deadline) {
+            throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
+          }
+        },
+      };
     };
   }
 
@@ -84,13 +114,14 @@ export class HooksCheck {
     // Hooks see the effective change: a quad added that was already there is no change.
     const delta = requested.effective ?? requested;
     if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
-    const hooks = listHooks(txn, ns.id).filter((h) => h.phase === 'pre');
-    for (const h of hooks) {
-      if (!this.relevant(h, delta)) continue;
+    let envs: ((seed: string) => EvalEnv) | undefined;
+    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'pre' || !this.relevant(filter, delta)) continue;
+      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
       try {
-        v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 1));
+        v = evaluateHook(h, envs(`${entry.index}/${h.id}`));
       } catch (e) {
         if (e instanceof KnowdError && e.details['transient'] === true) throw e;
         const why = e instanceof BudgetExceeded ? e.message : `failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -104,11 +135,14 @@ export class HooksCheck {
   after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
     if (delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
-    for (const h of listHooks(txn, ns.id)) {
-      if (h.phase !== 'post' || !this.relevant(h, delta)) continue;
+    let envs: ((seed: string) => EvalEnv) | undefined;
+    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
+      if (h.phase !== 'post' || !this.relevant(filter, delta)) continue;
+      // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
+      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };
       try {
-        const v = evaluateHook(h, this.envOf(txn, quads, ns, delta, entry.timeMs, `${entry.index}/${h.id}`, true, 0));
+        const v = evaluateHook(h, envs(`${entry.index}/${h.id}`));
         if (v.value) out.push({ ...base, ok: true, evidence: v.evidence });
       } catch (e) {
         if (e instanceof KnowdError && e.details['transient'] === true) throw e;
@@ -122,7 +156,8 @@ export class HooksCheck {
   /** A dry run against current data: no delta (DELTA is 0, SHACL checks the given focus data). */
   dryRun(txn: ReadTxn, quads: QuadStore, ns: Ns, hook: StoredHook, timeMs: number, focus: readonly Quad[]): { fired: boolean; evidence: JsonValue } {
     try {
-      const env = this.envOf(txn, quads, ns, { added: [], removed: [] }, timeMs, `dry/${hook.id}`, false, 0);
+      // No delta: ?this stays unbound (a hook of scope 'delta' is evaluated over every node).
+      const { focus: _none, ...env } = this.envsOf(txn, quads, ns, { added: [], removed: [] }, timeMs, false, 0)(`dry/${hook.id}`);
       const v = evaluateHook(hook, { ...env, shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, { added: focus, removed: [] }, false) });
       return { fired: v.value, evidence: v.evidence };
     } catch (e) {

@@ -47,6 +47,11 @@ export const HookSchema = z
     phase: z.enum(['pre', 'post']),
     condition: ConditionSchema,
     description: z.string().max(4096).optional(),
+    /**
+     * 'delta': the queries' ?this is bound to each node the transaction changed (the subjects of its
+     * effective added and removed quads), so a per-entity rule reads that entity, not the store.
+     */
+    scope: z.enum(['store', 'delta']).optional(),
     budget: z
       .object({ steps: z.number().int().min(1).max(DEFAULT_BUDGET.steps).optional(), rows: z.number().int().min(1).max(DEFAULT_BUDGET.rows).optional() })
       .strict()
@@ -86,16 +91,25 @@ export function parseHook(body: unknown, defaultNamespace: string): StoredHook {
     throw new KnowdError('BAD_REQUEST', `Invalid hook definition: ${first.path}: ${first.message}`, { field: first.path, issues });
   }
   const hook: StoredHook = { ...r.data, namespace: r.data.namespace ?? defaultNamespace };
-  checkQueries(hook.condition);
+  checkQueries(hook.condition, hook.scope === 'delta', 'condition');
   return hook;
 }
 
-function checkQueries(c: Condition): void {
-  if ('and' in c) c.and.forEach(checkQueries);
-  else if ('or' in c) c.or.forEach(checkQueries);
-  else if ('not' in c) checkQueries(c.not);
-  else if ('ask' in c) parsedQuery(c.ask, 'ask');
-  else if ('select' in c) parsedQuery(c.select, 'select');
+/** `?this` or `$this` as a variable of the query text (a crude scan; the parser checked the syntax). */
+const usesThis = (text: string): boolean => /[?$]this\b/.test(text);
+
+function checkQueries(c: Condition, scoped: boolean, at: string): void {
+  if ('and' in c) c.and.forEach((x, i) => checkQueries(x, scoped, `${at}.and.${i}`));
+  else if ('or' in c) c.or.forEach((x, i) => checkQueries(x, scoped, `${at}.or.${i}`));
+  else if ('not' in c) checkQueries(c.not, scoped, `${at}.not`);
+  else if ('ask' in c || 'select' in c) {
+    const form = 'ask' in c ? 'ask' : 'select';
+    const text = 'ask' in c ? c.ask : c.select;
+    parsedQuery(text, form);
+    if (scoped && !usesThis(text)) {
+      throw new KnowdError('BAD_REQUEST', `Invalid hook definition: ${at}.${form}: a hook of scope "delta" binds ?this to each changed node; this query does not use ?this`, { field: `${at}.${form}` });
+    }
+  }
 }
 
 const parsedCache = new Map<string, ParsedQuery>();

@@ -28,6 +28,8 @@ export interface EvalEnv {
   windowCount(): number;
   readonly timeMs: number;
   readonly entropy?: EvalEntropy;
+  /** The nodes the transaction changed (the subjects of its delta): ?this of a hook of scope 'delta'. Absent in a dry run: ?this is unbound there. */
+  readonly focus?: readonly Term[];
   /** Called every 1024 steps; throws (transient) when this node ran out of wall-clock time. */
   overtime?(): void;
 }
@@ -45,6 +47,8 @@ export class BudgetExceeded extends KnowdError {
 }
 
 interface Meter {
+  /** ?this rows for the queries (a hook of scope 'delta' with a delta), else undefined. */
+  readonly thisRows: readonly Readonly<Record<string, Term>>[] | undefined;
   steps: number;
   readonly maxSteps: number;
   readonly maxRows: number;
@@ -88,7 +92,7 @@ type Row = Readonly<Record<string, Term>>;
 const rowJson = (r: Row): JsonValue => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, encodeTerm(v)]));
 
 function select(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): Row[] {
-  const res = executeQuery(parsedQuery(text, 'select'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: m.maxSteps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }) });
+  const res = executeQuery(parsedQuery(text, 'select'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: m.maxSteps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }), ...(m.thisRows !== undefined && { paramRows: m.thisRows }) });
   if (res.kind !== 'bindings') throw new KnowdError('BAD_REQUEST', 'a SELECT condition did not produce bindings');
   const rows: Row[] = [];
   for (const r of res.rows) {
@@ -98,8 +102,8 @@ function select(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): Row
   return rows;
 }
 
-function ask(text: string, ds: QueryableDataset, env: EvalEnv): boolean {
-  const res = executeQuery(parsedQuery(text, 'ask'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: DEFAULT_BUDGET.steps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }) });
+function ask(text: string, ds: QueryableDataset, env: EvalEnv, m: Meter): boolean {
+  const res = executeQuery(parsedQuery(text, 'ask'), ds, { deadlineMs: Number.MAX_SAFE_INTEGER, timeoutMs: 0, maxHeldValues: DEFAULT_BUDGET.steps, nowMs: () => env.timeMs, ...(env.entropy !== undefined && { entropy: env.entropy }), ...(m.thisRows !== undefined && { paramRows: m.thisRows }) });
   if (res.kind !== 'boolean') throw new KnowdError('BAD_REQUEST', 'an ASK condition did not produce a boolean');
   return res.value;
 }
@@ -131,7 +135,7 @@ function evalCondition(c: Condition, env: EvalEnv, after: QueryableDataset, befo
     return { value: !v.value, evidence: { not: v.evidence } };
   }
   if ('ask' in c) {
-    const value = ask(c.ask, after, env);
+    const value = ask(c.ask, after, env, m);
     return { value, evidence: { ask: value } };
   }
   if ('shacl' in c) {
@@ -164,42 +168,66 @@ function evalCondition(c: Condition, env: EvalEnv, after: QueryableDataset, befo
 
 /** Evaluates a hook's condition within its budget; BudgetExceeded or a query error propagate. */
 export function evaluateHook(hook: StoredHook, env: EvalEnv): Verdict {
-  const m: Meter = { steps: 0, maxSteps: hook.budget?.steps ?? DEFAULT_BUDGET.steps, maxRows: hook.budget?.rows ?? DEFAULT_BUDGET.rows, overtime: env.overtime?.bind(env) };
+  const thisRows = hook.scope === 'delta' && env.focus !== undefined ? env.focus.map((t) => ({ this: t })) : undefined;
+  const m: Meter = { thisRows, steps: 0, maxSteps: hook.budget?.steps ?? DEFAULT_BUDGET.steps, maxRows: hook.budget?.rows ?? DEFAULT_BUDGET.rows, overtime: env.overtime?.bind(env) };
   return evalCondition(hook.condition, env, metered(env.after, m), metered(env.before, m), m);
 }
 
 /**
- * The predicate IRIs a hook's queries can match, or 'any' when one of its leaves can be affected
- * by any transaction (a variable or negated predicate, a SHACL or a WINDOW leaf).
+ * What a transaction must touch for a hook to see it: per graph it reads ('' the default graph, an
+ * IRI a named graph, '*' any named graph), the predicate IRIs its queries match there; or 'any' when
+ * one of its leaves can be affected by any transaction (a variable or negated predicate, a SHACL or
+ * a WINDOW leaf) or reads graphs it does not name (FROM / FROM NAMED).
  */
-export function hookPredicates(c: Condition): Set<string> | 'any' {
-  const out = new Set<string>();
+export type HookFilter = ReadonlyMap<string, ReadonlySet<string>> | 'any';
+
+export function hookFilter(c: Condition): HookFilter {
+  const byGraph = new Map<string, Set<string>>();
   const visit = (x: Condition): boolean => {
     if ('and' in x) return x.and.every(visit);
     if ('or' in x) return x.or.every(visit);
     if ('not' in x) return visit(x.not);
     if ('shacl' in x || 'window' in x) return false;
     const text = 'ask' in x ? x.ask : x.select;
-    return algebraPredicates(parsedQuery(text, 'ask' in x ? 'ask' : 'select').algebra, out);
+    return algebraFilter(parsedQuery(text, 'ask' in x ? 'ask' : 'select').algebra, byGraph);
   };
-  return visit(c) ? out : 'any';
+  return visit(c) ? byGraph : 'any';
 }
 
-/** Adds the IRIs in predicate position; false when some predicate is not a fixed IRI. */
-function algebraPredicates(op: Algebra.Operation | unknown, out: Set<string>): boolean {
+/** The predicates a hook's queries can match, in any graph, or 'any'. */
+export function hookPredicates(c: Condition): Set<string> | 'any' {
+  const f = hookFilter(c);
+  return f === 'any' ? 'any' : new Set([...f.values()].flatMap((ps) => [...ps]));
+}
+
+/**
+ * Adds, per graph read (the innermost GRAPH around a pattern, else the default graph), the IRIs in
+ * predicate position. False when some predicate is not a fixed IRI or the query names its dataset.
+ */
+function algebraFilter(op: Algebra.Operation | unknown, byGraph: Map<string, Set<string>>): boolean {
   let fixed = true;
-  const walk = (n: unknown, inPath: boolean): void => {
+  const add = (g: string, p: string): void => {
+    let set = byGraph.get(g);
+    if (set === undefined) byGraph.set(g, (set = new Set()));
+    set.add(p);
+  };
+  const walk = (n: unknown, inPath: boolean, g: string): void => {
     if (n === null || typeof n !== 'object') return;
     if (Array.isArray(n)) {
-      for (const x of n) walk(x, inPath);
+      for (const x of n) walk(x, inPath, g);
       return;
     }
     const o = n as Record<string, unknown>;
+    if (o['type'] === 'from') fixed = false;
+    if (o['type'] === 'graph') {
+      const name = o['name'] as Term;
+      walk(o['input'], inPath, name.termType === 'NamedNode' ? name.value : '*');
+      return;
+    }
     if (o['type'] === 'pattern') {
       const p = o['predicate'] as Term;
-      if (p.termType === 'NamedNode') out.add(p.value);
+      if (p.termType === 'NamedNode') add(g, p.value);
       else fixed = false;
-      walk(o['graph'], false);
       return;
     }
     if (o['type'] === 'nps') {
@@ -207,25 +235,34 @@ function algebraPredicates(op: Algebra.Operation | unknown, out: Set<string>): b
       return;
     }
     if (o['type'] === 'link') {
-      const iri = o['iri'] as Term;
-      out.add(iri.value);
+      add(g, (o['iri'] as Term).value);
       return;
     }
     if (o['type'] === 'path') {
-      walk(o['predicate'], true);
+      walk(o['predicate'], true, g);
       return;
     }
-    for (const [k, v] of Object.entries(o)) if (k !== 'expression' || inPath || typeof v === 'object') walk(v, inPath);
+    for (const [k, v] of Object.entries(o)) if (k !== 'expression' || inPath || typeof v === 'object') walk(v, inPath, g);
   };
-  walk(op, false);
+  walk(op, false, '');
   return fixed;
 }
 
-/** Whether a delta's quads use any of the predicates. */
-export function deltaTouches(preds: Set<string> | 'any', delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): boolean {
-  if (preds === 'any') return true;
-  for (const q of delta.added) if (preds.has(q.predicate.value)) return true;
-  for (const q of delta.removed) if (preds.has(q.predicate.value)) return true;
+/**
+ * Whether a delta's quads use a predicate a hook reads in the graph it reads it (a plain set: the
+ * predicates in any graph).
+ */
+export function deltaTouches(filter: HookFilter | ReadonlySet<string>, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): boolean {
+  if (filter === 'any') return true;
+  const seen = (q: Quad): boolean => {
+    const p = q.predicate.value;
+    if (!(filter instanceof Map)) return (filter as ReadonlySet<string>).has(p);
+    const f = filter as ReadonlyMap<string, ReadonlySet<string>>;
+    if (q.graph.termType === 'DefaultGraph') return f.get('')?.has(p) ?? false;
+    return (f.get('*')?.has(p) ?? false) || (f.get(q.graph.value)?.has(p) ?? false);
+  };
+  for (const q of delta.added) if (seen(q)) return true;
+  for (const q of delta.removed) if (seen(q)) return true;
   return false;
 }
 

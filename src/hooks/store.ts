@@ -50,8 +50,13 @@ export function getHook(txn: ReadTxn, nsId: number, id: string): StoredHook | un
 
 /** The namespace's hooks in id order. */
 export function listHooks(txn: ReadTxn, nsId: number): StoredHook[] {
-  const out: StoredHook[] = [];
-  for (const e of txn.scan('meta', prefixRange(defPrefix(nsId)))) out.push(JSON.parse(text(e.value)) as StoredHook);
+  return listHookTexts(txn, nsId).map((t) => JSON.parse(t) as StoredHook);
+}
+
+/** The namespace's hook definitions as stored (JSON text), in id order: the per-transaction path caches by text. */
+export function listHookTexts(txn: ReadTxn, nsId: number): string[] {
+  const out: string[] = [];
+  for (const e of txn.scan('meta', prefixRange(defPrefix(nsId)))) out.push(text(e.value));
   return out;
 }
 

@@ -11,7 +11,7 @@ import { canonicalJson } from './json.js';
 export const RECEIPT_VERSION = 1;
 /** The prevHash of a namespace's first receipt. */
 export const GENESIS_PREV_HASH = '0'.repeat(64);
-export const RECEIPT_KINDS = ['tx', 'hook', 'import', 'shapes', 'vector'] as const;
+export const RECEIPT_KINDS = ['tx', 'hook', 'import', 'shapes', 'vector', 'pack'] as const;
 export type ReceiptKind = (typeof RECEIPT_KINDS)[number];
 
 // A type alias, not an interface, so that a receipt is assignable to JsonValue.

@@ -15,6 +15,9 @@ import type { MatchFn } from './view.js';
  */
 const TRANSIENT = { transient: true };
 
+/** Reads the worker asked this thread for (round trips), for tests and benchmarks. */
+export const roundTrips = { count: 0 };
+
 /** A cold worker loads the library first (and tsx in tests); a warm validation takes milliseconds. */
 const FIRST_CALL_TIMEOUT_MS = 60_000;
 const CALL_TIMEOUT_MS = 60_000;
@@ -91,6 +94,7 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
         if (failure !== undefined) throw failure;
         throw new KnowdError('INTERNAL', `SHACL validation failed: ${m.message}`);
       }
+      roundTrips.count++;
       try {
         this.send({ type: 'answer', triples: match(m.s, m.p, m.o) });
       } catch (e) {

@@ -3,15 +3,18 @@ import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import { encodeTerm } from '../rdf/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
-import { validateBlocking } from './blocking.js';
+import { roundTrips, validateBlocking } from './blocking.js';
 import { planFocus, type DeltaTerms } from './focus.js';
+import { prefetch } from './prefetch.js';
 import { SH_VIOLATION, violations, type ShaclReport } from './report.js';
 import { ShapesCache, shapesHash } from './shapes.js';
-import { shapesHashOf, shapesTextOf } from './store.js';
+import { effectiveShapesOf, shapesHashOf } from './store.js';
 import { txnMatcher } from './view.js';
 
 /** What the check has done in this process: tests use it to see that cost follows the delta. */
-export const shaclCounters = { transactions: 0, focusNodes: 0 };
+export const shaclCounters = { transactions: 0, focusNodes: 0, get roundTrips(): number {
+  return roundTrips.count;
+} };
 
 /** Inside a transaction, one pattern reading more than this is a runaway shape, not a check. */
 const MAX_TRIPLES_PER_MATCH = 100_000;
@@ -28,7 +31,7 @@ export class ShaclCheck {
   check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void {
     const hash = shapesHashOf(txn, ns.id);
     if (hash === undefined || delta.added.length + delta.removed.length === 0) return;
-    const text = (): string => shapesTextOf(txn, ns.id) ?? '';
+    const text = (): string => effectiveShapesOf(txn, ns.id) ?? '';
     const shapes = this.cache.get(hash, text);
     const match = txnMatcher(quads, txn, ns.id, { insideWrite: true, maxTriplesPerMatch: MAX_TRIPLES_PER_MATCH });
     const plan = planFocus(shapes, match, delta, encodeTerm);
@@ -36,11 +39,13 @@ export class ShaclCheck {
     shaclCounters.transactions++;
     shaclCounters.focusNodes += plan.focusNodes;
     const size = quads.count(txn, ns.id, { graph: { kind: 'all' } });
-    const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText: text(), size, pairs: plan.pairs }, match);
+    const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText: text(), size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match);
     const n = violations(report);
     if (n > 0) throw rejection(ns.name, report, n);
   }
 }
+
+const focusOf = (plan: { readonly pairs: readonly { readonly focus: readonly string[] }[] }): string[] => [...new Set(plan.pairs.flatMap((p) => p.focus))];
 
 function rejection(ns: string, report: ShaclReport, n: number): KnowdError {
   const first = report.results.find((r) => r.resultSeverity === SH_VIOLATION);
@@ -61,6 +66,6 @@ export function validateDelta(shapesText: string, quads: QuadStore, txn: ReadTxn
   const plan = planFocus(shapes, match, delta, encodeTerm);
   if (plan.pairs.length === 0) return { conforms: true, results: [] };
   const size = quads.count(txn, ns, { graph: { kind: 'all' } });
-  const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText, size, pairs: plan.pairs }, match);
+  const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText, size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match);
   return { conforms: violations(report) === 0, results: report.results };
 }

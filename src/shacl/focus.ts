@@ -2,7 +2,12 @@
  * Which (focus node, shape) pairs a transaction's delta can affect — the rule that makes validation
  * cost follow the size of the change, not of the store:
  *
- * 1. Touched nodes: the subjects and objects of every added and removed triple.
+ * 1. Touched nodes: the subjects of every added and removed triple, and its object when the predicate
+ *    is one some sh:path follows backwards (sh:inversePath) or a sh:targetObjectsOf names. A triple
+ *    `s p o` changes s's outgoing edges and o's incoming ones; a shape reads incoming edges only
+ *    through sh:inversePath (every other path, sh:class and the comparisons read outgoing edges),
+ *    so otherwise o's validation and that of whoever reaches o are unchanged. This matters: the
+ *    object is often a hub (a department with thousands of members), the subject rarely is.
  * 2. Nodes that reach a touched node along the shapes' paths: from each touched node, back along every
  *    predicate some sh:path uses (forwards: subjects of `?x p n`; under sh:inversePath: objects of
  *    `n p ?x`), for up to `reach - 1` hops, where reach is how many edges the shapes look from a focus
@@ -28,8 +33,8 @@ const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
 const SUBCLASS_OF = 'http://www.w3.org/2000/01/rdf-schema#subClassOf';
 
 export interface DeltaTerms {
-  readonly added: readonly { readonly subject: Term; readonly object: Term }[];
-  readonly removed: readonly { readonly subject: Term; readonly object: Term }[];
+  readonly added: readonly { readonly subject: Term; readonly predicate: Term; readonly object: Term }[];
+  readonly removed: readonly { readonly subject: Term; readonly predicate: Term; readonly object: Term }[];
 }
 
 export interface FocusPlan {
@@ -43,9 +48,11 @@ const isLiteral = (encoded: string): boolean => encoded.startsWith('"');
 
 export function planFocus(shapes: ShapesIndex, match: MatchFn, delta: DeltaTerms, encode: (t: Term) => string): FocusPlan {
   const touched = new Set<string>();
+  const inverse = new Set(shapes.inversePreds);
   for (const q of [...delta.added, ...delta.removed]) {
     touched.add(encode(q.subject));
-    touched.add(encode(q.object));
+    const p = encode(q.predicate);
+    if (inverse.has(p) || shapes.byObjectsOf.has(p)) touched.add(encode(q.object));
   }
   // Touched nodes are all validated (their number is bounded by the transaction's size); only the
   // nodes found by walking back are capped.

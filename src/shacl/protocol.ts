@@ -8,6 +8,11 @@ export interface ValidateRequest {
   readonly shapesText: string;
   readonly size: number;
   readonly pairs: readonly { readonly shape: string; readonly focus: readonly string[] }[];
+  /**
+   * Every outgoing triple of these subjects (the focus nodes and what they reach), read ahead so
+   * the worker answers most of its reads without a round trip to this thread (prefetch.ts).
+   */
+  readonly known?: { readonly subjects: readonly string[]; readonly triples: readonly EncodedTriple[] };
 }
 
 /** Worker → main thread (over the sync port). */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Quad, Term } from '@rdfjs/types';
 import { Store } from 'n3';
-import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
+import { encodeTerm, factory, parseRdf, quadToNQuads } from '../rdf/index.js';
 import { ShapesValidator } from './library.js';
 import { RDF, SH, rdfList } from './vocab.js';
 
@@ -38,6 +38,19 @@ export function shapesHash(text: string): string {
 /** Parses shapes deterministically: blank nodes become `sh<n>` by first appearance, on every replica alike. */
 export function parseShapes(text: string): Quad[] {
   return parseRdf(text, { format: 'turtle', blankNodePrefix: 'shape', source: 'shapes' });
+}
+
+/**
+ * One shapes graph from several Turtle texts (a user's and policy packs' files), as N-Triples (which
+ * is Turtle): each text's blank nodes get their own prefix, so `_:b` of two files stay two nodes.
+ * Deterministic, so every replica that applies a pack computes the same text (and hash).
+ */
+export function combineShapes(texts: readonly string[]): string {
+  const lines: string[] = [];
+  texts.forEach((text, i) => {
+    for (const q of parseRdf(text, { format: 'turtle', blankNodePrefix: `c${i}_`, source: 'shapes' })) lines.push(`${quadToNQuads(q)}\n`);
+  });
+  return lines.join('');
 }
 
 /** Parses, checks (400 on syntax or ill-formed shapes) and indexes a shapes text. */

@@ -9,6 +9,7 @@ import { decodeTerm } from '../rdf/index.js';
 import { ShapesValidator } from './library.js';
 import { MAIN_SLOT, READY_SLOT, WORKER_SLOT, type FromWorker, type ToWorker, type ValidateRequest } from './protocol.js';
 import { parseShapes } from './shapes.js';
+import { knownMatcher } from './prefetch.js';
 import { MatchDataset, type EncodedTriple } from './view.js';
 
 const { port, ctrl } = workerData as { port: MessagePort; ctrl: Int32Array };
@@ -53,7 +54,7 @@ parentPort?.on('message', (req: ValidateRequest) => {
   void (async () => {
     try {
       const pairs = req.pairs.map((x) => ({ shape: decodeTerm(x.shape), focus: x.focus.map(decodeTerm) }));
-      const report = await validatorFor(req).validateFocus(new MatchDataset(remoteMatch, req.size), pairs);
+      const report = await validatorFor(req).validateFocus(new MatchDataset(knownMatcher(req.known, remoteMatch), req.size), pairs);
       send({ type: 'done', report });
     } catch (e) {
       send({ type: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -11,6 +11,11 @@ export interface QueryOptions extends EvalLimits, QueryOptionsExplain {
   readonly baseIRI?: string;
   /** Initial bindings (`params` of /v1/query): joined as VALUES, never spliced into the text. */
   readonly params?: Readonly<Record<string, Term>>;
+  /**
+   * Initial bindings as several rows of the same variables (a hook's ?this, one row per node the
+   * transaction changed), joined as one VALUES block; an empty list yields no solutions.
+   */
+  readonly paramRows?: readonly Readonly<Record<string, Term>>[];
   /** The protocol's default-graph-uri / named-graph-uri: replaces the query's own FROM clauses. */
   readonly dataset?: { readonly default: readonly Term[]; readonly named: readonly Term[] };
   /** A split query's part (split/plan.ts): only solutions in this hash range of the driving variable. */
@@ -35,6 +40,22 @@ const WRAPPERS = new Set(['slice', 'distinct', 'reduced', 'project', 'orderby', 
 function injectParams(op: Algebra.Operation, values: Algebra.Values): Algebra.Operation {
   if (WRAPPERS.has(op.type)) {
     return { ...op, input: injectParams((op as Algebra.Single).input, values) } as Algebra.Operation;
+  }
+  return { type: 'join', input: [values, op] } as Algebra.Join;
+}
+
+/** Operators with one input that a row-set of initial bindings may sink through (see injectDeep). */
+const SINGLE_INPUT = new Set([...WRAPPERS, 'group', 'extend', 'filter']);
+
+/**
+ * Joins VALUES as deep as single-input operators go, i.e. under GROUP BY, BIND and FILTER too: the
+ * rows then flow into the patterns' index scans, where a join above a GROUP would first aggregate
+ * the whole store. For variables the patterns bind this is substitution, the semantics of initial
+ * bindings; used for a hook's ?this (paramRows), not for /v1/query's params (kept as they were).
+ */
+function injectDeep(op: Algebra.Operation, values: Algebra.Values): Algebra.Operation {
+  if (SINGLE_INPUT.has(op.type) && !Array.isArray((op as Algebra.Single).input)) {
+    return { ...op, input: injectDeep((op as Algebra.Single).input, values) } as Algebra.Operation;
   }
   return { type: 'join', input: [values, op] } as Algebra.Join;
 }
@@ -70,7 +91,7 @@ function withDataset(op: Algebra.Operation, ds: NonNullable<QueryOptions['datase
  * query form on top. A split query is planned on this (both the coordinator and each participant
  * plan the same prepared algebra, so they agree on the plan).
  */
-export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'params' | 'dataset'>): ParsedQuery {
+export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'params' | 'paramRows' | 'dataset'>): ParsedQuery {
   let algebra = parsed.algebra;
   if (opts.params !== undefined && Object.keys(opts.params).length > 0) {
     const names = Object.keys(opts.params);
@@ -80,6 +101,15 @@ export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'para
       bindings: [Object.fromEntries(names.map((n) => [`?${n}`, opts.params![n] as Algebra.Values['bindings'][number][string]]))],
     };
     algebra = injectParams(algebra, values);
+  }
+  if (opts.paramRows !== undefined) {
+    const names = [...new Set(opts.paramRows.flatMap((r) => Object.keys(r)))];
+    const values: Algebra.Values = {
+      type: 'values' as Algebra.Values['type'],
+      variables: names.map((n) => factory.variable(n)),
+      bindings: opts.paramRows.map((r) => Object.fromEntries(Object.entries(r).map(([n, t]) => [`?${n}`, t as Algebra.Values['bindings'][number][string]]))),
+    };
+    algebra = injectDeep(algebra, values);
   }
   if (opts.dataset !== undefined) algebra = withDataset(algebra, opts.dataset);
   algebra = formOnTop(algebra);

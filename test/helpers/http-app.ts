@@ -16,6 +16,7 @@ import { Metrics, createAuditLog, createLogger, type AuditLog } from '../../src/
 import { createEd25519Signer, generateSigningKeyPem, type Receipt } from '../../src/receipts/index.js';
 import { openMemoryStorage } from '../../src/storage/index.js';
 import { createVectorService, openVectorIndexes } from '../../src/daemon/vectors.js';
+import { PackService } from '../../src/daemon/packs.js';
 
 export const TOKEN_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 
@@ -23,6 +24,8 @@ export interface TestApp {
   readonly app: FastifyInstance;
   readonly engine: Engine;
   readonly config: Config;
+  /** Policy packs of `--packs DIR` (not loaded until reload() is called, as start-up would). */
+  readonly packs: PackService;
   setReady(ready: boolean): void;
   close(): Promise<void>;
 }
@@ -55,8 +58,10 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   });
   await engine.ensureNamespace(config.defaultNamespace);
   let ready = true;
+  const packs = new PackService(config.packsDir, engine, createLogger('silent'));
   const app = buildApp({
     engine,
+    packs,
     cluster: node,
     audit: opts.audit ?? createAuditLog(null),
     config,
@@ -76,6 +81,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     app,
     engine,
     config,
+    packs,
     setReady: (r) => {
       ready = r;
     },

@@ -11,6 +11,7 @@ import { registerReceiptRoutes } from './routes/receipts.js';
 import { registerSparqlRoutes } from './routes/sparql.js';
 import { registerShaclRoutes } from './routes/shacl.js';
 import { registerHookRoutes } from './routes/hooks.js';
+import { registerPackRoutes } from './routes/packs.js';
 import { registerStoreRoutes } from './routes/store.js';
 import { registerTxRoutes } from './routes/tx.js';
 import { registerVectorRoutes } from './routes/vectors.js';
@@ -160,5 +161,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerSessionRoutes(built, deps);
   registerConsoleRoutes(built, deps);
   registerUiRoutes(built, deps);
+  registerPackRoutes(built, deps);
   return app;
 }

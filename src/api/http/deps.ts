@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../../config/index.js';
 import type { BackendName, PeerEntry } from '../../discovery/index.js';
-import type { Engine, QueryExecutor, VectorService } from '../../engine/index.js';
+import type { Engine, PacksLoadResult, QueryExecutor, VectorService } from '../../engine/index.js';
 import type { Clock } from '../../base/index.js';
 import type { Coordinator, Participant } from '../../federation/index.js';
+import type { PackProblem, PackRecord } from '../../packs/index.js';
 import type { AuditLog, Logger, Metrics, TelemetrySource } from '../../obs/index.js';
 import type { ClusterStatusView, LocalSnapshot } from '../../replication/node/index.js';
 import type { CertRenewalStatus, JoinService } from '../../replication/join/index.js';
@@ -54,6 +55,16 @@ export interface BackupView {
   readonly manifest: { readonly nodeId: string; readonly snapshot: { readonly index: number; readonly term: number } };
 }
 
+/** Policy packs (KNOWD_PACKS): the daemon reads the directory, the engine checks and logs it. */
+export interface PacksApi {
+  reload(actor: string): Promise<PacksLoadResult>;
+  status(): {
+    readonly dir: string | null;
+    readonly packs: readonly PackRecord[];
+    readonly lastLoad: { readonly atMs: number; readonly ok: boolean; readonly changed?: boolean; readonly message?: string; readonly problems?: readonly PackProblem[] } | null;
+  };
+}
+
 /** What the HTTP edge needs from the rest of the node (wired by daemon/). */
 export interface ApiDeps {
   readonly engine: Engine;
@@ -88,6 +99,8 @@ export interface ApiDeps {
   readonly clock?: Clock;
   /** Built admin UI assets (default: dist/ui of the package). */
   readonly uiDir?: string;
+  /** Policy packs; absent in tests that build the app without them (reload answers 501). */
+  readonly packs?: PacksApi;
   /** False while starting or draining: /readyz answers 503 and writes get NOT_READY. */
   ready(): boolean;
 }

@@ -81,12 +81,31 @@ function units(inputs: readonly Algebra.Operation[]): Algebra.Operation[] {
   );
 }
 
+/**
+ * A VALUES block of at most this many rows goes first without estimating the other inputs: initial
+ * bindings (/v1/query params, a hook's ?this) and small inline data flow into the index scans, and
+ * estimating the rest (exact range counts over e.g. every instance of a class) can cost more than
+ * the whole join.
+ */
+const SMALL_VALUES = 64;
+
 export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bound: ReadonlySet<string>): Algebra.Operation[] {
   if (inputs.length < 2) return [...inputs];
   const known = new Set(bound);
   const remaining = units(inputs);
   const out: Algebra.Operation[] = [];
+  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES);
+  if (first >= 0) {
+    const chosen = remaining.splice(first, 1)[0]!;
+    out.push(chosen);
+    for (const v of certainVars(chosen)) known.add(v);
+  }
   while (remaining.length > 0) {
+    // The last input has no competitor: no estimate needed.
+    if (remaining.length === 1) {
+      out.push(remaining.pop()!);
+      break;
+    }
     let best = -1;
     let bestScore = Infinity;
     remaining.forEach((op, i) => {

@@ -289,7 +289,7 @@ test('redactedConfig hides secrets and is JSON-safe', (t) => {
 
 test('describeSettings lists every setting with its flag, default and description', (t) => {
   const settings = describeSettings();
-  t.is(settings.length, 41);
+  t.is(settings.length, 42);
   t.is(new Set(settings.map((s) => s.name)).size, settings.length);
   for (const s of settings) {
     t.regex(s.name, /^KNOWD_[A-Z0-9_]+$/);

@@ -5,7 +5,8 @@ import type { Engine, EngineOptions } from '../../../src/engine/index.js';
 import { hookCounters, parseHook } from '../../../src/hooks/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
-import type { Storage } from '../../../src/storage/index.js';
+import { u64Key, type Storage } from '../../../src/storage/index.js';
+import { countDataReceipts } from '../../../src/engine/receipt-store.js';
 import { withStorage } from '../../helpers/storages.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -114,6 +115,113 @@ test('a SPARQL update is checked by pre hooks and fires post hooks like a transa
       const e = await rejected(t, engine.update(NS, 'INSERT DATA { <http://ex/c> <http://ex/v> 3 }', 't'));
       t.is(e.details['hook'], 'cap');
       t.is(engine.firings(NS, 'seen', 10).length, 1);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test('a hook past its wall-clock limit on this node fails the write (transient), never vetoes or passes; the same tx passes once the node is fast enough', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    // The node's wall clock: while `slow`, every reading is a minute after the last (an evaluation that takes forever).
+    let slow = false;
+    let skew = 0;
+    const wallMs = (): number => Date.now() + (slow ? (skew += 60_000) : skew);
+    const { engine, stop } = await open(storage, new FakeClock(T0), { hookWallLimitMs: 10_000, hookWallMs: wallMs, maxTxQuads: 5000 });
+    const quads = (): number => engine.read((r) => engine.quads.count(r, engine.namespace(NS).id, { graph: { kind: 'all' } }));
+    const receipts = (): number => engine.read((r) => [...r.scan('receipts', { start: Buffer.alloc(0), end: Buffer.from([0xff]) })].length);
+    // Until the node has recovered from the failed write (it restarts its raft core from the durable state).
+    const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (e) {
+          if (i > 100 || (e instanceof KnowdError && e.code === 'REJECTED')) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    try {
+      // Enough quads that an evaluation checks the clock (every 1024 quads read).
+      await tx(engine, Array.from({ length: 1500 }, (_, i) => `<http://ex/s${i}> <http://ex/v> ${i} .`).join('\n'));
+      await engine.putHook(hook({ id: 'scan', phase: 'pre', condition: { select: 'SELECT ?s { ?s <http://ex/v> ?o }', count: { op: '>', value: 1e9 } } }), 'admin');
+      const q0 = quads();
+      const r0 = receipts();
+      slow = true;
+      const e = await rejected(t, tx(engine, '<http://ex/new> <http://ex/v> 1 .'));
+      t.is(e.code, 'INTERNAL');
+      t.true(e.details['transient']);
+      t.regex(e.message, /ran longer than 10000 ms on this node/);
+      t.is(quads(), q0);
+      t.is(receipts(), r0);
+      slow = false;
+      await retry(() => tx(engine, '<http://ex/new> <http://ex/v> 1 .'));
+      t.is(quads(), q0 + 1, 'not a veto: the same tx passes on a node that is fast enough');
+
+      // A post hook likewise: the write fails rather than commit without its firing.
+      await engine.deleteHook(NS, 'scan', 'admin');
+      await engine.putHook(hook({ id: 'grew', phase: 'post', condition: { select: 'SELECT ?s { ?s <http://ex/v> ?o }', delta: { op: '>', value: 0 } } }), 'admin');
+      slow = true;
+      const e2 = await rejected(t, tx(engine, '<http://ex/new2> <http://ex/v> 2 .'));
+      t.true(e2.details['transient']);
+      t.deepEqual(engine.firings(NS, 'grew', 10), []);
+      t.is(quads(), q0 + 1);
+      slow = false;
+      await retry(() => tx(engine, '<http://ex/new2> <http://ex/v> 2 .'));
+      t.deepEqual(engine.firings(NS, 'grew', 10).map((f) => [f.ok, f.evidence]), [[true, { before: 1501, after: 1502, delta: 1 }]]);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test('scope "delta": ?this is bound to each node the tx changed, so a per-entity rule ignores the rest of the store; a dry run leaves ?this unbound', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const { engine, stop } = await open(storage, new FakeClock(T0));
+    try {
+      // An old violation the rule does not look at unless that node changes.
+      await tx(engine, '<http://ex/old> <http://ex/advisor> <http://ex/p1> , <http://ex/p2> .');
+      const noThis = t.throws(() => hook({ id: 'x', phase: 'pre', scope: 'delta', condition: { and: [{ ask: 'ASK { ?s ?p ?o }' }] } }), { instanceOf: KnowdError });
+      t.is(noThis.details['field'], 'condition.and.0.ask');
+      const rule = hook({ id: 'one-advisor', phase: 'pre', scope: 'delta', condition: { ask: 'ASK { ?this <http://ex/advisor> ?a1 , ?a2 FILTER(?a1 != ?a2) }' } });
+      await engine.putHook(rule, 'admin');
+      await engine.putHook(hook({ id: 'load', phase: 'post', scope: 'delta', condition: { select: 'SELECT ?c { ?this <http://ex/takes> ?c }', delta: { op: '>', value: 0 } } }), 'admin');
+      await tx(engine, '<http://ex/new> <http://ex/advisor> <http://ex/p1> ; <http://ex/takes> <http://ex/c1> .');
+      const e = await rejected(t, tx(engine, '<http://ex/new> <http://ex/advisor> <http://ex/p3> .'));
+      t.is(e.details['hook'], 'one-advisor');
+      // A change to the old node's advisors makes it ?this: its violation now counts. (A change that
+      // uses no predicate of the rule, such as a name, does not run it at all.)
+      await tx(engine, '<http://ex/old> <http://ex/name> "Old" .');
+      t.is((await rejected(t, tx(engine, '<http://ex/old> <http://ex/advisor> <http://ex/p4> .'))).details['hook'], 'one-advisor');
+      // DELTA per changed node: only new's course count moved (by 1), not the store's total.
+      await tx(engine, '<http://ex/other> <http://ex/takes> <http://ex/c1> , <http://ex/c2> .');
+      t.deepEqual(engine.firings(NS, 'load', 10).map((f) => f.evidence), [{ before: 0, after: 1, delta: 1 }, { before: 0, after: 2, delta: 2 }]);
+      // Dry run: no delta, ?this unbound, so the rule sees every node (and the old violation).
+      t.deepEqual(engine.evaluateHook(rule, 1000), { fired: true, evidence: { ask: true } });
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test('WINDOW counts: the namespace index and the time-index scan (a store from before the index) agree', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const clock = new FakeClock(T0);
+    const { engine, stop } = await open(storage, clock);
+    try {
+      await engine.createNamespace('other', 't');
+      await engine.putHook(hook({ id: 'fires', phase: 'post', condition: { window: { count: { op: '>', value: 0 } } } }), 'admin');
+      for (let i = 0; i < 6; i++) {
+        await tx(engine, `<http://ex/a> <http://ex/p> ${i} .`);
+        await engine.transact({ namespace: 'other', add: `<http://ex/a> <http://ex/p> ${i} .`, format: 'turtle', actor: 't' });
+        clock.advance(10_000);
+      }
+      const windows = [[T0 - 1, T0 + 60_000], [T0 + 15_000, T0 + 45_000], [T0 + 49_999, T0 + 50_000]] as const;
+      const fast = windows.map(([a, b]) => engine.read((r) => countDataReceipts(r, NS, a, b)));
+      t.deepEqual(fast, [6, 3, 1]);
+      // As if the index had been started later (an upgraded store): the scan must give the same.
+      await storage.write((w) => w.put('meta', Buffer.from('winidx/since'), u64Key(T0 + 1_000_000)));
+      t.deepEqual(windows.map(([a, b]) => engine.read((r) => countDataReceipts(r, NS, a, b))), fast);
     } finally {
       await stop();
     }

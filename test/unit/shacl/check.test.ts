@@ -33,9 +33,23 @@ test.serial('validation cost follows the delta: a 1-quad tx on a namespace of ma
   await engine.transact({ namespace: 'big', format: 'turtle', actor: 't', add: '<http://ex/p7> <http://ex/age> "7" .\n' });
   t.is(shaclCounters.transactions - before.transactions, 1);
   t.is(shaclCounters.focusNodes - before.focusNodes, 1, 'only ex:p7 was validated, not the 2000 persons');
+  t.is(shaclCounters.roundTrips - before.roundTrips, 0, "ex:p7's triples were read ahead: the worker asked for nothing");
   // An unrelated triple (no shape targets its nodes) does not reach the validator at all.
   await engine.transact({ namespace: 'big', format: 'turtle', actor: 't', add: '<http://ex/thing> <http://ex/colour> "red" .\n' });
   t.is(shaclCounters.transactions - before.transactions, 1);
+});
+
+test.serial('what is not read ahead (an inverse path) the worker still reads, and decides by it', async (t) => {
+  const { engine, node } = await openStandalone({ storage: openMemoryStorage(), signer, clock: systemClock, maxTxQuads: 100_000 });
+  t.teardown(() => node.stop());
+  await engine.createNamespace('inv', 't');
+  await engine.putShapes('inv', `@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+ex:Small sh:targetClass ex:Team ; sh:property [ sh:path [ sh:inversePath ex:memberOf ] ; sh:maxCount 2 ] .`, 't');
+  await engine.transact({ namespace: 'inv', format: 'turtle', actor: 't', add: '<http://ex/t> a <http://ex/Team> . <http://ex/a> <http://ex/memberOf> <http://ex/t> . <http://ex/b> <http://ex/memberOf> <http://ex/t> .' });
+  const before = shaclCounters.roundTrips;
+  const e = await t.throwsAsync(engine.transact({ namespace: 'inv', format: 'turtle', actor: 't', add: '<http://ex/c> <http://ex/memberOf> <http://ex/t> .' }), { instanceOf: KnowdError });
+  t.is(e.code, 'REJECTED');
+  t.true(shaclCounters.roundTrips > before);
 });
 
 test('shapes survive a restart (engine reopened on the same LMDB store) and still reject', async (t) => {

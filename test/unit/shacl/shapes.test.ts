@@ -74,3 +74,24 @@ test('focus plan: targetClass via an rdf:type added in the same delta, with rdfs
   const plan = planFocus(s, matcher(data), { added, removed: [] }, encodeTerm);
   t.deepEqual(plan.pairs, [{ shape: ex('S'), focus: [ex('dave')] }]);
 });
+
+test('focus plan: the object of a triple is a hub only under sh:inversePath (or sh:targetObjectsOf); otherwise its in-links are not walked', (t) => {
+  const s = indexShapes(`${PREFIXES}
+ex:Member a sh:NodeShape ; sh:targetClass ex:Student ; sh:property [ sh:path ex:memberOf ; sh:class ex:Dept ; sh:maxCount 1 ] .
+ex:Dept a sh:NodeShape ; sh:targetClass ex:Dept ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .`);
+  const members = Array.from({ length: 50 }, (_, i): EncodedTriple[] => [[ex(`s${i}`), RDF_TYPE, ex('Student')], [ex(`s${i}`), ex('memberOf'), ex('d')]]).flat();
+  const data: EncodedTriple[] = [...members, [ex('d'), RDF_TYPE, ex('Dept')], [ex('d'), ex('name'), '"D"'], [ex('new'), RDF_TYPE, ex('Student')], [ex('new'), ex('memberOf'), ex('d')]];
+  // A new member of d: only the new student is validated, not d nor d's 50 other members.
+  const added = [factory.quad(factory.namedNode(ex('new')), factory.namedNode(ex('memberOf')), factory.namedNode(ex('d')))];
+  const plan = planFocus(s, matcher(data), { added, removed: [] }, encodeTerm);
+  t.deepEqual(plan.pairs, [{ shape: ex('Member'), focus: [ex('new')] }]);
+  // d's own change (its type) still reaches its members: sh:class reads it.
+  const retyped = [factory.quad(factory.namedNode(ex('d')), factory.namedNode(RDF_TYPE), factory.namedNode(ex('Dept')))];
+  t.is(planFocus(s, matcher(data), { added: [], removed: retyped }, encodeTerm).focusNodes, 52);
+
+  // Under sh:inversePath the object's in-links are what the shape counts: it is validated.
+  const inv = indexShapes(`${PREFIXES} ex:Small a sh:NodeShape ; sh:targetClass ex:Dept ; sh:property [ sh:path [ sh:inversePath ex:memberOf ] ; sh:maxCount 10 ] .`);
+  t.deepEqual(planFocus(inv, matcher(data), { added, removed: [] }, encodeTerm).pairs, [{ shape: ex('Small'), focus: [ex('d')] }]);
+  const objs = indexShapes(`${PREFIXES} ex:Obj a sh:NodeShape ; sh:targetObjectsOf ex:memberOf ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .`);
+  t.deepEqual(planFocus(objs, matcher(data), { added, removed: [] }, encodeTerm).pairs, [{ shape: ex('Obj'), focus: [ex('d')] }]);
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
-import { parseHook, type StoredFiring } from '../../../hooks/index.js';
+import { parseHook, type StoredFiring, type StoredHook } from '../../../hooks/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
@@ -24,10 +24,18 @@ export function registerHookRoutes({ app, can }: BuiltApp, deps: ApiDeps): void 
     return { hook, receipt: r.receipt };
   });
 
+  // A hook a policy pack installed says so ("pack"): it can only be changed through the pack.
+  const owners = (ns: string): Map<string, string> => new Map(deps.engine.packs().flatMap((p) => p.items.filter((i) => i.namespace === ns).flatMap((i) => i.hooks.map((h) => [h.id, p.name] as const))));
+  const withOwner = (h: StoredHook, own: Map<string, string>): StoredHook & { pack?: string } => {
+    const pack = own.get(h.id);
+    return pack === undefined ? h : { ...h, pack };
+  };
+
   app.get('/v1/hooks', async (req) => {
     const ns = nsOf(req.query);
     can(req, 'reader', ns);
-    return { hooks: deps.engine.hooks(ns) };
+    const own = owners(ns);
+    return { hooks: deps.engine.hooks(ns).map((h) => withOwner(h, own)) };
   });
 
   // Dry run against current data: no transaction, nothing recorded.
@@ -41,7 +49,7 @@ export function registerHookRoutes({ app, can }: BuiltApp, deps: ApiDeps): void 
   app.get<{ Params: { id: string } }>('/v1/hooks/:id', async (req) => {
     const ns = nsOf(req.query);
     can(req, 'reader', ns);
-    return deps.engine.hook(ns, req.params.id);
+    return withOwner(deps.engine.hook(ns, req.params.id), owners(ns));
   });
 
   app.delete<{ Params: { id: string } }>('/v1/hooks/:id', async (req) => {
