@@ -17,6 +17,8 @@ const layers = {
   api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector'],
+  // The appliance's first-boot provisioner (an entry point of its own, like cli/).
+  provision: ['base', 'config', 'obs'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.
 const edgeLayers = ['api', 'daemon', 'cli'];
