@@ -105,11 +105,14 @@ export function sameHardware(a: Hardware, b: Hardware): boolean {
   return stable(a) === stable(b);
 }
 
-/** The console (/etc/issue.d) notice of a generated admin password. */
-export function consoleNotice(hostname: string, password: string): string {
+/**
+ * The notice of a generated admin password. `host` is how the web UI is reached: `\4` in an
+ * /etc/issue.d file (agetty prints the IPv4 address there), the mDNS name on the raw console.
+ */
+export function consoleNotice(hostname: string, host: string, password: string): string {
   return [
     '',
-    `Knowd node ${hostname}: the admin password of the web UI (http://\\4:8090/admin/) is`,
+    `Knowd node ${hostname}: the admin password of the web UI (http://${host}:8090/admin/) is`,
     '',
     `    ${password}`,
     '',

@@ -161,10 +161,9 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
       changed('admin password set from the seed');
     } else {
       // Shown on the console and at SSH login (never in the journal) until changed or acknowledged.
-      const notice = consoleNotice(hostname, password);
       writeIfChanged(at(PASSWORD_NOTICE), `${password}\n`, 0o600);
-      writeIfChanged(at(ISSUE_NOTICE), notice, 0o600);
-      system.console(notice);
+      writeIfChanged(at(ISSUE_NOTICE), consoleNotice(hostname, '\\4', password), 0o600);
+      system.console(consoleNotice(hostname, `${hostname}.local`, password));
       changed('admin password generated: shown on the console and at SSH login until acknowledged');
     }
   }
