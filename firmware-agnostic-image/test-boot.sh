@@ -53,7 +53,7 @@ say() { echo "== [$(( $(date +%s) - started ))s] $*"; }
 failed=0
 check() { # description command...
   local what=$1; shift
-  if "$@"; then echo "PASS $what"; else echo "FAIL $what"; failed=1; fi
+  if "$@" >/dev/null; then echo "PASS $what"; else echo "FAIL $what"; failed=1; fi
 }
 
 WORK=$(mktemp -d /tmp/knowd-boot.XXXXXX)
