@@ -47,6 +47,7 @@ if [ "$ARCH" = amd64 ]; then
 else
   command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
   command -v update-binfmts >/dev/null || need+=(binfmt-support)
+  command -v arch-test >/dev/null || need+=(arch-test)   # mmdebstrap checks foreign-arch support with it
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   step "apt-get install ${need[*]}"

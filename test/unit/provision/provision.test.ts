@@ -197,3 +197,19 @@ test('the NUMA drop-in follows the hardware: written on two nodes, removed on on
   t.false(fs.existsSync(dropIn));
   t.true(r.changes.some((c) => c.startsWith('hardware facts')));
 });
+
+test('the knowd-provision entry: bad usage exits 2, a bad seed exits 1 naming the field and changes nothing', (t) => {
+  const main = path.join(REPO, 'dist/src/provision/main.js');
+  t.true(fs.existsSync(main), 'run `npm run build` first (npm test does)');
+  const usage = spawnSync(process.execPath, [main, '--bogus'], { encoding: 'utf8' });
+  t.is(usage.status, 2);
+  t.regex(usage.stderr, /^usage: knowd-provision/);
+  const root = makeRoot(t);
+  const seed = path.join(root, 'seed.json');
+  fs.writeFileSync(seed, '{"version": 1, "hostname": "Not A Label"}');
+  const before = snapshot(root);
+  const bad = spawnSync(process.execPath, [main, '--root', root, '--seed', path.join(root, 'missing.json'), '--seed', seed], { encoding: 'utf8' });
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /seed .*seed\.json is invalid at "hostname"/);
+  t.deepEqual(snapshot(root), before);
+});
