@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this
 # Fixed identifiers of the image's disk, shared by hooks.sh (fstab, kernel command line) and
 # make-disk.sh: the same inputs give the same disk. Every clone shares them, like any cloud image;
 # the machine id, SSH host keys, node key and hostname are what make a node unique (first boot).
@@ -16,5 +16,8 @@ ROOT_MB=1600
 kernel_cmdline() { # $1: arch
   local console=ttyS0,115200n8
   [ "$1" = arm64 ] && console=ttyAMA0,115200n8
-  echo "root=UUID=$ROOT_UUID ro rootwait console=tty0 console=$console"
+  # no_timer_check: an emulated or overcommitted VM can fail the kernel's IO-APIC timer check and panic
+  # at boot (seen under QEMU TCG on a loaded host); cloud images carry the same flag.
+  # panic=10: an appliance reboots after a kernel panic instead of hanging.
+  echo "root=UUID=$ROOT_UUID ro rootwait console=tty0 console=$console no_timer_check panic=10"
 }

@@ -117,6 +117,7 @@ wait_for() { # description command...
   local what=$1 t0; shift; t0=$(date +%s)
   while ! "$@" >/dev/null 2>&1; do
     if ! kill -0 "$QEMU_PID" 2>/dev/null; then say "qemu exited while waiting for $what"; return 1; fi
+    if grep -aq 'Kernel panic' "$WORK"/serial-*.log; then say "the guest kernel panicked while waiting for $what"; return 1; fi
     if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then say "timed out after ${TIMEOUT}s waiting for $what"; return 1; fi
     sleep 3
   done
