@@ -77,6 +77,8 @@ step "production node_modules for linux-$NPM_CPU"
 # are chosen by --cpu/--os instead. The customize step loads each addon inside the image to prove it.
 (cd "$REL" && npm ci --omit=dev --ignore-scripts --os=linux --cpu="$NPM_CPU" --no-audit --no-fund --loglevel=error)
 cp -a "$REPO/dist" "$REL/dist"
+# The gRPC transport loads proto/knowd/v1/*.proto at run time, from beside dist/.
+cp -a "$REPO/proto" "$REL/proto"
 rm -rf "$REL/dist/test"
 step "node $NODE_VERSION for linux-$NPM_CPU (npm package node-linux-$NPM_CPU)"
 (cd "$WORK" && npm pack --silent "node-linux-$NPM_CPU@$NODE_VERSION" >/dev/null)
