@@ -72,7 +72,7 @@ customize() {
   cat > "$R/etc/fstab" <<FSTAB
 # <file system>          <mount point>  <type>  <options>                                        <dump> <pass>
 UUID=$ROOT_UUID  /          ext4  defaults,x-systemd.growfs                         0 1
-UUID=${ESP_VOLID:0:4}-${ESP_VOLID:4:4}           /boot/efi  vfat  umask=0077,nofail,x-systemd.device-timeout=10s  0 2
+UUID=${ESP_VOLID:0:4}-${ESP_VOLID:4:4}           /boot/efi  vfat  umask=0077,nofail,x-systemd.device-timeout=60s  0 2
 FSTAB
 
   # The initramfs, once.

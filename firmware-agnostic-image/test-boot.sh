@@ -106,7 +106,7 @@ boot() { # bios|uefi logfile
   QEMU_PID=$!
 }
 http() { # method path [body] → body on stdout; fails on a non-2xx status
-  inns curl -sS --fail-with-body --max-time 30 -X "$1" -H "authorization: Bearer $TOKEN" \
+  inns curl -sS --fail-with-body --max-time 120 -X "$1" -H "authorization: Bearer $TOKEN" \
     -H 'content-type: application/json' ${3:+--data "$3"} "http://127.0.0.1:$HTTP$2"
 }
 gssh() {
@@ -117,7 +117,7 @@ wait_for() { # description command...
   local what=$1 t0; shift; t0=$(date +%s)
   while ! "$@" >/dev/null 2>&1; do
     if ! kill -0 "$QEMU_PID" 2>/dev/null; then say "qemu exited while waiting for $what"; return 1; fi
-    if grep -aq 'Kernel panic' "$WORK"/serial-*.log; then say "the guest kernel panicked while waiting for $what"; return 1; fi
+    if grep -aqs 'Kernel panic' "$WORK"/serial-*.log; then say "the guest kernel panicked while waiting for $what"; return 1; fi
     if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then say "timed out after ${TIMEOUT}s waiting for $what"; return 1; fi
     sleep 3
   done
