@@ -19,6 +19,8 @@ const layers = {
   api: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'replication', 'sparql', 'discovery', 'hooks', 'federation', 'packs'],
   cli: ['base', 'rdf', 'config', 'receipts', 'obs', 'api', 'daemon', 'engine'],
   daemon: ['base', 'rdf', 'storage', 'dataset', 'receipts', 'engine', 'obs', 'config', 'api', 'replication', 'discovery', 'vector', 'federation', 'packs'],
+  // The appliance's first-boot provisioner (an entry point of its own, like cli/).
+  provision: ['base', 'config', 'obs'],
 };
 // Layers that are IO edges as a whole; storage/lmdb is handled below.
 const edgeLayers = ['api', 'daemon', 'cli'];
@@ -118,7 +120,7 @@ const replicationFloors = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'firmware-agnostic-image/out/**', 'firmware-agnostic-image/work/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
