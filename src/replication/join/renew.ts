@@ -90,15 +90,17 @@ export class CertRenewer {
     return this.running;
   }
 
+  /**
+   * What status() shows, kept from the last check: /v1/cluster/status is asked every second by the admin
+   * UI and by peers, and must not read the certificate from disk each time.
+   */
+  private current: { readonly managed: boolean; readonly validity: CertValidity | undefined } | undefined;
+
   status(): CertRenewalStatus {
-    let v: CertValidity | undefined;
-    try {
-      v = certValidity(fs.readFileSync(this.o.certPath));
-    } catch {
-      v = undefined;
-    }
+    this.current ??= this.look();
+    const v = this.current.validity;
     return {
-      managed: fs.existsSync(this.o.paths.caKey),
+      managed: this.current.managed,
       notAfter: v === undefined ? null : new Date(v.notAfterMs).toISOString(),
       renewAt: v === undefined ? null : new Date(renewAtMs(v.notBeforeMs, v.notAfterMs)).toISOString(),
       lastRenewedAt: this.lastRenewedAtMs === null ? null : new Date(this.lastRenewedAtMs).toISOString(),
@@ -106,8 +108,19 @@ export class CertRenewer {
     };
   }
 
+  private look(): { managed: boolean; validity: CertValidity | undefined } {
+    let validity: CertValidity | undefined;
+    try {
+      validity = certValidity(fs.readFileSync(this.o.certPath));
+    } catch {
+      validity = undefined;
+    }
+    return { managed: fs.existsSync(this.o.paths.caKey), validity };
+  }
+
   private async run(): Promise<RenewalOutcome> {
-    if (!fs.existsSync(this.o.paths.caKey)) return 'no-ca-key';
+    this.current = this.look();
+    if (!this.current.managed) return 'no-ca-key';
     try {
       const from = certValidity(fs.readFileSync(this.o.certPath));
       const now = this.o.clock.nowMs();
@@ -120,6 +133,7 @@ export class CertRenewer {
       writeFileAtomic(this.o.certPath, next.certPem, 0o644);
       await this.o.reload();
       const to = certValidity(next.certPem);
+      this.current = { managed: true, validity: to };
       this.lastRenewedAtMs = now;
       this.lastError = null;
       this.o.onRenewed({ from, to });
