@@ -6,17 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { FakeClock, KnowdError } from '../../../src/base/index.js';
+import { KnowdError } from '../../../src/base/index.js';
+
 import { loadConfig } from '../../../src/config/index.js';
 import { startDaemon } from '../../../src/daemon/index.js';
 import { readPacksDir } from '../../../src/daemon/packs.js';
-import { Engine } from '../../../src/engine/index.js';
 import { createLogger } from '../../../src/obs/index.js';
 import { compilePacks, type PackSource } from '../../../src/packs/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
-import { ReplicationNode } from '../../../src/replication/node/index.js';
-import { createMemoryNetwork } from '../../../src/replication/transport/memory/index.js';
-import { openMemoryStorage } from '../../../src/storage/index.js';
+import { startMemoryCluster } from '../../helpers/memory-cluster.js';
 import { until } from '../../helpers/until.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -68,21 +66,7 @@ test('readPacksDir: one source per pack directory; a stray file at the top is a 
 });
 
 test('replicated: a pack loaded on the leader (or through a follower) reaches every node, whose applies enforce it', async (t) => {
-  const net = createMemoryNetwork();
-  const ids = ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'];
-  const members: { id: string; engine: Engine; node: ReplicationNode }[] = [];
-  for (const [i, id] of ids.entries()) {
-    const storage = openMemoryStorage();
-    const engine = await Engine.open({ storage, signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 1000 });
-    const node = await ReplicationNode.start({
-      id, engine, storage, bootstrap: ids, transport: net.transport(id, ids.filter((x) => x !== id)),
-      timing: { tickMs: 10, heartbeatTicks: 2, electionTicks: 10 }, writeTimeoutMs: 5000, readTimeoutMs: 2000, hint: i === 0 ? 'leader' : 'follower',
-    });
-    members.push({ id, engine, node });
-  }
-  t.teardown(async () => {
-    for (const m of members) await m.node.stop();
-  });
+  const members = await startMemoryCluster(t, ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'], signer);
   const leader = await until('a leader', () => members.find((m) => m.node.raftStatus().role === 'leader' && members.every((x) => x.node.raftStatus().leader === m.id)));
   const follower = members.find((m) => m !== leader)!;
   await leader.engine.createNamespace('main', 't');

@@ -3,13 +3,15 @@
  * cluster's followers reject what the shapes reject (the check runs in every replica's apply).
  */
 import test from 'ava';
-import { FakeClock, KnowdError, systemClock } from '../../../src/base/index.js';
+import { KnowdError, systemClock } from '../../../src/base/index.js';
+
 import { Engine } from '../../../src/engine/index.js';
-import { ReplicationNode, openStandalone } from '../../../src/replication/node/index.js';
-import { createMemoryNetwork } from '../../../src/replication/transport/memory/index.js';
+import { openStandalone } from '../../../src/replication/node/index.js';
+
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { shaclCounters } from '../../../src/shacl/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
+import { startMemoryCluster } from '../../helpers/memory-cluster.js';
 import { openTestStorage } from '../../helpers/storages.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -79,21 +81,7 @@ test('KNOWD_SHACL_ENABLED=false (shacl: false): shapes are kept but do not rejec
 });
 
 test('replicated: shapes put through the leader reject a violating tx on every replica, followers included', async (t) => {
-  const net = createMemoryNetwork();
-  const ids = ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'];
-  const members: { engine: Engine; node: ReplicationNode }[] = [];
-  for (const [i, id] of ids.entries()) {
-    const storage = openMemoryStorage();
-    const engine = await Engine.open({ storage, signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 1000 });
-    const node = await ReplicationNode.start({
-      id, engine, storage, bootstrap: ids, transport: net.transport(id, ids.filter((x) => x !== id)),
-      timing: { tickMs: 10, heartbeatTicks: 2, electionTicks: 10 }, writeTimeoutMs: 5000, readTimeoutMs: 2000, hint: i === 0 ? 'leader' : 'follower',
-    });
-    members.push({ engine, node });
-  }
-  t.teardown(async () => {
-    for (const m of members) await m.node.stop();
-  });
+  const members = await startMemoryCluster(t, ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'], signer);
   const deadline = Date.now() + 5000;
   while (!members.some((m) => m.node.raftStatus().role === 'leader') || members.some((m) => m.node.raftStatus().leader === undefined)) {
     if (Date.now() > deadline) throw new Error('no leader');
