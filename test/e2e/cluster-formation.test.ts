@@ -11,12 +11,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { KNOWDCTL_JS, KNOWD_JS, cleanEnv, ensureBuilt } from '../helpers/procs.js';
 import { untilAsync } from '../helpers/until.js';
-import { createLab, getJsonUnix, netnsUnavailable, postJsonUnix, type Lab, type LabNode } from '../helpers/netns.js';
+import { createLab, getJsonUnix, declareNetnsTest, postJsonUnix, type Lab, type LabNode } from '../helpers/netns.js';
 
-const CI = process.env['CI'] === 'true';
 const HTTP_PORT = 18090;
 const GRPC_PORT = 8091;
 const ELECTION_MS = 600;
@@ -188,12 +187,6 @@ async function formation(t: ExecutionContext, avahi: boolean): Promise<void> {
   t.true(downMs < ELECTION_MS + 2000, `${downMs} ms`);
 }
 
-function declare(title: string, extra: readonly string[], avahi: boolean): void {
-  const reason = netnsUnavailable(extra);
-  if (reason === undefined) test.serial(title, (t) => formation(t, avahi));
-  else if (CI) test.serial(title, (t) => t.fail(`CI must run this test, but ${reason}`));
-  else test.skip(`${title} — skipped: ${reason}`, () => undefined);
-}
 
-declare('mDNS + init + two token joins form a 3-voter cluster; a foreign CA is refused (pure-JS backend)', [], false);
-declare('mDNS + init + two token joins form a 3-voter cluster; a foreign CA is refused (avahi backend)', ['dbus-daemon', 'avahi-daemon', 'dbus-send'], true);
+declareNetnsTest('mDNS + init + two token joins form a 3-voter cluster; a foreign CA is refused (pure-JS backend)', [], (t) => formation(t, false));
+declareNetnsTest('mDNS + init + two token joins form a 3-voter cluster; a foreign CA is refused (avahi backend)', ['dbus-daemon', 'avahi-daemon', 'dbus-send'], (t) => formation(t, true));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { ExecutionContext } from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 const SUBNET = '198.18.0';
 /** Every namespace of this helper starts so; the creator's PID follows, to clean up after a crashed run. */
@@ -261,4 +261,15 @@ export function postJsonUnix<T>(socketPath: string, urlPath: string, body: unkno
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/**
+ * Declares a serial test that needs network namespaces (and `extra` programs): run it when the box can,
+ * fail it under CI=true when it cannot (CI must run it), else skip it with the reason.
+ */
+export function declareNetnsTest(title: string, extra: readonly string[], run: (t: ExecutionContext) => Promise<void>): void {
+  const reason = netnsUnavailable(extra);
+  if (reason === undefined) test.serial(title, run);
+  else if (process.env['CI'] === 'true') test.serial(title, (t) => t.fail(`CI must run this test, but ${reason}`));
+  else test.skip(`${title} — skipped: ${reason}`, () => undefined);
 }
