@@ -120,7 +120,7 @@ const replicationFloors = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'firmware-agnostic-image/out/**', 'firmware-agnostic-image/work/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'data/**', 'bench/results/**', 'firmware-agnostic-image/out/**', 'firmware-agnostic-image/work/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,6 +20,7 @@ import { createBackup, removeStaleBackups } from './backup.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
+import { createImportPreparer } from './import-pool.js';
 import { logTuning, resolveHardware, tuneStore, type TuningReport } from './tuning.js';
 import { createVectorService, layoutOf, openVectorIndexes, shardOwners, startVectorSaver } from './vectors.js';
 import { nodeIdOfDataDir } from './node-id.js';
@@ -78,7 +79,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const owners = shardOwners(config, advertisedId(config), configuredPeers(config));
   const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)));
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
-  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, ...(vec !== undefined && { vectors: vec.indexes }) });
+  const importPreparer = createImportPreparer(log.child({ svc: 'import' }));
+  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
   const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
   const packs = new PackService(config.packsDir, engine, log.child({ svc: 'packs' }));
@@ -189,6 +191,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         await Promise.all([http.close(), admin.close()]);
         clearTimeout(grace);
         await queries?.close();
+        await importPreparer.close();
         await engine.drain();
         stopped = true;
         await cluster.stop();

@@ -1,6 +1,6 @@
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
-import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type QuadWriter, type QuadStore } from '../dataset/index.js';
+import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type IdQuad, type NamespaceInfo, type QuadWriter, type QuadStore } from '../dataset/index.js';
 import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
 import { buildReceipt, digestDeltaSync, type Receipt, type Signer } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
@@ -15,12 +15,16 @@ import { dropShapes } from '../shacl/index.js';
 import { dropHooks, type HooksCheck, type StoredFiring } from '../hooks/index.js';
 import { applyHookCommand, runPostHooks } from './hooks.js';
 import { applyPacksLoad, type PacksOutcome } from './packs.js';
+import { batchSize, decodeQuads, encodeQuads, parseImportText, DEFAULT_GRAPH_SLOT, type EncodedBatch } from './import-batch.js';
 import { forgetPackNamespace } from '../packs/index.js';
 
-export interface ParsedDelta {
+export interface QuadDelta {
   readonly add: readonly Quad[];
   readonly remove: readonly Quad[];
 }
+
+/** What a proposer already parsed: quads, or (bulk import) a batch its worker prepared. */
+export type ParsedDelta = QuadDelta | { readonly encoded: EncodedBatch };
 
 export interface TxOutcome {
   readonly type: 'tx';
@@ -43,7 +47,7 @@ export interface NamespaceOutcome {
 
 export type Outcome = VectorOutcome | TxOutcome | NamespaceOutcome | PacksOutcome;
 
-export function parseTxCommand(c: TxCommand): ParsedDelta {
+export function parseTxCommand(c: TxCommand): QuadDelta {
   const common = { format: c.format, ...(c.baseIRI !== undefined && { baseIRI: c.baseIRI }) };
   let add = parseRdf(c.add, { ...common, blankNodePrefix: c.bnodePrefix, ...(c.bnodeMode !== undefined && { blankNodeMode: c.bnodeMode }), source: 'add' });
   if (c.graph !== undefined) {
@@ -84,7 +88,11 @@ type Entry = { readonly index: number; readonly timeMs: number };
 type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
 function runChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, added: readonly Quad[], removed: readonly Quad[], entry: Entry, effective: Effective): void {
-  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, { added, removed, effective }, entry);
+  runDeltaChecks(txn, ctx, ns, { added, removed, effective }, entry);
+}
+
+function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry: Entry): void {
+  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, delta, entry);
 }
 
 function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, effective: Effective, entry: Entry): { firings?: readonly StoredFiring[] } {
@@ -161,8 +169,30 @@ function checkExact(txn: WriteTxn, ctx: ApplyContext, nsId: number, graph: strin
   }
 }
 
+/**
+ * A batch of `knowdctl import` / POST /v1/admin/import of N-Triples or N-Quads: only additions, as
+ * logged text. Every replica applies these through applyImport, whether it proposed the entry (with
+ * the worker's encoded batch) or replays it from the log (parsing it here).
+ */
+function isLineImport(cmd: TxCommand): cmd is TxCommand & { format: 'n-triples' | 'n-quads' } {
+  return (
+    cmd.kind === 'import' &&
+    cmd.remove === '' &&
+    cmd.exact === undefined &&
+    cmd.graph === undefined &&
+    cmd.idempotency === undefined &&
+    cmd.baseIRI === undefined &&
+    cmd.bnodeMode === 'prefix' &&
+    (cmd.format === 'n-triples' || cmd.format === 'n-quads')
+  );
+}
+
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
+  if (isLineImport(cmd)) {
+    const batch = parsed !== undefined && 'encoded' in parsed ? parsed.encoded : encodeQuads(parseImportText(cmd.add, cmd.format, cmd.bnodePrefix, 1));
+    return applyImport(txn, ctx, index, cmd, ns, batch);
+  }
   if (cmd.idempotency !== undefined) {
     const prior = getIdempotency(txn, cmd.ns, cmd.idempotency.key);
     if (prior !== undefined) {
@@ -174,7 +204,7 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
       return { type: 'tx', receipt, delta: { added: prior.added, removed: prior.removed }, replayed: true, created: new Map(), nsId: ns.id };
     }
   }
-  const delta = parsed ?? parseTxCommand(cmd);
+  const delta = parsed !== undefined && !('encoded' in parsed) ? parsed : parseTxCommand(cmd);
   const w = ctx.quads.writer(txn, ns.id);
   const effective: { added: Quad[]; removed: Quad[] } = { added: [], removed: [] };
   // Removals first, as in SPARQL's DELETE/INSERT: a quad both removed and added ends up present.
@@ -198,4 +228,57 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   }
   const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
   return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+}
+
+/**
+ * Applies an import batch: each distinct term interned once, quads added by id. The delta reaches
+ * SHACL and hooks lazily — decoded into quads only when a check of the namespace asks for it — so a
+ * namespace without shapes or hooks never builds RDF/JS objects for its imports.
+ */
+function applyImport(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, ns: NamespaceInfo, batch: EncodedBatch): TxOutcome {
+  const w = ctx.quads.writer(txn, ns.id);
+  const ids = batch.terms.map((t) => w.dict.intern(t));
+  const n = batchSize(batch);
+  const fresh = new Uint8Array(n);
+  let added = 0;
+  const q: IdQuad = [0, 0, 0, DEFAULT_GRAPH_ID];
+  const slots = batch.quads;
+  for (let k = 0; k < n; k++) {
+    q[0] = ids[slots[k * 4] as number] as number;
+    q[1] = ids[slots[k * 4 + 1] as number] as number;
+    q[2] = ids[slots[k * 4 + 2] as number] as number;
+    const g = slots[k * 4 + 3] as number;
+    q[3] = g === DEFAULT_GRAPH_SLOT ? DEFAULT_GRAPH_ID : (ids[g] as number);
+    if (w.addIds(q)) {
+      fresh[k] = 1;
+      added++;
+    }
+  }
+  w.finish();
+  const entry = { index, timeMs: cmd.timeMs };
+  let all: Quad[] | undefined;
+  let fresher: Quad[] | undefined;
+  const decodedAll = (): Quad[] => (all ??= decodeQuads(batch));
+  const effective: Effective = {
+    get added(): Quad[] {
+      return (fresher ??= added === n ? decodedAll() : decodeQuads(batch, (k) => fresh[k] === 1));
+    },
+    removed: [],
+  };
+  const requested: CheckDelta = {
+    get added(): Quad[] {
+      return decodedAll();
+    },
+    removed: [],
+    effective,
+  };
+  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, requested, entry);
+  const receipt = buildReceipt(
+    { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed: 0, hash: cmd.deltaHash } },
+    chainHead(txn, cmd.ns),
+    ctx.signer,
+  );
+  putReceipt(txn, receipt);
+  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
+  return { type: 'tx', receipt, delta: { added, removed: 0 }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
 }

@@ -4,7 +4,7 @@ import { Writer } from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { parseRdfStream, type RdfFormat } from '../rdf/index.js';
-import type { Engine, TxResult } from './engine.js';
+import type { Engine, PreparedImport, TxResult } from './engine.js';
 
 export interface ImportOptions {
   readonly namespace: string;
@@ -25,10 +25,14 @@ export interface ImportResult {
 
 const DEFAULT_BATCH = 50_000;
 
+/** Batches prepared ahead of the one committing: enough to keep the worker busy, few enough to bound memory. */
+const PREPARE_AHEAD = 2;
+
 /**
  * Bulk load in constant memory: the input is cut into batches, each committed as one log entry with
- * one receipt. Parsing the next batch overlaps the commit of the previous one; at most one batch is
- * in flight, which bounds memory to two batches and keeps batches committed in input order. A failed
+ * one receipt. Preparing the next batches overlaps the commit of the previous one; at most one batch
+ * commits at a time and PREPARE_AHEAD wait prepared, which bounds memory to a few batches and keeps
+ * batches committed in input order. A failed
  * batch stops the load; the batches before it stay committed (and are reported in the error).
  */
 export async function bulkImport(engine: Engine, input: Readable, opts: ImportOptions): Promise<ImportResult> {
@@ -53,15 +57,27 @@ export async function bulkImport(engine: Engine, input: Readable, opts: ImportOp
 
   try {
     if (opts.format === 'n-triples' || opts.format === 'n-quads') {
-      // Line-based formats are cut at line ends and logged as sent: no re-serialization.
+      // Line-based formats are cut at line ends and logged as sent: no re-serialization. Batches
+      // are prepared (parsed, checked, hashed: the import worker's job) up to PREPARE_AHEAD ahead of
+      // the one committing, and committed strictly in input order.
       const format = opts.format;
-      for await (const batch of lineBatches(input, batchQuads)) {
+      const ahead: Promise<PreparedImport>[] = [];
+      const commitOldest = async (): Promise<void> => {
+        const prepared = await (ahead.shift() as Promise<PreparedImport>);
         await submit(async () => {
-          const r = await engine.importText(opts.namespace, batch.text, format, bnodePrefix, batch.firstLine, opts.actor);
+          const r = await engine.commitImport(opts.namespace, prepared, opts.actor);
           quads += r.quads;
           return r;
         });
+      };
+      for await (const batch of lineBatches(input, batchQuads)) {
+        const p = engine.prepareImport(opts.namespace, { text: batch.text, format, bnodePrefix, firstLine: batch.firstLine });
+        // Marked handled here; its failure is raised in order, once the batches before it committed.
+        p.catch(() => undefined);
+        ahead.push(p);
+        if (ahead.length > PREPARE_AHEAD) await commitOldest();
       }
+      while (ahead.length > 0) await commitOldest();
     } else {
       const writer = new Writer({ format: 'N-Quads' });
       let batch: Quad[] = [];

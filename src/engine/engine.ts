@@ -3,11 +3,12 @@ import type { Quad } from '@rdfjs/types';
 import { Writer } from 'n3';
 import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
-import { factory, parseRdf, type RdfFormat } from '../rdf/index.js';
+import { factory, type RdfFormat } from '../rdf/index.js';
 import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
 import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.js';
 import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
-import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type TxOutcome } from './apply.js';
+import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type QuadDelta, type TxOutcome } from './apply.js';
+import { batchSize, inThreadPreparer, type ImportBatchRequest, type ImportPreparer, type PreparedImportBatch } from './import-batch.js';
 import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
 import { executeQuery, type ParsedQuery, type QueryableDataset, type QueryOptions, type QueryResult } from '../sparql/index.js';
 import { queryableDataset } from './queryable.js';
@@ -77,6 +78,14 @@ export interface EngineOptions {
   readonly hookWallLimitMs?: number;
   /** The wall clock that limit is measured with (default Date.now; tests make an evaluation "slow"). */
   readonly hookWallMs?: () => number;
+  /** Where bulk-import batches are parsed and hashed (default: this thread; the daemon: a worker). */
+  readonly importPreparer?: ImportPreparer;
+}
+
+/** An import batch ready to commit: what was asked and what the preparer made of it. */
+export interface PreparedImport {
+  readonly request: ImportBatchRequest;
+  readonly prepared: PreparedImportBatch;
 }
 
 /** An entry as its proposer made it: the command, its log bytes and (locally) the parsed delta. */
@@ -359,7 +368,7 @@ export class Engine {
    * Turns "replace graph g with add" into explicit removals of g's current content (minus what is
    * re-added), read from a snapshot; apply checks that g did not change in between (`exact`).
    */
-  private replacement(cmd: TxCommand, parsed: ParsedDelta, graph: string): [TxCommand, ParsedDelta] {
+  private replacement(cmd: TxCommand, parsed: QuadDelta, graph: string): [TxCommand, QuadDelta] {
     const w = new Writer({ format: 'N-Quads' });
     const line = (q: Quad): string => w.quadToString(q.subject as never, q.predicate as never, q.object as never, q.graph as never);
     const keep = new Set(parsed.add.map(line));
@@ -375,10 +384,30 @@ export class Engine {
    * sent; blank nodes get `bnodePrefix` + label, the same in every batch of one import.
    */
   async importText(ns: string, text: string, format: 'n-triples' | 'n-quads', bnodePrefix: string, firstLine: number, actor: string): Promise<TxResult & { quads: number }> {
+    return this.commitImport(ns, await this.prepareImport(ns, { text, format, bnodePrefix, firstLine }), actor);
+  }
+
+  /**
+   * Parses, checks and hashes an import batch (in the import worker when the daemon gave one), so
+   * a bulk load can prepare its next batches while this one commits.
+   */
+  prepareImport(ns: string, batch: Omit<ImportBatchRequest, 'canonTimeoutMs'>): Promise<PreparedImport> {
     this.namespace(ns);
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: text, remove: '', format, bnodePrefix, bnodeMode: 'prefix', deltaHash: '' };
-    const add = parseRdf(text, { format, blankNodePrefix: bnodePrefix, blankNodeMode: 'prefix', firstLine, source: 'import' });
-    return { ...(await this.commitParsed(cmd, { add, remove: [] })), quads: add.length };
+    const request: ImportBatchRequest = { ...batch, canonTimeoutMs: this.canonTimeoutMs };
+    return (this.opts.importPreparer ?? inThreadPreparer).prepare(request).then((prepared) => ({ request, prepared }));
+  }
+
+  /** Commits a prepared import batch as one log entry (the log keeps the text as sent). */
+  async commitImport(ns: string, p: PreparedImport, actor: string): Promise<TxResult & { quads: number }> {
+    this.namespace(ns);
+    const { request, prepared } = p;
+    const quads = batchSize(prepared);
+    if (quads > this.opts.maxTxQuads) {
+      throw new KnowdError('TOO_LARGE', `The import batch has ${quads} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS).`);
+    }
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash };
+    const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
+    return { receipt: out.receipt, delta: out.delta, replayed: out.replayed, quads };
   }
 
   /**
@@ -391,7 +420,7 @@ export class Engine {
     return this.commitParsed(cmd, { add, remove: [] });
   }
 
-  private async commitParsed(cmd: TxCommand, parsed: ParsedDelta): Promise<TxResult> {
+  private async commitParsed(cmd: TxCommand, parsed: QuadDelta): Promise<TxResult> {
     const size = parsed.add.length + parsed.remove.length;
     if (size > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The transaction has ${size} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS). Split it, or use knowdctl import.`);

@@ -111,12 +111,16 @@ export class HooksCheck {
 
   /** ApplyCheck: vetoes the transaction when a relevant pre hook's condition is TRUE, fails, or exceeds its budget. */
   check(txn: WriteTxn, quads: QuadStore, ns: Ns, requested: Delta & { readonly effective?: Delta }, entry?: EntryInfo): void {
+    if (entry === undefined) return;
+    // The namespace's hooks first: a bulk import hands over its delta lazily, decoded only if asked for.
+    const hooks = this.hooksOf(txn, ns.id).filter((h) => h.hook.phase === 'pre');
+    if (hooks.length === 0) return;
     // Hooks see the effective change: a quad added that was already there is no change.
     const delta = requested.effective ?? requested;
-    if (entry === undefined || delta.added.length + delta.removed.length === 0) return;
+    if (delta.added.length + delta.removed.length === 0) return;
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
-      if (h.phase !== 'pre' || !this.relevant(filter, delta)) continue;
+    for (const { hook: h, filter } of hooks) {
+      if (!this.relevant(filter, delta)) continue;
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
@@ -133,11 +137,12 @@ export class HooksCheck {
 
   /** Post hooks after the receipt: what fired (or failed), for the caller to record with receipts. */
   after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
-    if (delta.added.length + delta.removed.length === 0) return [];
+    const hooks = this.hooksOf(txn, ns.id).filter((h) => h.hook.phase === 'post');
+    if (hooks.length === 0 || delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
     let envs: ((seed: string) => EvalEnv) | undefined;
-    for (const { hook: h, filter } of this.hooksOf(txn, ns.id)) {
-      if (h.phase !== 'post' || !this.relevant(filter, delta)) continue;
+    for (const { hook: h, filter } of hooks) {
+      if (!this.relevant(filter, delta)) continue;
       // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
       envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };

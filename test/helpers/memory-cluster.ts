@@ -31,3 +31,13 @@ export async function startMemoryCluster(t: ExecutionContext, ids: readonly stri
   }
   return members;
 }
+
+/** Waits until one member leads and every member knows it (5 s at most); returns the leader. */
+export async function awaitLeader(members: readonly MemoryMember[]): Promise<MemoryMember> {
+  const deadline = Date.now() + 5000;
+  while (!members.some((m) => m.node.raftStatus().role === 'leader') || members.some((m) => m.node.raftStatus().leader === undefined)) {
+    if (Date.now() > deadline) throw new Error('no leader within 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return members.find((m) => m.node.raftStatus().role === 'leader')!;
+}

@@ -11,7 +11,7 @@ import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { shaclCounters } from '../../../src/shacl/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
-import { startMemoryCluster } from '../../helpers/memory-cluster.js';
+import { awaitLeader, startMemoryCluster } from '../../helpers/memory-cluster.js';
 import { openTestStorage } from '../../helpers/storages.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -82,12 +82,7 @@ test('KNOWD_SHACL_ENABLED=false (shacl: false): shapes are kept but do not rejec
 
 test('replicated: shapes put through the leader reject a violating tx on every replica, followers included', async (t) => {
   const members = await startMemoryCluster(t, ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'], signer);
-  const deadline = Date.now() + 5000;
-  while (!members.some((m) => m.node.raftStatus().role === 'leader') || members.some((m) => m.node.raftStatus().leader === undefined)) {
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const leader = members.find((m) => m.node.raftStatus().role === 'leader')!;
+  const leader = await awaitLeader(members);
   const follower = members.find((m) => m !== leader)!;
   await leader.engine.createNamespace('main', 't');
   const put = await leader.engine.putShapes('main', SHAPES, 't');

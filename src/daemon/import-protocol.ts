@@ -1,0 +1,9 @@
+import type { ImportBatchRequest, PrepareFailure, PreparedImportBatch } from '../engine/import-batch.js';
+
+/** Messages between the daemon and its import worker (import-worker.ts). */
+export interface ImportToWorker {
+  readonly id: number;
+  readonly request: ImportBatchRequest;
+}
+
+export type ImportFromWorker = { readonly id: number; readonly ok: true; readonly batch: PreparedImportBatch } | { readonly id: number; readonly ok: false; readonly failure: PrepareFailure };
