@@ -33,8 +33,12 @@ export { decodeMembership, encodeMembership } from './membership.js';
 const MESSAGES_MAX = 4096;
 /** Uncommitted entries a leader holds before refusing proposals: it is not reaching a majority. */
 const UNCOMMITTED_ENTRIES_MAX = 10_000;
-/** Bytes of committed entries handed out per Ready (at least one entry). */
-const COMMITTED_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Bytes of committed entries handed out per Ready (at least one entry). The driver applies a Ready's
+ * entries in one storage write that blocks its thread, heartbeats included: a follower catching up
+ * on a bulk load must not go silent for an election timeout (~2 MiB is two import batches).
+ */
+const COMMITTED_BYTES_MAX = 2 * 1024 * 1024;
 /** Bytes of log read at a time when scanning for config entries after the applied index (start-up). */
 const SCAN_BYTES_MAX = 1024 * 1024;
 

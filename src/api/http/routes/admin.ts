@@ -24,6 +24,16 @@ async function maybeGunzip(body: Readable): Promise<Readable> {
   return head !== undefined && head[0] === 0x1f && head[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
 }
 
+/**
+ * Quads per import batch (one log entry each). Applying an entry blocks its node's event loop, heartbeats
+ * included, so in a cluster a batch must apply well within an election timeout on every replica (a
+ * follower also parses it): 5 000 quads take tens of milliseconds. A single node has no one to miss
+ * its heartbeats and amortizes each commit over larger batches.
+ */
+export function importBatchQuads(m: { readonly voters: readonly string[]; readonly learners: readonly string[] }): number {
+  return m.voters.length + m.learners.length > 1 ? 5_000 : 50_000;
+}
+
 export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
   app.get('/v1/admin/namespaces', async (req) => {
     can(req, 'reader');
@@ -62,7 +72,7 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
       const format: RdfFormat | undefined = q.format !== undefined ? parseFormatName(q.format) : formatFromMediaType(req.headers['content-type']);
       if (format === undefined) throw new KnowdError('BAD_FORMAT', 'Say the format with ?format= (turtle, n-triples, n-quads, trig) or a Content-Type');
       const input = await maybeGunzip(req.body as Readable);
-      const r = await bulkImport(deps.engine, input, { namespace: ns, format, actor: q.actor ?? req.principal.sub });
+      const r = await bulkImport(deps.engine, input, { namespace: ns, format, actor: q.actor ?? req.principal.sub, batchQuads: importBatchQuads(deps.cluster.status().membership) });
       return { ...r, quadsPerSec: Math.round(r.quads / Math.max(r.durationMs / 1000, 1e-3)) };
     });
   });
