@@ -269,6 +269,14 @@ export class VectorService {
     });
   }
 
+  /** Every namespace's index on this node: its settings and how many vectors it holds. */
+  indexes(): { namespace: string; dims: number; metric: Metric; quantization: Quantization; size: number }[] {
+    return this.opts.engine.namespaces().flatMap((n) => {
+      const idx = this.opts.indexes.get(n.id);
+      return idx === undefined ? [] : [{ namespace: n.name, dims: idx.options.dims, metric: idx.options.metric, quantization: idx.options.quantization, size: idx.size }];
+    });
+  }
+
   /** Whether a namespace exists and has vectors (for status). */
   info(ns: string): { dims: number; metric: Metric; quantization: Quantization; size: number } | undefined {
     const nsId = this.opts.engine.read((r) => requireNamespace(r, ns).id);

@@ -43,6 +43,9 @@ export class Metrics {
   readonly federationPartDuration = new Histogram({ name: 'knowd_federation_part_duration_seconds', help: 'Time of one part of a federated query as the coordinator saw it', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
   readonly federationRetries = new Counter({ name: 'knowd_federation_retries_total', help: 'Parts of federated queries re-run on another node after a failure', registers: [this.registry] });
   readonly federationPartsServed = new Counter({ name: 'knowd_federation_parts_served_total', help: 'Parts of federated queries this node ran for a coordinator, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly vectorSearches = new Counter({ name: 'knowd_vector_searches_total', help: 'POST /v1/similar searches by outcome (ok, error)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly vectorSearchDuration = new Histogram({ name: 'knowd_vector_search_duration_seconds', help: 'Time of one /v1/similar search as this node served it', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  readonly vectorItems = new Gauge({ name: 'knowd_vector_items', help: 'Vectors in the HNSW index of each namespace on this node (a shard when KNOWD_VEC_SHARDING=shard)', labelNames: ['namespace'] as const, registers: [this.registry] });
   readonly clusterElections = new Counter({ name: 'knowd_cluster_elections_total', help: 'Times this node became leader', registers: [this.registry] });
   readonly clusterRoleChanges = new Counter({ name: 'knowd_cluster_role_changes_total', help: 'Role or leader changes seen by this node', registers: [this.registry] });
   readonly clusterSnapshots = new Counter({ name: 'knowd_cluster_snapshots_total', help: 'Snapshot events by kind (created, sent, received, restored, rejected)', labelNames: ['kind'] as const, registers: [this.registry] });

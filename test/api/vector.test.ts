@@ -219,3 +219,18 @@ test('vector writes get receipts in the namespace chain that verify against the 
   t.true(out.valid, out.reason);
   t.is(out.checked, 2);
 });
+
+test('GET /v1/vector/indexes lists each namespace\'s index and size; /metrics counts searches and items', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  await ok(upsert(app, { items: [{ id: 'a', vector: [1, 0, 0] }, { id: 'b', vector: [0, 1, 0] }] }));
+  await ok(similar(app, { vector: [1, 0, 0], topK: 1 }));
+  const bad = await similar(app, { vector: [1, 0], topK: 1 });
+  t.is(bad.statusCode, 400);
+  const list = await ok<{ indexes: { namespace: string; dims: number; metric: string; size: number }[] }>(app.inject({ method: 'GET', url: '/v1/vector/indexes' }));
+  t.deepEqual(list.indexes.map((i) => [i.dims, i.metric, i.size]), [[3, 'cos', 2]]);
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.regex(metrics, /knowd_vector_searches_total\{outcome="ok"\} 1/);
+  t.regex(metrics, /knowd_vector_searches_total\{outcome="error"\} 1/);
+  t.regex(metrics, new RegExp(`knowd_vector_items\\{namespace="${list.indexes[0]!.namespace}"\\} 2`));
+});

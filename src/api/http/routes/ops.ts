@@ -212,6 +212,8 @@ function refreshGauges(deps: ApiDeps): void {
     deps.metrics.logBytes.set(log.bytes);
     for (const n of deps.engine.namespaces()) deps.metrics.storeQuads.set({ namespace: n.name }, deps.engine.quads.stats(r, n.id).quads);
   });
+  deps.metrics.vectorItems.reset();
+  for (const v of deps.vectors?.indexes() ?? []) deps.metrics.vectorItems.set({ namespace: v.namespace }, v.size);
   const s = deps.cluster.status();
   deps.metrics.appliedIndex.set(s.appliedIndex);
   deps.metrics.commitIndex.set(s.commitIndex);

@@ -70,13 +70,29 @@ export function registerVectorRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     const given = [body.vector, body.text, body.id].filter((x) => x !== undefined).length;
     if (given !== 1) throw new KnowdError('BAD_REQUEST', 'Give exactly one of "vector", "text" and "id" (the stored item to find neighbours of)');
     const target: SimilarTarget = body.vector !== undefined ? { kind: 'vector', values: body.vector as number[] } : body.text !== undefined ? { kind: 'text', text: body.text } : { kind: 'id', id: body.id! };
-    const items = await vectors.similar(namespace, {
-      target,
-      ...(body.topK !== undefined && { topK: body.topK }),
-      ...(body.ef !== undefined && { ef: body.ef }),
-      ...(body.filter !== undefined && { filter: body.filter }),
-    });
-    return { items };
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const items = await vectors.similar(namespace, {
+        target,
+        ...(body.topK !== undefined && { topK: body.topK }),
+        ...(body.ef !== undefined && { ef: body.ef }),
+        ...(body.filter !== undefined && { filter: body.filter }),
+      });
+      outcome = 'ok';
+      return { items };
+    } finally {
+      deps.metrics.vectorSearches.inc({ outcome });
+      deps.metrics.vectorSearchDuration.observe((performance.now() - started) / 1000);
+    }
+  });
+
+  // What this node indexes: per namespace the index settings and size (a shard's, when sharded).
+  app.get('/v1/vector/indexes', async (req) => {
+    const vectors = service();
+    can(req, 'reader');
+    const p = req.principal;
+    return { indexes: vectors.indexes().filter((i) => p.ns === '*' || p.ns.includes(i.namespace)) };
   });
 
   // A wildcard, so ids that are IRIs ("/" and all) can be given percent-encoded or not.
