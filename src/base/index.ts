@@ -7,3 +7,4 @@ export { createSecretFileOnce, fsyncDir } from './secret-file.js';
 export { ADMIN_CREDENTIAL_FILE, ADMIN_PASSWORD_MIN_LENGTH, hashAdminPassword, readAdminCredential, verifyAdminPassword, writeAdminCredential } from './admin-credential.js';
 export type { AdminCredential } from './admin-credential.js';
 export { mix32 } from './hash.js';
+export { interleaveNodes } from './numa.js';

@@ -3,6 +3,7 @@
  * NUMA drop-in, whether hardware.json is stale. The IO edge (run.ts) reads and writes; these decide, so
  * the rules are tested without a machine.
  */
+import { interleaveNodes } from '../base/index.js';
 import type { Hardware } from '../obs/index.js';
 
 /** Hostnames the image or Debian leaves behind; a box with one of these has not been named yet. */
@@ -83,14 +84,12 @@ export interface NumaPolicy {
 }
 
 /**
- * The memory policy of knowd.service. On a multi-node host LMDB's map is interleaved across the nodes,
- * so the page cache of one socket is not exhausted while the others sit idle; one node needs nothing.
- * (The LMDB tuning function will own this decision; this stays its single caller.)
+ * The memory policy of knowd.service: base/interleaveNodes decides (the LMDB tuning shows the same
+ * decision with its reason in /v1/store/stats); one node needs no drop-in.
  */
 export function numaPolicyFor(hw: Hardware): NumaPolicy | undefined {
-  const withMemory = hw.numaNodes.filter((n) => n.memoryBytes > 0).map((n) => n.id).sort((a, b) => a - b);
-  if (withMemory.length < 2) return undefined;
-  return { policy: 'interleave', nodes: withMemory.join(',') };
+  const nodes = interleaveNodes(hw.numaNodes);
+  return nodes.length === 0 ? undefined : { policy: 'interleave', nodes: nodes.join(',') };
 }
 
 export const NUMA_DROPIN_MARK = '# Written by knowd-provision from /etc/knowd/hardware.json.';

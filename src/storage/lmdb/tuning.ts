@@ -7,7 +7,7 @@
  * storage/ may not import obs/, so the hardware facts are declared here structurally; obs's
  * `Hardware` value (src/obs/hardware.ts, /etc/knowd/hardware.json) satisfies them as it is.
  */
-import { assert } from '../../base/index.js';
+import { assert, interleaveNodes } from '../../base/index.js';
 
 export type DiskKindFact = 'nvme' | 'ssd' | 'hdd' | 'virtual' | 'unknown';
 
@@ -117,15 +117,14 @@ function readAhead(i: TuningInput): Tuned<boolean> {
 }
 
 function numa(hw: TuningHardware): Tuned<NumaPlacement> {
-  const withMemory = hw.numaNodes.filter((n) => n.memoryBytes > 0);
-  if (withMemory.length <= 1) {
-    return { value: { policy: 'default', nodes: withMemory.map((n) => n.id), bindWorkers: false }, reason: 'one NUMA node: all memory is local, nothing to place or bind' };
+  const ids = interleaveNodes(hw.numaNodes);
+  if (ids.length === 0) {
+    return { value: { policy: 'default', nodes: hw.numaNodes.filter((n) => n.memoryBytes > 0).map((n) => n.id), bindWorkers: false }, reason: 'one NUMA node: all memory is local, nothing to place or bind' };
   }
-  const ids = withMemory.map((n) => n.id);
   return {
     value: { policy: 'interleave', nodes: ids, bindWorkers: false },
     reason:
-      `${withMemory.length} NUMA nodes: interleave the map's pages over nodes ${ids.join(',')} so no one node's memory fills with the store ` +
+      `${ids.length} NUMA nodes: interleave the map's pages over nodes ${ids.join(',')} so no one node's memory fills with the store ` +
       'and every thread sees the same average latency (NUMAPolicy=interleave in knowd.service; Node cannot set its own memory policy). ' +
       'Workers are not bound: with the pages interleaved no node is local to the data, a query worker reads ' +
       'the whole store, and Node offers no per-thread CPU affinity; pinning the process to one node would halve its memory bandwidth and cores',
