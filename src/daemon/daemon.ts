@@ -77,7 +77,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   audit.record({ action: 'start', actor: 'system', from: 'local', outcome: 'ok', config: redactedConfig(config), version: VERSION });
   // Vector indexes load (or rebuild) before the engine replays the log, so replayed entries land on top.
   const owners = shardOwners(config, advertisedId(config), configuredPeers(config));
-  const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)));
+  const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)), log.child({ svc: 'vectors' }));
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
   const importPreparer = createImportPreparer(log.child({ svc: 'import' }));
   const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });

@@ -14,9 +14,10 @@ export const VECTORS_DIR = 'vectors';
  * The node's HNSW indexes, loaded from their saved copies or rebuilt from the store (before the
  * engine replays the log, so replayed entries land on top). Undefined when vectors are off.
  */
-export function openVectorIndexes(config: Config, storage: Storage, layout: ShardLayout = WHOLE): { indexes: VectorIndexes; report: OpenReport } | undefined {
+export function openVectorIndexes(config: Config, storage: Storage, layout: ShardLayout = WHOLE, log?: Logger): { indexes: VectorIndexes; report: OpenReport } | undefined {
   if (!config.vecEnabled) return undefined;
-  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined), layout);
+  const onRebuilt = (ns: string, vectors: number): void => log?.info({ namespace: ns, vectors }, 'vector index rebuilt in the background');
+  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined), layout, { onRebuilt });
   return { indexes, report: indexes.open() };
 }
 

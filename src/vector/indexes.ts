@@ -23,6 +23,8 @@ interface Live {
   version: number;
   /** The version of the saved copy (-1: none, or not this index's). */
   savedVersion: number;
+  /** Set while the index is rebuilt in the background: committed changes wait, searches scan the store. */
+  building?: { readonly pending: VectorChanges[]; readonly expected: number } | undefined;
 }
 
 export interface OpenReport {
@@ -31,6 +33,25 @@ export interface OpenReport {
 }
 
 const REBUILD_BATCH = 4096;
+
+/**
+ * Namespaces with more vectors than this are rebuilt in the background, a chunk per event-loop turn:
+ * HNSW inserts cost milliseconds each on random data (500 000 × 384 took 15 minutes on 2 cores), and a
+ * node that blocks that long misses heartbeats, health checks and systemd's watchdog. Smaller ones
+ * are rebuilt at once (a few seconds at most).
+ */
+const BACKGROUND_REBUILD_MIN = 20_000;
+/** Vectors added per event-loop turn of a background rebuild. */
+const BACKGROUND_CHUNK = 256;
+
+export interface VectorIndexesOptions {
+  /** Rebuild namespaces above this many vectors in the background (default 20 000). */
+  readonly backgroundRebuildMin?: number;
+  /** Called when a background rebuild finished (tests, logs). */
+  readonly onRebuilt?: (ns: string, vectors: number) => void;
+  /** Runs the next chunk of a background rebuild (default: setImmediate; tests step it by hand). */
+  readonly schedule?: (step: () => void) => void;
+}
 
 /**
  * The HNSW indexes of one node, one per namespace with vectors: derived from the store, never a
@@ -47,6 +68,7 @@ export class VectorIndexes {
     private readonly backend: VectorBackend,
     /** The shard this node indexes (KNOWD_VEC_SHARDING=shard); the whole namespace by default. */
     readonly layout: ShardLayout = WHOLE,
+    private readonly opts: VectorIndexesOptions = {},
   ) {}
 
   /** Loads or rebuilds every namespace's index from the store's current state. */
@@ -69,6 +91,9 @@ export class VectorIndexes {
         if (reason === undefined && saved !== undefined) {
           this.live.set(nsId, { ns: meta.ns, index: saved.index, version: meta.version, savedVersion: meta.version });
           loaded.push(meta.ns);
+        } else if (meta.count > (this.opts.backgroundRebuildMin ?? BACKGROUND_REBUILD_MIN)) {
+          this.live.set(nsId, this.buildInBackground(nsId, meta));
+          rebuilt.push({ ns: meta.ns, reason: `${reason ?? 'unknown'}; ${meta.count} vectors, rebuilt in the background (searches scan the store meanwhile)` });
         } else {
           this.live.set(nsId, this.build(r, nsId, meta));
           rebuilt.push({ ns: meta.ns, reason: reason ?? 'unknown' });
@@ -96,12 +121,58 @@ export class VectorIndexes {
     return { ns: meta.ns, index, version: meta.version, savedVersion: -1 };
   }
 
+  /**
+   * A rebuild that yields between chunks. Each chunk is read in its own snapshot, so later chunks may
+   * already hold changes committed meanwhile; those changes also wait in `pending` and are replayed
+   * at the end with replace semantics (remove, then add), which leaves the index exactly as the store.
+   */
+  private buildInBackground(nsId: number, meta: VectorNsMeta): Live {
+    const l: Live = { ns: meta.ns, index: this.backend.create(meta.options), version: meta.version, savedVersion: -1, building: { pending: [], expected: meta.count } };
+    let after: string | undefined;
+    const schedule = this.opts.schedule ?? ((f: () => void): void => void setImmediate(f));
+    const step = (): void => {
+      // Superseded (namespace dropped, store replaced and reopened): this build is abandoned.
+      if (this.live.get(nsId) !== l || l.building === undefined) return;
+      const chunk = this.storage.read((r) => [...scanVectors(r, nsId, after, BACKGROUND_CHUNK)]);
+      const own = chunk.filter((v) => ownsKey(this.layout, v.key));
+      if (own.length > 0) {
+        const flat = new Float32Array(own.length * meta.options.dims);
+        own.forEach((v, i) => flat.set(v.vector, i * meta.options.dims));
+        // The scan visits each id (and so each key) once; changes wait in `pending` until the end.
+        l.index.addMany(own.map((v) => v.key), flat);
+      }
+      after = chunk.at(-1)?.id;
+      if (chunk.length === BACKGROUND_CHUNK) {
+        schedule(step);
+        return;
+      }
+      const pending = l.building.pending;
+      l.building = undefined;
+      for (const c of pending) this.replay(l, c);
+      this.opts.onRebuilt?.(l.ns, l.index.size());
+    };
+    schedule(step);
+    return l;
+  }
+
+  /** A committed change after a background rebuild, with replace semantics (the key may be in already). */
+  private replay(l: Live, c: VectorChanges): void {
+    if (c.version <= l.version) return;
+    for (const key of c.deletes) l.index.remove(key);
+    for (const u of c.upserts) if (ownsKey(this.layout, u.key)) l.index.add(u.key, u.vector);
+    l.version = c.version;
+  }
+
   /** Applies what a committed entry changed (called after the commit is durable, in log order). */
   apply(c: VectorChanges): void {
     let l = this.live.get(c.nsId);
     if (l === undefined) this.live.set(c.nsId, (l = { ns: c.ns, index: this.backend.create(c.options), version: 0, savedVersion: -1 }));
     // Already reflected: the index was loaded or rebuilt at a state that includes this entry.
     if (c.version <= l.version) return;
+    if (l.building !== undefined) {
+      l.building.pending.push(c);
+      return;
+    }
     for (const key of c.deletes) l.index.remove(key);
     const upserts = this.layout.count === 1 ? c.upserts : c.upserts.filter((u) => ownsKey(this.layout, u.key));
     const fresh = upserts.filter((u) => u.fresh);
@@ -125,13 +196,18 @@ export class VectorIndexes {
     return this.open();
   }
 
-  get(nsId: number): { readonly options: IndexOptions; readonly size: number; readonly version: number } | undefined {
+  get(nsId: number): { readonly options: IndexOptions; readonly size: number; readonly version: number; readonly building: boolean } | undefined {
     const l = this.live.get(nsId);
-    return l === undefined ? undefined : { options: l.index.options, size: l.index.size(), version: l.version };
+    if (l === undefined) return undefined;
+    return { options: l.index.options, size: l.building?.expected ?? l.index.size(), version: l.version, building: l.building !== undefined };
   }
 
   search(nsId: number, query: Float32Array, k: number, ef?: number): Hit[] {
-    return this.live.get(nsId)?.index.search(query, k, ef) ?? [];
+    const l = this.live.get(nsId);
+    if (l === undefined) return [];
+    // Half-built: the store answers, exactly (slower, never wrong).
+    if (l.building !== undefined) return this.exactSearch(nsId, query, k, this.layout);
+    return l.index.search(query, k, ef);
   }
 
   /**
@@ -156,7 +232,7 @@ export class VectorIndexes {
   saveChanged(): string[] {
     const saved: string[] = [];
     for (const [nsId, l] of this.live) {
-      if (l.version === l.savedVersion) continue;
+      if (l.version === l.savedVersion || l.building !== undefined) continue;
       this.backend.save(l.ns, l.index, { nsId, version: l.version, options: l.index.options, size: l.index.size() });
       l.savedVersion = l.version;
       saved.push(l.ns);
@@ -164,7 +240,7 @@ export class VectorIndexes {
     return saved;
   }
 
-  stats(): { ns: string; size: number; version: number; memoryBytes: number; options: IndexOptions }[] {
-    return [...this.live.values()].map((l) => ({ ns: l.ns, size: l.index.size(), version: l.version, memoryBytes: l.index.memoryBytes(), options: l.index.options }));
+  stats(): { ns: string; size: number; version: number; memoryBytes: number; options: IndexOptions; building: boolean }[] {
+    return [...this.live.values()].map((l) => ({ ns: l.ns, size: l.index.size(), version: l.version, memoryBytes: l.index.memoryBytes(), options: l.index.options, building: l.building !== undefined }));
   }
 }

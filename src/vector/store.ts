@@ -111,9 +111,12 @@ export function deleteVector(w: WriteTxn, nsId: number, id: string, key: number)
 }
 
 /** Every stored vector of a namespace, in id order (rebuilds, exact searches). */
-export function* scanVectors(r: ReadTxn, nsId: number): Generator<{ id: string; key: number; vector: Float32Array }> {
+export function* scanVectors(r: ReadTxn, nsId: number, after?: string, limit?: number): Generator<{ id: string; key: number; vector: Float32Array }> {
   const prefix = nsPrefix(BY_ID, nsId);
-  for (const e of r.scan('vectors', prefixRange(prefix))) {
+  const range = prefixRange(prefix);
+  // The key right after `after`'s is `after` + NUL: start there (inclusive) to resume a scan.
+  const start = after === undefined ? range : { ...range, start: Buffer.concat([prefix, Buffer.from(after, 'utf8'), Buffer.from([0])]) };
+  for (const e of r.scan('vectors', limit === undefined ? start : { ...start, limit })) {
     yield { id: Buffer.from(e.key).subarray(prefix.length).toString('utf8'), key: readU64(e.value, 0), vector: decodeF32(e.value, 8) };
   }
 }

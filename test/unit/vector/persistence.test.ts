@@ -30,9 +30,9 @@ interface Node {
   stop(opts?: { save?: boolean }): Promise<void>;
 }
 
-async function open(dir: string): Promise<Node> {
+async function open(dir: string, opts: ConstructorParameters<typeof VectorIndexes>[3] = {}): Promise<Node> {
   const storage = openLmdbStorage({ path: path.join(dir, 'db'), mapSizeBytes: 0 });
-  const indexes = new VectorIndexes(storage, usearchBackend(path.join(dir, 'vectors')));
+  const indexes = new VectorIndexes(storage, usearchBackend(path.join(dir, 'vectors')), undefined, opts);
   const report = indexes.open();
   const { engine, node } = await openStandalone({ storage, signer, clock: systemClock, maxTxQuads: 1000, vectors: indexes });
   await engine.ensureNamespace('default');
@@ -143,4 +143,42 @@ test('a missing index file is rebuilt; so is every index after a snapshot restor
   const again = recall((await answers(n)) as { id: string }[][], expected);
   t.true(again >= MIN_RECALL, `recall@10 after resetCaches ${again}`);
   t.is(n.indexes.get(n.engine.namespace('default').id)!.size, 100);
+});
+
+test('a large stale index is rebuilt in the background: the node keeps serving (exact answers from the store), changes committed meanwhile land, and the result equals the store', async (t) => {
+  const dir = tmp(t);
+  let n = await open(dir);
+  await n.service.upsert('default', items(0, 1500, 7), 'test');
+  await n.stop({ save: false }); // no saved index: a rebuild at the next start
+  let rebuilt: number | undefined;
+  // Above 500 vectors in the background, 256 per step: six steps for this namespace, run by hand here.
+  const steps: (() => void)[] = [];
+  n = await open(dir, { backgroundRebuildMin: 500, onRebuilt: (_ns, size) => (rebuilt = size), schedule: (f) => steps.push(f) });
+  t.teardown(() => n.stop());
+  const nsId = n.engine.namespace('default').id;
+  t.regex(n.report.rebuilt[0]!.reason, /rebuilt in the background/);
+  t.true(n.indexes.get(nsId)!.building, 'open() returned before the index was built');
+  // While it builds: searches are exact (from the store), and writes commit.
+  const during = (await answers(n)) as { id: string }[][];
+  t.deepEqual(during.map((hits) => hits.map((h) => h.id)), oracle(n));
+  await n.service.remove('default', ['item-1', 'item-1400'], 'test');
+  await n.service.upsert('default', items(1500, 10, 8), 'test'); // new ids
+  steps.shift()!(); // one chunk in: changes still wait
+  await n.service.upsert('default', items(20, 3, 9), 'test'); // replaced vectors
+  t.true(n.indexes.get(nsId)!.building);
+  for (let i = 0; steps.length > 0; i++) {
+    t.true(i < 20, 'the rebuild ends');
+    steps.shift()!();
+  }
+  t.is(rebuilt, 1508);
+  t.false(n.indexes.get(nsId)!.building);
+  t.is(n.indexes.get(nsId)!.size, 1508);
+  const got = (await answers(n)) as { id: string }[][];
+  const r = recall(got, oracle(n));
+  t.true(r >= MIN_RECALL, `recall@10 ${r}`);
+  t.false(got.flat().some((h) => h.id === 'item-1' || h.id === 'item-1400'));
+  // Saved once built: the next start loads it.
+  await n.stop();
+  n = await open(dir, { backgroundRebuildMin: 500 });
+  t.deepEqual(n.report.loaded, ['default']);
 });
