@@ -41,8 +41,12 @@ const REBUILD_BATCH = 4096;
  * are rebuilt at once (a few seconds at most).
  */
 const BACKGROUND_REBUILD_MIN = 20_000;
-/** Vectors added per event-loop turn of a background rebuild. */
-const BACKGROUND_CHUNK = 256;
+/**
+ * A background rebuild adds about this much work per event-loop turn (chunks are sized from the
+ * previous chunk's rate: 256 vectors to start, between 16 and 4096), short next to an election timeout.
+ */
+const BACKGROUND_TURN_MS = 50;
+const BACKGROUND_CHUNK_FIRST = 256;
 
 export interface VectorIndexesOptions {
   /** Rebuild namespaces above this many vectors in the background (default 20 000). */
@@ -130,10 +134,12 @@ export class VectorIndexes {
     const l: Live = { ns: meta.ns, index: this.backend.create(meta.options), version: meta.version, savedVersion: -1, building: { pending: [], expected: meta.count } };
     let after: string | undefined;
     const schedule = this.opts.schedule ?? ((f: () => void): void => void setImmediate(f));
+    let size = BACKGROUND_CHUNK_FIRST;
     const step = (): void => {
       // Superseded (namespace dropped, store replaced and reopened): this build is abandoned.
       if (this.live.get(nsId) !== l || l.building === undefined) return;
-      const chunk = this.storage.read((r) => [...scanVectors(r, nsId, after, BACKGROUND_CHUNK)]);
+      const started = performance.now();
+      const chunk = this.storage.read((r) => [...scanVectors(r, nsId, after, size)]);
       const own = chunk.filter((v) => ownsKey(this.layout, v.key));
       if (own.length > 0) {
         const flat = new Float32Array(own.length * meta.options.dims);
@@ -142,7 +148,9 @@ export class VectorIndexes {
         l.index.addMany(own.map((v) => v.key), flat);
       }
       after = chunk.at(-1)?.id;
-      if (chunk.length === BACKGROUND_CHUNK) {
+      if (chunk.length === size) {
+        const perVectorMs = (performance.now() - started) / chunk.length;
+        size = Math.max(16, Math.min(4096, Math.round(BACKGROUND_TURN_MS / Math.max(perVectorMs, 1e-3))));
         schedule(step);
         return;
       }
