@@ -12,7 +12,7 @@ import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
-import { ProbeSite } from './probe.js';
+import type { ProbeSite } from './probe.js';
 import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
@@ -44,7 +44,8 @@ export class Evaluator {
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
   /** Patterns with their constants looked up once, and their probe sites (probe.ts). */
   private readonly compiledPatterns = new Map<Algebra.Pattern, CompiledPattern>();
-  private readonly sites = new Map<string, ProbeSite>();
+  /** VALUES blocks as hash sets of their rows, for joins that have bound all their variables (valuesFilter). */
+  private readonly valueSets = new Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }>();
   /** A split query's hash range (split/plan.ts), checked where its driving variable is scanned. */
   private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
@@ -202,7 +203,7 @@ export class Evaluator {
         if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
         let order = perJoin.get(key);
         if (order === undefined) perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
-        yield* this.joinChain(order, 0, passed, g, subst);
+        yield* this.joinChain(order, passed, g, subst);
         return;
       }
       case 'leftjoin': {
@@ -352,12 +353,86 @@ export class Evaluator {
     return this.expr.test(e, r);
   }
 
-  private *joinChain(inputs: readonly Algebra.Operation[], i: number, row: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
-    if (i === inputs.length) {
+  /**
+   * The nested loops of a join's ordered inputs, on an explicit iterator stack (as patterns()): a
+   * solution is yielded once, not passed up through one generator per input. A VALUES input whose
+   * variables the row already binds is a membership test, done on a hash set without running it.
+   */
+  private *joinChain(inputs: readonly Algebra.Operation[], row: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const n = inputs.length;
+    if (n === 0) {
       yield row;
       return;
     }
-    for (const r of this.sub(inputs[i]!, row, g, subst)) yield* this.joinChain(inputs, i + 1, r, g, subst);
+    const iters: (Iterator<Row> | undefined)[] = new Array<Iterator<Row> | undefined>(n);
+    const rows: Row[] = new Array<Row>(n);
+    // Entering level d with a row: a filter-VALUES level passes the row on or drops it at once.
+    let d = 0;
+    let cur: Row = row;
+    for (;;) {
+      // Descend as far as possible with `cur` at level d.
+      while (d < n) {
+        const test = subst ? undefined : this.valuesFilter(inputs[d]!, cur);
+        if (test === false) break;
+        if (test === true) {
+          iters[d] = undefined;
+          rows[d] = cur;
+          d++;
+          continue;
+        }
+        iters[d] = this.sub(inputs[d]!, cur, g, subst)[Symbol.iterator]();
+        break;
+      }
+      if (d === n) yield cur;
+      // Find the deepest level with another row.
+      let next: Row | undefined;
+      for (;;) {
+        if (d === n) d--;
+        while (d >= 0 && iters[d] === undefined) d--;
+        if (d < 0) return;
+        const r = iters[d]!.next();
+        if (r.done !== true) {
+          next = r.value;
+          break;
+        }
+        iters[d] = undefined;
+        d--;
+        if (d < 0) return;
+      }
+      cur = next;
+      d++;
+    }
+  }
+
+  /**
+   * For a VALUES block all of whose variables `row` binds, and whose rows bind all of them: whether
+   * the row is one of its rows (hashed once per query). Undefined when the block is not such a filter.
+   */
+  private valuesFilter(op: Algebra.Operation, row: Row): boolean | undefined {
+    if (op.type !== 'values') return undefined;
+    let f = this.valueSets.get(op as Algebra.Values);
+    if (f === undefined) {
+      const v = op as Algebra.Values;
+      const slots = v.variables.map((x) => this.slot(x.value));
+      let keys: Set<string> | null = new Set<string>();
+      for (const b of v.bindings) {
+        const r: Row = [];
+        for (const x of v.variables) {
+          const t = b[`?${x.value}`];
+          if (t === undefined) {
+            keys = null; // an unbound cell is compatible with anything: run it as a join
+            break;
+          }
+          r[this.slot(x.value)] = this.ctx.canon(t);
+        }
+        if (keys === null) break;
+        keys.add(rowKey(r, slots));
+      }
+      this.valueSets.set(op as Algebra.Values, (f = { slots, keys }));
+    }
+    if (f.keys === null) return undefined;
+    for (const s of f.slots) if (row[s] === undefined) return undefined;
+    return f.keys.has(rowKey(row, f.slots));
   }
 
   /** The graphs a pattern reads in the active graph, or 'var' when the pattern binds the graph. */
@@ -461,22 +536,6 @@ export class Evaluator {
     return c;
   }
 
-  /**
-   * The probe site for a pattern's constants, the set of row-bound positions (`mask`, bits s=1 p=2
-   * o=4) and one graph. Patterns with the same constants and shape share it (`?y a ?f` and `?z a ?c`
-   * probe the same index of rdf:type by subject), so its hash table is built once per query.
-   */
-  private site(c: CompiledPattern, mask: number, graph: number): ProbeSite {
-    const [s, p, o] = c.ids;
-    const key = `${s ?? ''},${p ?? ''},${o ?? ''},${mask},${graph}`;
-    let site = this.sites.get(key);
-    if (site === undefined) {
-      site = new ProbeSite(this.ctx, [s ?? undefined, p ?? undefined, o ?? undefined], [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0], graph);
-      this.sites.set(key, site);
-    }
-    return site;
-  }
-
   private *matchPattern(p: Algebra.Pattern, row: Row, active: ActiveGraph): Generator<Row> {
     // Update WHERE clauses are translated with graphs inside the patterns (quads mode).
     let g = active;
@@ -519,7 +578,7 @@ export class Evaluator {
       if (typeof target === 'number' && dedupe === undefined) {
         const k = mask + target * 8;
         let site = c.sites.get(k);
-        if (site === undefined) c.sites.set(k, (site = this.site(c, mask, target)));
+        if (site === undefined) c.sites.set(k, (site = this.ctx.probeSite([c.ids[0] ?? undefined, c.ids[1] ?? undefined, c.ids[2] ?? undefined], [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0], target)));
         quads = site.match(sId, pId, oId);
       } else quads = this.ctx.data.match(sId, pId, oId, target);
       for (const q of quads) {
@@ -664,7 +723,7 @@ interface CompiledPattern {
   readonly ids: readonly (number | null | undefined)[];
   /** Variable slots by position. */
   readonly slots: readonly (number | undefined)[];
-  /** This pattern's probe sites by mask + 8 × graph (shared with patterns of the same shape, see site()). */
+  /** This pattern's probe sites by mask + 8 × graph (shared with patterns of the same shape: Context.probeSite). */
   readonly sites: Map<number, ProbeSite>;
 }
 
