@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_ENGINES, ENGINE_NAMES, engineHandle, KNOWD_JS, ROOT, type EngineName, type Outcome, type Session, type StartInfo, type StopInfo } from './lubm/engines.js';
+import { DEFAULT_ENGINES, ENGINE_NAMES, engineHandle, KNOWD_ENGINES, KNOWD_JS, ROOT, type EngineName, type Outcome, type Session, type StartInfo, type StopInfo } from './lubm/engines.js';
 import { loadQueries, selectQueries, type LubmQuery } from './lubm/queries.js';
 import { errMsg, fmt, fmtMs, geomean, gitCommit, killAllNow, liveChildren, log, median, MIB, newestMtime, percentile, removeTmpDir, stopChild, table, tmpDirs } from './lib/util.js';
 
@@ -334,6 +334,8 @@ interface EngineSummary {
   rssAfterLoadMiB: number | null;
   /** Highest VmHWM of all this engine's processes on this dataset (the timed-out queries' blow-ups included). */
   peakRssMiB: number | null;
+  /** In-process engines: the highest VmHWM after the load (the query phase alone; see StartInfo.loadPeakRssBytes). */
+  queryPeakRssMiB: number | null;
   restarts: number;
   wallSec: number;
   version: string | null;
@@ -363,7 +365,9 @@ function summarize(runs: EngineRun[], dataset: string, engines: EngineName[], qu
     if (r === undefined) return [];
     const qs = r.queries;
     const first = r.starts[0];
-    const peaks = r.starts.flatMap((s) => (s.stop?.peakRssBytes == null ? [] : [s.stop.peakRssBytes]));
+    const queryPeaks = r.starts.flatMap((s) => (s.stop?.peakRssBytes == null || s.loadPeakRssBytes === undefined ? [] : [s.stop.peakRssBytes]));
+    // Where the worker reset the high-water mark after its load, the load's peak is added back.
+    const peaks = [...r.starts.flatMap((s) => (s.stop?.peakRssBytes == null ? [] : [s.stop.peakRssBytes])), ...r.starts.flatMap((s) => (s.loadPeakRssBytes == null ? [] : [s.loadPeakRssBytes]))];
     const g = gm(e);
     const note = first?.notAvailable ?? r.startError ?? r.skippedFrom;
     return [
@@ -382,6 +386,7 @@ function summarize(runs: EngineRun[], dataset: string, engines: EngineName[], qu
         // Knowd without /sparql loads nothing: its idle server's RSS would only confuse the table.
         rssAfterLoadMiB: first?.rssAfterLoadBytes == null || first.notAvailable !== undefined ? null : first.rssAfterLoadBytes / MIB,
         peakRssMiB: peaks.length === 0 || first?.notAvailable !== undefined ? null : Math.max(...peaks) / MIB,
+        queryPeakRssMiB: queryPeaks.length === 0 ? null : Math.max(...queryPeaks) / MIB,
         restarts: r.restarts,
         wallSec: r.wallMs / 1000,
         version: first?.version ?? null,
@@ -433,6 +438,7 @@ function report(runs: EngineRun[], summaries: DatasetSummary[], queries: LubmQue
           ['load s', '', ...s((e) => fmt(e.loadSec, 1))],
           ['RSS after load MiB', '', ...s((e) => fmt(e.rssAfterLoadMiB, 0))],
           ['peak RSS MiB', '', ...s((e) => fmt(e.peakRssMiB, 0))],
+          ['peak RSS after load MiB', '', ...s((e) => fmt(e.queryPeakRssMiB, 0))],
           ['restarts', '', ...s((e) => String(e.restarts))],
           ['engine wall s', '', ...s((e) => fmt(e.wallSec, 0))],
         );
@@ -478,7 +484,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
 
-  if (opts.engines.includes('knowd')) {
+  if (opts.engines.some((e) => KNOWD_ENGINES.includes(e))) {
     if (opts.build || !fs.existsSync(KNOWD_JS)) {
       log('building (npm run build)…');
       const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });

@@ -3,6 +3,8 @@
 //   knowd          `node dist/src/cli/knowd.js` (fresh data directory), data loaded by POST /v1/admin/import,
 //                  queried at POST /sparql (SPARQL 1.1 Protocol, application/sparql-results+json)
 //   oxigraph-http  bench/peers/oxigraph-http.mjs: oxigraph's in-memory Store behind node:http, same client
+//   knowd-inproc   bench/peers/worker.mjs + knowd-inproc.mjs: Knowd's engine (dist/) called in-process: the same
+//                  bulk import as the server's, then queries evaluated directly, no HTTP, no query-worker hop
 //   oxigraph       bench/peers/worker.mjs + oxigraph.mjs: the same Store, queried in-process
 //   n3-comunica    bench/peers/worker.mjs + n3-comunica.mjs: N3.Store + @comunica/query-sparql-rdfjs
 //   quadstore      bench/peers/worker.mjs + quadstore.mjs: quadstore + quadstore-comunica on classic-level
@@ -22,9 +24,11 @@ export const KNOWD_JS = path.join(ROOT, 'dist/src/cli/knowd.js');
 const WORKER = path.join(BENCH_DIR, 'peers/worker.mjs');
 const OXIGRAPH_HTTP = path.join(BENCH_DIR, 'peers/oxigraph-http.mjs');
 
-export const ENGINE_NAMES = ['knowd', 'oxigraph-http', 'oxigraph', 'n3-comunica', 'quadstore', 'quadstore-mem'] as const;
+export const ENGINE_NAMES = ['knowd', 'oxigraph-http', 'knowd-inproc', 'oxigraph', 'n3-comunica', 'quadstore', 'quadstore-mem'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
-export const DEFAULT_ENGINES: EngineName[] = ['knowd', 'oxigraph-http', 'oxigraph', 'n3-comunica', 'quadstore'];
+export const DEFAULT_ENGINES: EngineName[] = ['knowd', 'oxigraph-http', 'knowd-inproc', 'oxigraph', 'n3-comunica', 'quadstore'];
+/** Engines that run Knowd's code from dist/ (built first when it is missing). */
+export const KNOWD_ENGINES: readonly EngineName[] = ['knowd', 'knowd-inproc'];
 
 /** What one execution of a query gave. */
 export type Outcome =
@@ -48,6 +52,11 @@ export interface StartInfo {
   reusedData: boolean;
   rssAfterLoadBytes: number | null;
   rssAnonAfterLoadBytes: number | null;
+  /**
+   * In-process engines: VmHWM when the load was done (the load's peak), after which the worker reset
+   * the kernel's high-water mark, so that StopInfo.peakRssBytes is the query phase's peak alone.
+   */
+  loadPeakRssBytes?: number | null;
   /** Set when every query will be n/a (Knowd without a /sparql route); the data was not loaded then. */
   notAvailable?: string;
   detail: Record<string, unknown>;
@@ -160,13 +169,16 @@ interface WorkerReady {
   reused: boolean;
   moduleMs: number;
   loadMs: number;
+  memory?: { vmHWM: number | null };
+  hwmReset?: boolean;
 }
 type WorkerMessage = WorkerReady | { type: 'failed'; message: string } | { type: 'result'; id: number; rows: number; ms: number } | { type: 'error'; id: number; message: string; ms: number };
 
-async function startWorker(engine: EngineName, adapter: string, opts: EngineOptions, env: Record<string, string>): Promise<Session> {
+/** `heapFlag` false: the engine keeps Node's default heap limit (Knowd, as its server does). */
+async function startWorker(engine: EngineName, adapter: string, opts: EngineOptions, env: Record<string, string>, heapFlag = true): Promise<Session> {
   const t0 = performance.now();
   const child = track(
-    spawn(process.execPath, [`--max-old-space-size=${opts.maxHeapMiB}`, WORKER, adapter, opts.file], {
+    spawn(process.execPath, [...(heapFlag ? [`--max-old-space-size=${opts.maxHeapMiB}`] : []), WORKER, adapter, opts.file], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: cleanEnv(env),
@@ -221,7 +233,8 @@ async function startWorker(engine: EngineName, adapter: string, opts: EngineOpti
     reusedData: ready.reused,
     rssAfterLoadBytes: mem.rss,
     rssAnonAfterLoadBytes: mem.anon,
-    detail: { moduleImportMs: ready.moduleMs, maxOldSpaceSizeMiB: opts.maxHeapMiB },
+    ...(ready.hwmReset === true && { loadPeakRssBytes: ready.memory?.vmHWM ?? null }),
+    detail: { moduleImportMs: ready.moduleMs, ...(heapFlag && { maxOldSpaceSizeMiB: opts.maxHeapMiB }) },
   };
 
   let nextId = 1;
@@ -520,6 +533,19 @@ export function engineHandle(engine: EngineName, opts: EngineOptions): EngineHan
     case 'oxigraph':
     case 'n3-comunica':
       return { engine, start: () => startWorker(engine, engine, opts, {}), dispose: () => undefined };
+    case 'knowd-inproc': {
+      // Like quadstore: the data directory outlives a restart after a timeout, which then only reopens it.
+      const dir = fs.mkdtempSync(path.join(opts.tmpDir, `knowd-inproc-lubmq-${opts.dataset}-`));
+      tmpDirs.add(dir);
+      return {
+        engine,
+        start: () => {
+          if (!fs.existsSync(KNOWD_JS)) throw new Error(`${path.relative(ROOT, KNOWD_JS)} does not exist (npm run build)`);
+          return startWorker(engine, 'knowd-inproc', opts, { KNOWD_INPROC_DIR: dir }, false);
+        },
+        dispose: () => removeTmpDir(dir),
+      };
+    }
     case 'quadstore-mem':
       return { engine, start: () => startWorker(engine, 'quadstore', opts, { QUADSTORE_BACKEND: 'memory-level' }), dispose: () => undefined };
     case 'quadstore': {

@@ -84,12 +84,14 @@ export function scanPrefix(nsId: number, order: Order, bound: readonly number[])
 }
 
 export function decodeQuadKey(order: Order, key: Uint8Array): IdQuad {
+  // The hottest function of query evaluation (every scanned key): plain byte arithmetic, no Buffer
+  // view or readUIntBE per component.
   const comps = ORDER_COMPONENTS[order];
   const q: IdQuad = [0, 0, 0, DEFAULT_GRAPH_ID];
-  const buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   let off = NS_BYTES + 1;
-  for (const c of comps) {
-    q[c] = buf.readUIntBE(off, ID_BYTES);
+  for (let i = 0; i < comps.length; i++) {
+    // ID_BYTES (5) big-endian bytes: the top byte times 2^32, plus the low four as an unsigned 32-bit int.
+    q[comps[i]!] = key[off]! * 0x100000000 + (((key[off + 1]! << 24) | (key[off + 2]! << 16) | (key[off + 3]! << 8) | key[off + 4]!) >>> 0);
     off += ID_BYTES;
   }
   return q;

@@ -1,6 +1,7 @@
 import type { Term } from '@rdfjs/types';
 import { KnowdError } from '../../base/index.js';
 import type { QueryableDataset } from './dataset.js';
+import { ProbeSite } from './probe.js';
 import type { Val } from './rows.js';
 import { VarTable } from './rows.js';
 
@@ -50,6 +51,7 @@ export class Context {
   private held = 0;
   private ticks = 0;
   readonly memo = new Map<unknown, unknown>();
+  private readonly sites = new Map<string, ProbeSite>();
   readonly now: Date;
   readonly entropy: EvalEntropy;
 
@@ -80,6 +82,18 @@ export class Context {
     if (this.held > this.limits.maxHeldValues) {
       throw new KnowdError('TOO_LARGE', `The query holds more than ${this.limits.maxHeldValues} values in memory (sorting, grouping or joining); narrow it or add LIMIT`);
     }
+  }
+
+  /**
+   * The probe site (probe.ts) for one set of constants (`fixed` ids), one set of positions the outer
+   * rows fill (`varying`) and one graph: every pattern and path link of that shape shares it, so
+   * `?y a ?f` and `?z a ?c` use one hash table of rdf:type by subject.
+   */
+  probeSite(fixed: readonly [number | undefined, number | undefined, number | undefined], varying: readonly [boolean, boolean, boolean], graph: number): ProbeSite {
+    const key = `${fixed[0] ?? ''},${fixed[1] ?? ''},${fixed[2] ?? ''},${varying[0] ? 1 : 0}${varying[1] ? 1 : 0}${varying[2] ? 1 : 0},${graph}`;
+    let site = this.sites.get(key);
+    if (site === undefined) this.sites.set(key, (site = new ProbeSite(this, fixed, varying, graph)));
+    return site;
   }
 
   /** The canonical value of a term: its id when the store knows it. */

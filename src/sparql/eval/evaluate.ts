@@ -6,11 +6,13 @@ import { computeAggregates } from './aggregates.js';
 import { planBgp } from './bgp.js';
 import { orderJoin } from './join-order.js';
 import type { ActiveGraph, Context } from './context.js';
+import type { IdQuad } from './dataset.js';
 import { ExprEvaluator } from './expr.js';
 import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
+import type { ProbeSite } from './probe.js';
 import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
@@ -40,6 +42,10 @@ export class Evaluator {
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
+  /** Patterns with their constants looked up once, and their probe sites (probe.ts). */
+  private readonly compiledPatterns = new Map<Algebra.Pattern, CompiledPattern>();
+  /** VALUES blocks as hash sets of their rows, for joins that have bound all their variables (valuesFilter). */
+  private readonly valueSets = new Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }>();
   /** A split query's hash range (split/plan.ts), checked where its driving variable is scanned. */
   private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
@@ -197,7 +203,7 @@ export class Evaluator {
         if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
         let order = perJoin.get(key);
         if (order === undefined) perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
-        yield* this.joinChain(order, 0, passed, g, subst);
+        yield* this.joinChain(order, passed, g, subst);
         return;
       }
       case 'leftjoin': {
@@ -347,12 +353,86 @@ export class Evaluator {
     return this.expr.test(e, r);
   }
 
-  private *joinChain(inputs: readonly Algebra.Operation[], i: number, row: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
-    if (i === inputs.length) {
+  /**
+   * The nested loops of a join's ordered inputs, on an explicit iterator stack (as patterns()): a
+   * solution is yielded once, not passed up through one generator per input. A VALUES input whose
+   * variables the row already binds is a membership test, done on a hash set without running it.
+   */
+  private *joinChain(inputs: readonly Algebra.Operation[], row: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const n = inputs.length;
+    if (n === 0) {
       yield row;
       return;
     }
-    for (const r of this.sub(inputs[i]!, row, g, subst)) yield* this.joinChain(inputs, i + 1, r, g, subst);
+    const iters: (Iterator<Row> | undefined)[] = new Array<Iterator<Row> | undefined>(n);
+    const rows: Row[] = new Array<Row>(n);
+    // Entering level d with a row: a filter-VALUES level passes the row on or drops it at once.
+    let d = 0;
+    let cur: Row = row;
+    for (;;) {
+      // Descend as far as possible with `cur` at level d.
+      while (d < n) {
+        const test = subst ? undefined : this.valuesFilter(inputs[d]!, cur);
+        if (test === false) break;
+        if (test === true) {
+          iters[d] = undefined;
+          rows[d] = cur;
+          d++;
+          continue;
+        }
+        iters[d] = this.sub(inputs[d]!, cur, g, subst)[Symbol.iterator]();
+        break;
+      }
+      if (d === n) yield cur;
+      // Find the deepest level with another row.
+      let next: Row | undefined;
+      for (;;) {
+        if (d === n) d--;
+        while (d >= 0 && iters[d] === undefined) d--;
+        if (d < 0) return;
+        const r = iters[d]!.next();
+        if (r.done !== true) {
+          next = r.value;
+          break;
+        }
+        iters[d] = undefined;
+        d--;
+        if (d < 0) return;
+      }
+      cur = next;
+      d++;
+    }
+  }
+
+  /**
+   * For a VALUES block all of whose variables `row` binds, and whose rows bind all of them: whether
+   * the row is one of its rows (hashed once per query). Undefined when the block is not such a filter.
+   */
+  private valuesFilter(op: Algebra.Operation, row: Row): boolean | undefined {
+    if (op.type !== 'values') return undefined;
+    let f = this.valueSets.get(op as Algebra.Values);
+    if (f === undefined) {
+      const v = op as Algebra.Values;
+      const slots = v.variables.map((x) => this.slot(x.value));
+      let keys: Set<string> | null = new Set<string>();
+      for (const b of v.bindings) {
+        const r: Row = [];
+        for (const x of v.variables) {
+          const t = b[`?${x.value}`];
+          if (t === undefined) {
+            keys = null; // an unbound cell is compatible with anything: run it as a join
+            break;
+          }
+          r[this.slot(x.value)] = this.ctx.canon(t);
+        }
+        if (keys === null) break;
+        keys.add(rowKey(r, slots));
+      }
+      this.valueSets.set(op as Algebra.Values, (f = { slots, keys }));
+    }
+    if (f.keys === null) return undefined;
+    for (const s of f.slots) if (row[s] === undefined) return undefined;
+    return f.keys.has(rowKey(row, f.slots));
   }
 
   /** The graphs a pattern reads in the active graph, or 'var' when the pattern binds the graph. */
@@ -391,7 +471,7 @@ export class Evaluator {
         if (st === undefined) this.profile!.patterns.set(x.pattern, { estimate: x.estimate, rows: 0, order });
       });
     }
-    yield* this.patterns(plan.map((x) => x.pattern), 0, passed, g);
+    yield* this.patterns(plan.map((x) => x.pattern), passed, g);
   }
 
   /** knowd:similarTo groups (eval/similar.ts) run first; their hits flow into the other patterns as bindings. */
@@ -412,28 +492,48 @@ export class Evaluator {
     yield* chain(this, 0, passed);
   }
 
-  private *patterns(ps: readonly Algebra.Pattern[], i: number, row: Row, g: ActiveGraph): Generator<Row> {
-    if (i === ps.length) {
+  /**
+   * The nested loops of a planned BGP, as one loop over an explicit stack of per-pattern iterators:
+   * a solution is yielded once, not passed up through one generator frame per pattern (which made
+   * the cost of a row grow with the BGP's length).
+   */
+  private *patterns(ps: readonly Algebra.Pattern[], row: Row, g: ActiveGraph): Generator<Row> {
+    const n = ps.length;
+    if (n === 0) {
       yield row;
       return;
     }
-    const stat = this.profile?.patterns.get(ps[i]!);
-    for (const r of this.matchPattern(ps[i]!, row, g)) {
+    const stats = this.profile === undefined ? undefined : ps.map((p) => this.profile!.patterns.get(p));
+    const iters: Iterator<Row>[] = [this.matchPattern(ps[0]!, row, g)];
+    let d = 0;
+    while (d >= 0) {
+      const r = iters[d]!.next();
+      if (r.done === true) {
+        d--;
+        continue;
+      }
+      const stat = stats?.[d];
       if (stat !== undefined) stat.rows++;
-      yield* this.patterns(ps, i + 1, r, g);
+      if (d === n - 1) {
+        yield r.value;
+        continue;
+      }
+      d++;
+      iters[d] = this.matchPattern(ps[d]!, r.value, g);
     }
   }
 
-  /** Resolves a pattern position: [id or undefined if free, slot if variable]; null = cannot match. */
-  private position(t: Term, row: Row): { id: number | undefined; slot: number | undefined } | null {
-    if (t.termType === 'Variable' || t.termType === 'BlankNode') {
-      const s = this.slot(varName(t));
-      const v = row[s];
-      if (v === undefined) return { id: undefined, slot: s };
-      return typeof v === 'number' ? { id: v, slot: undefined } : null;
+  /** A pattern's positions resolved once per query: constant ids (null: not in the store) and variable slots. */
+  private compiled(p: Algebra.Pattern): CompiledPattern {
+    let c = this.compiledPatterns.get(p);
+    if (c === undefined) {
+      const pos = (t: Term): { id: number | undefined | null; slot: number | undefined } =>
+        t.termType === 'Variable' || t.termType === 'BlankNode' ? { id: undefined, slot: this.slot(varName(t)) } : { id: this.ctx.data.lookup(t) ?? null, slot: undefined };
+      const [s, pr, o] = [pos(p.subject), pos(p.predicate), pos(p.object)];
+      c = { ids: [s.id, pr.id, o.id], slots: [s.slot, pr.slot, o.slot], sites: new Map() };
+      this.compiledPatterns.set(p, c);
     }
-    const id = this.ctx.data.lookup(t);
-    return id === undefined ? null : { id, slot: undefined };
+    return c;
   }
 
   private *matchPattern(p: Algebra.Pattern, row: Row, active: ActiveGraph): Generator<Row> {
@@ -444,16 +544,44 @@ export class Evaluator {
       if (id === undefined) return;
       g = { kind: 'id', id };
     } else if (p.graph.termType === 'Variable') g = { kind: 'var', slot: this.slot(p.graph.value) };
-    const s = this.position(p.subject, row);
-    const pr = this.position(p.predicate, row);
-    const o = this.position(p.object, row);
-    if (s === null || pr === null || o === null) return;
+    const c = this.compiled(p);
+    // Each position: a constant id, a value bound in the row (a "varying" position of the probe
+    // site), or free (undefined id, bound from the quads below).
+    const ids: (number | undefined)[] = [undefined, undefined, undefined];
+    const free: (number | undefined)[] = [undefined, undefined, undefined];
+    let mask = 0;
+    for (let i = 0; i < 3; i++) {
+      const slot = c.slots[i];
+      if (slot === undefined) {
+        const id = c.ids[i];
+        if (id === null) return; // a constant the store has never seen matches nothing
+        ids[i] = id;
+        continue;
+      }
+      const v = row[slot];
+      if (v === undefined) free[i] = slot;
+      else if (typeof v !== 'number') return; // a computed term the store does not know
+      else {
+        ids[i] = v;
+        mask |= 1 << i;
+      }
+    }
+    const [sId, pId, oId] = ids;
+    const [sSlot, pSlot, oSlot] = free;
     const graphs = this.graphsOf(g, row);
     const gslot = graphs === 'var' && g.kind === 'var' ? g.slot : undefined;
     const targets: (number | 'named')[] = graphs === 'var' ? ['named'] : graphs;
     const dedupe = targets.length > 1 ? new Set<string>() : undefined;
     for (const target of targets) {
-      for (const q of this.ctx.data.match(s.id, pr.id, o.id, target)) {
+      // One plain graph: the adaptive probe site (probe.ts); GRAPH ?g and merged FROM graphs scan.
+      let quads: Iterable<IdQuad>;
+      if (typeof target === 'number' && dedupe === undefined) {
+        const k = mask + target * 8;
+        let site = c.sites.get(k);
+        if (site === undefined) c.sites.set(k, (site = this.ctx.probeSite([c.ids[0] ?? undefined, c.ids[1] ?? undefined, c.ids[2] ?? undefined], [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0], target)));
+        quads = site.match(sId, pId, oId);
+      } else quads = this.ctx.data.match(sId, pId, oId, target);
+      for (const q of quads) {
         this.ctx.tick();
         if (gslot !== undefined && !this.isNamedGraphVisible(q[3])) continue;
         if (dedupe !== undefined) {
@@ -462,7 +590,7 @@ export class Evaluator {
           dedupe.add(k);
         }
         const out = row.slice();
-        if (!bind(out, s.slot, q[0]) || !bind(out, pr.slot, q[1]) || !bind(out, o.slot, q[2])) continue;
+        if (!bind(out, sSlot, q[0]) || !bind(out, pSlot, q[1]) || !bind(out, oSlot, q[2])) continue;
         if (gslot !== undefined && !bind(out, gslot, q[3])) continue;
         if (!this.inPartition(p, out)) continue;
         yield out;
@@ -588,6 +716,15 @@ export class Evaluator {
     });
     for (const r of rows) yield r.row;
   }
+}
+
+interface CompiledPattern {
+  /** Constant ids by position (s, p, o); null: a constant the store does not have; undefined: a variable. */
+  readonly ids: readonly (number | null | undefined)[];
+  /** Variable slots by position. */
+  readonly slots: readonly (number | undefined)[];
+  /** This pattern's probe sites by mask + 8 × graph (shared with patterns of the same shape: Context.probeSite). */
+  readonly sites: Map<number, ProbeSite>;
 }
 
 /** Blank nodes in a query pattern are variables that cannot be projected (§4.1.4). */

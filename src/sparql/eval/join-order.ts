@@ -1,3 +1,4 @@
+import type { Term } from '@rdfjs/types';
 import type { Algebra } from '../parse/index.js';
 import { planBgp } from './bgp.js';
 import type { Context } from './context.js';
@@ -11,6 +12,9 @@ import { hasSimilar, splitSimilar } from './similar.js';
  * a BGP: in written order that is students × faculty before the BGP connects them).
  */
 const UNKNOWN = 1e6;
+
+const isVar = (t: Term): boolean => t.termType === 'Variable' || t.termType === 'BlankNode';
+const name = (t: Term): string => (t.termType === 'BlankNode' ? `_:${t.value}` : t.value);
 
 export function estimate(ctx: Context, op: Algebra.Operation, bound: ReadonlySet<string>): number {
   switch (op.type) {
@@ -63,10 +67,80 @@ function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>
     return UNKNOWN;
   };
   const isBound = (t: { termType: string; value: string }): boolean => t.termType !== 'Variable' || bound.has(t.value);
+  // A constant end is known now: links, inverses and alternatives are counted exactly with it.
+  const constId = (t: Term): number | undefined | null => (t.termType === 'Variable' || t.termType === 'BlankNode' ? undefined : (ctx.data.lookup(t) ?? null));
+  const sc = constId(op.subject);
+  const oc = constId(op.object);
+  if (sc === null || oc === null) return 0;
+  if (sc !== undefined || oc !== undefined) {
+    const exact = exactLinks(ctx, op.predicate, sc, oc);
+    if (exact !== undefined) return exact;
+  }
   let est = count(op.predicate);
   if (isBound(op.subject)) est = Math.min(est, 4);
   if (isBound(op.object)) est = Math.min(est, 64);
   return est;
+}
+
+/** Matches of a path made of links, inverses and alternatives with the given ends; undefined for other paths. */
+function exactLinks(ctx: Context, p: Algebra.PropertyPathSymbol, s: number | undefined, o: number | undefined): number | undefined {
+  if (p.type === 'link') {
+    const id = ctx.data.lookup((p as Algebra.Link).iri);
+    return id === undefined ? 0 : ctx.data.count(s, id, o, 0);
+  }
+  if (p.type === 'inv') return exactLinks(ctx, (p as Algebra.Inv).path, o, s);
+  if (p.type === 'alt') {
+    let n = 0;
+    for (const x of (p as Algebra.Alt).input) {
+      const c = exactLinks(ctx, x, s, o);
+      if (c === undefined) return undefined;
+      n += c;
+    }
+    return n;
+  }
+  return undefined;
+}
+
+/**
+ * Matches of `?s p o`, counted up to `cap`: an exact count is a range count, linear in the matches
+ * (100k instances of a class at LUBM(10): ~5 ms, more than the whole of some queries), while the
+ * weight only has to tell a selective block from a wide one.
+ */
+const WEIGHT_CAP = 512;
+function countUpTo(ctx: Context, p: number, o: number, cap: number): number {
+  let n = 0;
+  for (const _ of ctx.data.match(undefined, p, o, 0)) if (++n >= cap) break;
+  return n;
+}
+
+/**
+ * What a VALUES block costs when it goes first: every later input then runs once per row, so its
+ * size is what its values select, not its row count. For each pattern of the other inputs that has
+ * a VALUES variable as its object, a constant predicate and a free subject (`?x a ?type` with the
+ * types in VALUES), the matches summed over the rows are counted (each up to WEIGHT_CAP); the block weighs as much
+ * as the largest such sum. Without this, LUBM's expanded queries scanned every instance of every
+ * listed class first and then probed each against a selective pattern that could have gone first.
+ */
+function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.Operation[], bound: ReadonlySet<string>): number {
+  const names = new Set(v.variables.map((x) => x.value));
+  let weight = v.bindings.length;
+  for (const op of others) {
+    if (op.type !== 'bgp') continue;
+    for (const p of (op as Algebra.Bgp).patterns) {
+      if (p.object.termType !== 'Variable' || !names.has(p.object.value) || p.predicate.termType !== 'NamedNode') continue;
+      if (!isVar(p.subject) || bound.has(name(p.subject)) || names.has(name(p.subject))) continue;
+      const pid = ctx.data.lookup(p.predicate);
+      if (pid === undefined) continue;
+      let sum = 0;
+      for (const b of v.bindings) {
+        const t = b[`?${p.object.value}`];
+        const id = t === undefined ? undefined : ctx.data.lookup(t);
+        if (id !== undefined) sum += countUpTo(ctx, pid, id, WEIGHT_CAP);
+      }
+      weight = Math.max(weight, sum);
+    }
+  }
+  return weight;
 }
 
 /**
@@ -88,13 +162,15 @@ function units(inputs: readonly Algebra.Operation[]): Algebra.Operation[] {
  * the whole join.
  */
 const SMALL_VALUES = 64;
+/** …unless its values select more than this many quads of another input (valuesWeight). */
+const SMALL_VALUES_WEIGHT = 256;
 
 export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bound: ReadonlySet<string>): Algebra.Operation[] {
   if (inputs.length < 2) return [...inputs];
   const known = new Set(bound);
   const remaining = units(inputs);
   const out: Algebra.Operation[] = [];
-  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES);
+  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES && valuesWeight(ctx, op as Algebra.Values, remaining, known) <= SMALL_VALUES_WEIGHT);
   if (first >= 0) {
     const chosen = remaining.splice(first, 1)[0]!;
     out.push(chosen);
@@ -111,7 +187,9 @@ export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bo
     remaining.forEach((op, i) => {
       const vars = inScopeVars(op);
       const connected = out.length === 0 || [...vars].some((v) => known.has(v));
-      const score = estimate(ctx, op, known) * (connected ? 1 : 1e6);
+      // A VALUES block none of whose variables is bound yet would drive the rest: it weighs what it selects.
+      const size = op.type === 'values' && ![...vars].some((v) => known.has(v)) ? valuesWeight(ctx, op as Algebra.Values, remaining, known) : estimate(ctx, op, known);
+      const score = size * (connected ? 1 : 1e6);
       if (score < bestScore) {
         bestScore = score;
         best = i;

@@ -29,8 +29,14 @@ export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val
       const oid = typeof o === 'number' ? o : undefined;
       if ((s !== undefined && sid === undefined) || (o !== undefined && oid === undefined)) return;
       const seen = graphs.length > 1 ? new Set<string>() : undefined;
+      // An end bound from outside the path (a join, a closure's frontier) varies from call to call:
+      // probe sites (probe.ts) turn many such calls into one scan and a hash table. Constants of the
+      // query are fixed parts of the site.
+      const vs = sid !== undefined && !constEnds.s;
+      const vo = oid !== undefined && !constEnds.o;
       for (const g of graphs) {
-        for (const q of ctx.data.match(sid, p, oid, g)) {
+        const quads = graphs.length === 1 && (vs || vo) ? ctx.probeSite([vs ? undefined : sid, p, vo ? undefined : oid], [vs, false, vo], g).match(sid, p, oid) : ctx.data.match(sid, p, oid, g);
+        for (const q of quads) {
           ctx.tick();
           if (seen !== undefined) {
             const k = `${q[0]} ${q[2]}`;
