@@ -4,8 +4,9 @@
 # tap devices on a Linux bridge inside a network namespace of their own, with no route anywhere else.
 # There is no DHCP on that link, so each guest takes an IPv4 link-local address and avahi announces it.
 # Checks that every node discovers the others by mDNS (/v1/cluster/status → discovery.peers), then forms
-# one cluster: `knowdctl cluster init` on the first, `knowdctl cluster join --token T --url
-# http://<first>.local:8090` on the others (by mDNS name), and a write on the first is read on the last.
+# one cluster: `knowdctl cluster init` on the first, `knowdctl cluster join --token T` on the others
+# (no --url: knowdctl finds the cluster by mDNS, as an operator on the appliance would), and a write on
+# the first is read on the last.
 # Each guest also has a user-mode NIC (restrict=on) with hostfwd on the namespace's 127.0.0.1 for the checks.
 # Commands in single quotes run in the guest (SC2016); helpers are called through check/wait_for (SC2317).
 # shellcheck disable=SC2016,SC2317
@@ -125,10 +126,11 @@ for i in $(seq "$N"); do
   wait_for "node $i sees the other $((N - 1)) by mDNS" peers_seen "$i" || { failed=1; echo "FAIL node $i discovery: $(http "$i" GET /v1/cluster/status || true)"; }
 done
 [ "$failed" = 0 ] && echo "PASS every node discovered every other by mDNS"
-# nss-mdns: the first node's .local name resolves on the others (what join --url and gRPC use).
+# nss-mdns: the first node's .local name resolves on the others (what the member ids and gRPC use).
 for i in $(seq 2 "$N"); do check "node $i resolves ${HOST[1]}.local" gssh "$i" "getent hosts ${HOST[1]}.local"; done
 
-# One cluster: init on node 1, restart it as the first voter, then each other node joins by mDNS name.
+# One cluster: init on node 1, restart it as the first voter, then each other node joins: knowdctl
+# browses mDNS for a provisioned node and presents the token to it (no address given).
 init=$(gssh 1 "KNOWDCTL_TOKEN=$TOKEN knowdctl cluster init --json") || fatal "cluster init on node 1: $init"
 say "cluster init on ${HOST[1]}"
 gssh 1 systemctl restart knowd
@@ -137,7 +139,7 @@ wait_for "node 1 leads" leads || fatal "node 1 did not become leader: $(http 1 G
 for i in $(seq 2 "$N"); do
   t=$(gssh 1 "KNOWDCTL_TOKEN=$TOKEN knowdctl cluster token --json" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
   [ -n "$t" ] || fatal "no join token from node 1"
-  gssh "$i" "systemctl stop knowd && runuser -u knowd -- knowdctl --data-dir /var/lib/knowd cluster join --wipe --token '$t' --url http://${HOST[1]}.local:8090 --grpc-addr ${HOST[$i]}.local:8091 && systemctl start knowd" \
+  gssh "$i" "systemctl stop knowd && runuser -u knowd -- knowdctl --data-dir /var/lib/knowd cluster join --wipe --token '$t' --grpc-addr ${HOST[$i]}.local:8091 && systemctl start knowd" \
     || fatal "node $i could not join"
   say "node $i joined"
 done
