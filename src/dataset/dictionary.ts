@@ -14,13 +14,24 @@ import { idBytes, MAX_TERM_ID, nsPrefix, readId } from './layout.js';
 const MAX_INLINE_TERM_BYTES = 480;
 
 export function termKey(nsId: number, term: string): Buffer {
-  const raw = Buffer.from(term, 'utf8');
-  const body = raw.length <= MAX_INLINE_TERM_BYTES ? raw : Buffer.concat([Buffer.from([0]), createHash('sha256').update(raw).digest()]);
-  return Buffer.concat([nsPrefix(nsId), body]);
+  // One allocation on the common path (bulk loads build millions of these).
+  const len = Buffer.byteLength(term, 'utf8');
+  if (len <= MAX_INLINE_TERM_BYTES) {
+    const b = Buffer.allocUnsafe(NS_KEY_BYTES + len);
+    b.writeUInt32BE(nsId, 0);
+    b.write(term, NS_KEY_BYTES, 'utf8');
+    return b;
+  }
+  return Buffer.concat([nsPrefix(nsId), Buffer.from([0]), createHash('sha256').update(term, 'utf8').digest()]);
 }
 
+const NS_KEY_BYTES = 4;
+
 function idKey(nsId: number, id: number): Buffer {
-  return Buffer.concat([nsPrefix(nsId), idBytes(id)]);
+  const b = Buffer.allocUnsafe(NS_KEY_BYTES + 5);
+  b.writeUInt32BE(nsId, 0);
+  b.writeUIntBE(id, NS_KEY_BYTES, 5);
+  return b;
 }
 
 function nextIdKey(nsId: number): Buffer {
@@ -74,9 +85,17 @@ export class Dictionary {
   }
 
   lookup(txn: ReadTxn, nsId: number, term: string): number | undefined {
-    const cached = this.idCache(nsId).get(term);
-    if (cached !== undefined) return cached;
-    const v = txn.get('terms', termKey(nsId, term));
+    return this.cachedId(nsId, term) ?? this.stored(txn, termKey(nsId, term));
+  }
+
+  /** The id of a committed mapping this process has seen, without touching storage. */
+  cachedId(nsId: number, term: string): number | undefined {
+    return this.idCache(nsId).get(term);
+  }
+
+  /** The id stored under a term key (termKey), or undefined. */
+  stored(txn: ReadTxn, key: Buffer): number | undefined {
+    const v = txn.get('terms', key);
     return v === undefined ? undefined : readId(v);
   }
 
@@ -153,12 +172,16 @@ export class DictionaryWriter {
   intern(term: string): number {
     const created = this.created.get(term);
     if (created !== undefined) return created;
-    const known = this.dict.lookup(this.txn, this.nsId, term);
+    const cached = this.dict.cachedId(this.nsId, term);
+    if (cached !== undefined) return cached;
+    // One key for the lookup and, for a new term, the insert.
+    const key = termKey(this.nsId, term);
+    const known = this.dict.stored(this.txn, key);
     if (known !== undefined) return known;
     if (this.nextId > MAX_TERM_ID) throw new KnowdError('CONFLICT', `Namespace #${this.nsId} has used every term id`);
     const id = this.nextId++;
     this.dirty = true;
-    this.txn.put('terms', termKey(this.nsId, term), idBytes(id));
+    this.txn.put('terms', key, idBytes(id));
     this.txn.put('ids', idKey(this.nsId, id), Buffer.from(term, 'utf8'));
     this.created.set(term, id);
     return id;
