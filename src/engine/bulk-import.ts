@@ -23,7 +23,7 @@ export interface ImportResult {
   readonly durationMs: number;
 }
 
-const DEFAULT_BATCH = 50_000;
+const DEFAULT_BATCH = 20_000;
 
 /** Batches prepared ahead of the one committing: enough to keep the worker busy, few enough to bound memory. */
 const PREPARE_AHEAD = 2;

@@ -12,10 +12,11 @@ import type { Receipt } from '../../src/receipts/index.js';
 import { seededRandom, testSeed } from '../helpers/random.js';
 import type { ClusterStatus, StoreStats, TxResponse, VerifyResponse } from '../helpers/http-app.js';
 import { getJson, sendJson, startKnowd, tmpDir } from '../helpers/procs.js';
+import { SINGLE_NODE_IMPORT_BATCH } from '../../src/api/http/routes/admin.js';
 
-/** The server commits imports in batches of this many quads (IMPORT_BATCH_QUADS in routes/admin.ts). */
-const BATCH = 50_000;
-const TRIPLES = 300_000;
+/** The server commits imports in batches of this many quads (a single node's, routes/admin.ts). */
+const BATCH = SINGLE_NODE_IMPORT_BATCH;
+const TRIPLES = 6 * BATCH;
 const LINES_PER_CHUNK = 2_000;
 const SEED = testSeed(20_241_127);
 
