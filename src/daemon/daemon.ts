@@ -99,11 +99,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   };
   const cluster = await startCluster(config, { engine, storage, metrics, log, audit, signingPub: signer.publicKey(), onLeader: () => loadPacks() });
   const nodeId = nodeIdOf(config);
-  // In a cluster the default namespace is created through the leader once there is one; start-up
-  // does not wait for that (a node must come up to help elect a leader in the first place).
+  // In a cluster the default namespace is created by the leader once there is one (followers wait for
+  // it to replicate, so the log holds one creation, not one rejected attempt per node); start-up does
+  // not wait for that (a node must come up to help elect a leader in the first place).
   const ensureDefault = (async () => {
     for (let attempt = 0; !stopped; attempt++) {
       try {
+        if (config.clusterMode !== 'single' && cluster.node.raftStatus().role !== 'leader') {
+          if (engine.namespaces().some((n) => n.name === config.defaultNamespace)) return;
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
         await engine.ensureNamespace(config.defaultNamespace);
         return;
       } catch (e) {
