@@ -95,6 +95,14 @@ export class ReplicationNode implements Sequencer {
   private ticks = 0;
   private readonly watch: LeaderWatch;
   private lastWriteError: string | null = null;
+  /**
+   * The core's newest hard state, and the one last written. Only term and vote must be durable before
+   * anything is sent (Raft, Figure 2: the commit index is volatile state), so a Ready that only moved
+   * the commit index writes nothing: a sole voter's second write per transaction, an fsync each.
+   * The newest commit index rides along with the next write that happens anyway.
+   */
+  private hardState: HardState | undefined;
+  private persistedHardState: HardState | undefined;
 
   private constructor(private readonly opts: NodeOptions) {
     this.log = new StoredLog(opts.storage);
@@ -164,6 +172,8 @@ export class ReplicationNode implements Sequencer {
   }
 
   private newCore(init: { hardState: HardState; membership: Membership; applied: number }): RaftNode {
+    this.hardState = init.hardState;
+    this.persistedHardState = init.hardState;
     const random = this.opts.random ?? Math.random;
     return new RaftNode(
       {
@@ -383,12 +393,21 @@ export class ReplicationNode implements Sequencer {
     // Only when nothing older is still waiting to be handed out: entries apply in log order.
     const applyNow = soleLeader && first !== undefined && first.index === appliedAfterCommitted + 1 ? rd.entries : [];
     const toApply = [...committed, ...applyNow];
+    if (rd.hardState !== null) this.hardState = rd.hardState;
+    const hs = this.hardState;
+    const was = this.persistedHardState;
+    const voteOrTermChanged = hs !== undefined && (was === undefined || hs.term !== was.term || hs.vote !== was.vote);
+    if (rd.entries.length === 0 && toApply.length === 0 && !voteOrTermChanged) {
+      // Nothing that must be durable: only the (volatile) commit index moved, or nothing at all.
+      for (const m of rd.messages) if (!early.has(m)) this.send(m);
+      return;
+    }
     const results: { entry: Entry; result: ApplyResult | null }[] = [];
     let membership: Membership | undefined;
     let applied = this.applied;
     try {
       await this.opts.storage.write((w) => {
-        if (rd.hardState !== null) writeHardState(w, rd.hardState);
+        if (hs !== undefined && (was === undefined || hs.term !== was.term || hs.vote !== was.vote || hs.commit !== was.commit)) writeHardState(w, hs);
         this.log.append(w, rd.entries);
         for (const e of toApply) {
           if (e.index <= applied) continue;
@@ -412,6 +431,7 @@ export class ReplicationNode implements Sequencer {
     }
     this.lastWriteError = null;
     this.faultDelayMs = 0;
+    this.persistedHardState = hs;
     this.applied = applied;
     if (membership !== undefined) this.setMembership(membership);
     this.opts.engine.published(results.flatMap((r) => (r.result === null ? [] : [r.result])));
