@@ -30,6 +30,7 @@ export function createImportPreparer(log: Logger): ImportPreparer {
       const p = pending.get(m.id);
       if (p === undefined) return;
       pending.delete(m.id);
+      if (pending.size === 0) w.unref();
       if (m.ok) p.resolve(m.batch);
       else p.reject(fromPrepareFailure(m.failure));
     });
@@ -39,7 +40,7 @@ export function createImportPreparer(log: Logger): ImportPreparer {
       // A worker that died takes its batches with it; the import fails and says so, the next one starts a new worker.
       failAll(new KnowdError('INTERNAL', `The import worker stopped (exit code ${code}); the import was not finished. Retry it.`));
     });
-    // Idle, it must not keep the process alive.
+    // Idle, it must not keep the process alive; with batches in flight it must (see prepare).
     w.unref();
     return w;
   };
@@ -52,6 +53,8 @@ export function createImportPreparer(log: Logger): ImportPreparer {
       const w = worker;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
+        // Referenced while it works: a caller awaiting only this answer must not see the process exit.
+        w.ref();
         w.postMessage({ id, request } satisfies ImportToWorker);
       });
     },
