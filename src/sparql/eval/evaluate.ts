@@ -33,6 +33,9 @@ export interface Profile {
   readonly patterns: Map<Algebra.Pattern, { estimate: number; rows: number; order: number }>;
 }
 
+/** Plans of one BGP in a row that must agree before its order is reused without planning (Evaluator.bgp). */
+const STABLE_PLANS = 4;
+
 export class Evaluator {
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
@@ -42,6 +45,8 @@ export class Evaluator {
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
+  /** BGP orders per BGP and entry shape (bound variables, graph), with how many plans in a row chose each (bgp()). */
+  private readonly bgpPlans = new Map<Algebra.Bgp, Map<string, { order: readonly Algebra.Pattern[]; agreeing: number }>>();
   /** Patterns with their constants looked up once, and their probe sites (probe.ts). */
   private readonly compiledPatterns = new Map<Algebra.Pattern, CompiledPattern>();
   /** VALUES blocks as hash sets of their rows, for joins that have bound all their variables (valuesFilter). */
@@ -461,6 +466,18 @@ export class Evaluator {
     const bound = new Set<string>();
     for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);
+    // A BGP inside a join is planned once per outer row, with that row's values as constants, and
+    // planning costs a range count per pattern: as much as the scans themselves when the BGP is
+    // small. Once the same order has come out STABLE_PLANS times in a row for this shape of entry,
+    // it is kept for the rest of the query.
+    let plans = this.bgpPlans.get(op);
+    if (plans === undefined) this.bgpPlans.set(op, (plans = new Map()));
+    const shape = `${[...bound].sort().join(' ')}|${planGraph}`;
+    const memo = plans.get(shape);
+    if (memo !== undefined && memo.agreeing >= STABLE_PLANS) {
+      yield* this.patterns(memo.order, passed, g);
+      return;
+    }
     const plan = planBgp(this.ctx, op.patterns, bound, planGraph, (v) => {
       const val = passed[this.slot(v)];
       return typeof val === 'number' ? val : undefined;
@@ -471,7 +488,10 @@ export class Evaluator {
         if (st === undefined) this.profile!.patterns.set(x.pattern, { estimate: x.estimate, rows: 0, order });
       });
     }
-    yield* this.patterns(plan.map((x) => x.pattern), passed, g);
+    const order = plan.map((x) => x.pattern);
+    if (memo !== undefined && memo.order.every((p, i) => order[i] === p)) memo.agreeing++;
+    else plans.set(shape, { order, agreeing: 1 });
+    yield* this.patterns(order, passed, g);
   }
 
   /** knowd:similarTo groups (eval/similar.ts) run first; their hits flow into the other patterns as bindings. */

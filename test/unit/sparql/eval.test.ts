@@ -38,10 +38,10 @@ function show(t: Term | undefined): string {
   return t.value;
 }
 
-async function select(e: Engine, q: string, opts: { timeoutMs?: number; params?: Record<string, Term> } = {}): Promise<string[]> {
+async function select(e: Engine, q: string, opts: { timeoutMs?: number; params?: Record<string, Term>; maxHeldValues?: number } = {}): Promise<string[]> {
   const parsed = parseQuery(PREFIX + q);
   const clock = Date.now();
-  return e.query('t', parsed, { deadlineMs: clock + (opts.timeoutMs ?? 10_000), timeoutMs: opts.timeoutMs ?? 10_000, maxHeldValues: 1_000_000, nowMs: Date.now, ...(opts.params !== undefined && { params: opts.params }) }, (r: QueryResult) => {
+  return e.query('t', parsed, { deadlineMs: clock + (opts.timeoutMs ?? 10_000), timeoutMs: opts.timeoutMs ?? 10_000, maxHeldValues: opts.maxHeldValues ?? 1_000_000, nowMs: Date.now, ...(opts.params !== undefined && { params: opts.params }) }, (r: QueryResult) => {
     if (r.kind === 'boolean') return [String(r.value)];
     if (r.kind === 'quads') return [...r.quads].map((q) => `${show(q.subject)} ${show(q.predicate)} ${show(q.object)}`).sort();
     return [...r.rows].map((row) => r.vars.map((v) => show(row[v])).join(' '));
@@ -81,6 +81,31 @@ test('aggregates, GROUP BY, HAVING, ORDER BY, LIMIT, subquery with LIMIT', async
   // The LIMIT applies inside the subquery, before the outer join.
   t.deepEqual(await select(e, 'SELECT ?n WHERE { { SELECT ?p WHERE { ?p :name ?x } ORDER BY ?x LIMIT 1 } ?p :name ?n }'), ['Alice']);
   t.deepEqual(await select(e, 'SELECT (COUNT(*) AS ?c) WHERE { ?p :nothing ?n }'), ['0']);
+});
+
+test('aggregates fold rows as they come: a bound on held values that the rows exceed does not stop them', async (t) => {
+  const e = await engine();
+  const items = Array.from({ length: 200 }, (_, i) => `:s${i} :v ${i} .`).join('\n');
+  await e.transact({ namespace: 't', format: 'turtle', actor: 'a', add: `@prefix : <http://e/> .\n${items}` });
+  // 200 rows of two values each, against a bound of 40 held values.
+  const small = { maxHeldValues: 40 };
+  t.deepEqual(await select(e, 'SELECT (COUNT(*) AS ?c) (SUM(?x) AS ?s) (AVG(?x) AS ?m) WHERE { ?s :v ?x }', small), ['200 19900 99.5']);
+  t.deepEqual(await select(e, 'SELECT (MIN(?x) AS ?lo) (MAX(?x) AS ?hi) (COUNT(?x) AS ?c) WHERE { ?s :v ?x }', small), ['0 199 200']);
+  t.deepEqual(
+    sorted(await select(e, 'SELECT ?k (COUNT(*) AS ?c) WHERE { ?s :v ?x BIND(?x - 3 * FLOOR(?x / 3) AS ?k) } GROUP BY ?k', small)),
+    ['0.0 67', '1.0 67', '2.0 66'],
+  );
+  // DISTINCT has to keep what it has seen: 200 distinct values are more than the bound allows.
+  const err = await t.throwsAsync(select(e, 'SELECT (COUNT(DISTINCT ?x) AS ?c) WHERE { ?s :v ?x }', small));
+  t.is((err as KnowdError).code, 'TOO_LARGE');
+});
+
+test('aggregate errors: SUM, AVG and GROUP_CONCAT over an error are unbound; COUNT, MIN and MAX skip it', async (t) => {
+  const e = await engine();
+  // ?a is unbound for Carol and Dave; "Alice" + 1 is a type error.
+  t.deepEqual(await select(e, 'SELECT (SUM(?a) AS ?s) (AVG(?a) AS ?m) (COUNT(?a) AS ?c) (MIN(?a) AS ?lo) (GROUP_CONCAT(?a) AS ?g) WHERE { ?p :name ?n OPTIONAL { ?p :age ?a } }'), ['- - 2 25 -']);
+  t.deepEqual(await select(e, 'SELECT (SUM(?x) AS ?s) (MAX(?x) AS ?hi) (COUNT(?x) AS ?c) WHERE { ?p :name ?n BIND(IF(?n = "Alice", ?n, 1) AS ?x) }'), ['- Alice 4']);
+  t.deepEqual(await select(e, 'SELECT (GROUP_CONCAT(DISTINCT ?n; separator="|") AS ?g) (AVG(?a) AS ?m) WHERE { ?p :age ?a . ?p :name ?n } '), ['Alice|Bob 27.5']);
 });
 
 test('property paths, with cycles', async (t) => {
