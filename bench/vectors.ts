@@ -4,6 +4,7 @@
  *   npm run bench:vectors                       # 50 000 random and clustered 384-dim vectors
  *   npx tsx bench/vectors.ts --large            # also 500 000 (minutes, several GB)
  *   npx tsx bench/vectors.ts --size 10000 --no-http --ef 64,128
+ *   npx tsx --expose-gc bench/vectors.ts --size 500000 --kinds clustered --ef 64,128
  *   npx tsx bench/vectors.ts --server src       # HTTP against src/ through tsx instead of dist/
  *
  * Per data set: build rate, memory, search p50/p95 (topK 10, one query at a time) and recall@10
@@ -33,10 +34,11 @@ interface Args {
   server: 'dist' | 'src';
   m: number;
   efc: number;
+  kinds: ('random' | 'clustered')[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { sizes: [50_000], dims: 384, queries: 1000, recallQueries: 200, efs: [64, 128, 256], http: true, server: 'dist', m: 16, efc: 200 };
+  const a: Args = { sizes: [50_000], dims: 384, queries: 1000, recallQueries: 200, efs: [64, 128, 256], http: true, server: 'dist', m: 16, efc: 200, kinds: ['random', 'clustered'] };
   for (let i = 0; i < argv.length; i++) {
     const next = (): string => argv[++i] ?? '';
     switch (argv[i]) {
@@ -57,6 +59,12 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--ef':
         a.efs = next().split(',').map(Number);
+        break;
+      case '--kinds':
+        a.kinds = next().split(',').map((k) => {
+          if (k !== 'random' && k !== 'clustered') throw new Error(`--kinds: random and/or clustered, not ${k}`);
+          return k;
+        });
         break;
       case '--no-http':
         a.http = false;
@@ -275,7 +283,7 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   for (const size of args.sizes) {
-    for (const kind of ['random', 'clustered'] as const) {
+    for (const kind of args.kinds) {
       log(`${kind} ${size} × ${args.dims}: generating`);
       const data = dataset(kind, size, args.dims, 1);
       const queries = dataset(kind, args.queries, args.dims, 2);
