@@ -397,8 +397,10 @@ export class ReplicationNode implements Sequencer {
     const hs = this.hardState;
     const was = this.persistedHardState;
     const voteOrTermChanged = hs !== undefined && (was === undefined || hs.term !== was.term || hs.vote !== was.vote);
-    if (rd.entries.length === 0 && toApply.length === 0 && !voteOrTermChanged) {
-      // Nothing that must be durable: only the (volatile) commit index moved, or nothing at all.
+    if (rd.snapshot === null && rd.entries.length === 0 && toApply.length === 0 && !voteOrTermChanged) {
+      // Nothing that must be durable: only the (volatile) commit index moved, or nothing at all. (A
+      // snapshot install takes the full path below.) Still "caught up as of now" for the lag figure.
+      this.notifyApplied();
       for (const m of rd.messages) if (!early.has(m)) this.send(m);
       return;
     }
