@@ -69,3 +69,20 @@ export class KnowdError extends Error {
 export function isKnowdError(e: unknown): e is KnowdError {
   return e instanceof KnowdError;
 }
+
+/** An error as it crosses a thread boundary (structured clone drops a class and its prototype). */
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** A KnowdError keeps its code and details; anything else becomes INTERNAL with its message. */
+export function toWireError(e: unknown): WireError {
+  if (isKnowdError(e)) return { code: e.code, message: e.message, details: { ...e.details } };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), details: {} };
+}
+
+export function fromWireError(w: WireError): KnowdError {
+  return new KnowdError(w.code, w.message, w.details);
+}

@@ -1,5 +1,5 @@
-export { ERROR_CODES, KnowdError, isKnowdError } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export { ERROR_CODES, KnowdError, isKnowdError, toWireError, fromWireError } from './errors.js';
+export type { ErrorCode, WireError } from './errors.js';
 export { assert, unreachable, AssertionError } from './assert.js';
 export { systemClock, FakeClock } from './clock.js';
 export type { Clock } from './clock.js';

@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
-import { KnowdError } from '../base/index.js';
-import { fromPrepareFailure, type ImportBatchRequest, type ImportPreparer, type PreparedImportBatch } from '../engine/import-batch.js';
+import type { Worker } from 'node:worker_threads';
+import { startDaemonWorker } from './worker-entry.js';
+import { KnowdError, fromWireError } from '../base/index.js';
+import { type ImportBatchRequest, type ImportPreparer, type PreparedImportBatch } from '../engine/import-batch.js';
 import type { Logger } from '../obs/index.js';
 import type { ImportFromWorker, ImportToWorker } from './import-protocol.js';
 
@@ -10,8 +11,6 @@ import type { ImportFromWorker, ImportToWorker } from './import-protocol.js';
  * is enough: a bulk load commits one batch at a time, and the worker only has to keep ahead.
  */
 export function createImportPreparer(log: Logger): ImportPreparer {
-  const isTs = import.meta.url.endsWith('.ts');
-  const script = new URL(isTs ? './import-worker.ts' : './import-worker.js', import.meta.url);
   let worker: Worker | undefined;
   let nextId = 1;
   let closed = false;
@@ -23,16 +22,14 @@ export function createImportPreparer(log: Logger): ImportPreparer {
   };
 
   const start = (): Worker => {
-    // Under tsx (tests) a bootstrap registers tsx's loader first: Node 20 does not pass module hooks to workers.
-    const entry = isTs ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })` : script;
-    const w = new Worker(entry, { ...(isTs && { eval: true }) });
+    const w = startDaemonWorker('import-worker');
     w.on('message', (m: ImportFromWorker) => {
       const p = pending.get(m.id);
       if (p === undefined) return;
       pending.delete(m.id);
       if (pending.size === 0) w.unref();
       if (m.ok) p.resolve(m.batch);
-      else p.reject(fromPrepareFailure(m.failure));
+      else p.reject(fromWireError(m.failure));
     });
     w.on('error', (e) => log.error({ err: e }, 'import worker failed'));
     w.once('exit', (code) => {

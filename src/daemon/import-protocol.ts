@@ -1,4 +1,5 @@
-import type { ImportBatchRequest, PrepareFailure, PreparedImportBatch } from '../engine/import-batch.js';
+import type { WireError } from '../base/index.js';
+import type { ImportBatchRequest, PreparedImportBatch } from '../engine/import-batch.js';
 
 /** Messages between the daemon and its import worker (import-worker.ts). */
 export interface ImportToWorker {
@@ -6,4 +7,4 @@ export interface ImportToWorker {
   readonly request: ImportBatchRequest;
 }
 
-export type ImportFromWorker = { readonly id: number; readonly ok: true; readonly batch: PreparedImportBatch } | { readonly id: number; readonly ok: false; readonly failure: PrepareFailure };
+export type ImportFromWorker = { readonly id: number; readonly ok: true; readonly batch: PreparedImportBatch } | { readonly id: number; readonly ok: false; readonly failure: WireError };

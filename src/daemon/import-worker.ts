@@ -3,7 +3,8 @@
  * at a time, so the main thread spends a bulk load interning terms and writing the indexes.
  */
 import { parentPort } from 'node:worker_threads';
-import { prepareImportBatch, toPrepareFailure } from '../engine/import-batch.js';
+import { toWireError } from '../base/index.js';
+import { prepareImportBatch } from '../engine/import-batch.js';
 import type { ImportFromWorker, ImportToWorker } from './import-protocol.js';
 
 const port = parentPort!;
@@ -14,6 +15,6 @@ port.on('message', (m: ImportToWorker) => {
       // The term indexes travel by transfer, not by copy.
       port.postMessage({ id: m.id, ok: true, batch } satisfies ImportFromWorker, [batch.quads.buffer as ArrayBuffer]);
     },
-    (e: unknown) => port.postMessage({ id: m.id, ok: false, failure: toPrepareFailure(e) } satisfies ImportFromWorker),
+    (e: unknown) => port.postMessage({ id: m.id, ok: false, failure: toWireError(e) } satisfies ImportFromWorker),
   );
 });

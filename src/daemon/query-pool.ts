@@ -1,6 +1,7 @@
 import os from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { KnowdError, isKnowdError } from '../base/index.js';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { startDaemonWorker } from './worker-entry.js';
+import { KnowdError, fromWireError, toWireError } from '../base/index.js';
 import type { QueryExecutor, QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
 import type { LmdbTuning } from '../storage/lmdb/index.js';
@@ -35,9 +36,6 @@ export function defaultQueryWorkers(): number {
 export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   const size = opts.size ?? defaultQueryWorkers();
   const maxQueued = opts.maxQueued ?? 256;
-  // Built code runs the compiled worker; under tsx (tests) the TypeScript one with the tsx loader.
-  const isTs = import.meta.url.endsWith('.ts');
-  const script = new URL(isTs ? './query-worker.ts' : './query-worker.js', import.meta.url);
   const idle: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];
   let live = 0;
@@ -46,11 +44,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
 
   const spawn = (): Worker => {
     const vec = opts.similar === undefined ? undefined : vectorBridge(opts.similar);
-    // Under tsx, `--import tsx` in execArgv does not reach a worker's entry module on Node 20, so a
-    // tiny bootstrap registers tsx's loader first, then imports the TypeScript worker.
-    const entry = isTs ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })` : script;
-    const w = new Worker(entry, {
-      ...(isTs && { eval: true }),
+    const w = startDaemonWorker('query-worker', {
       workerData: { dataDir: opts.dataDir, mapSizeBytes: opts.mapSizeBytes, ...(opts.tuning !== undefined && { tuning: opts.tuning }), ...(vec !== undefined && { vecPort: vec.port, vecFlag: vec.flag }) },
       ...(vec !== undefined && { transferList: [vec.port] }),
     });
@@ -139,7 +133,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
             return;
           } else {
             finished = true;
-            throw new KnowdError(m.error.code, m.error.message, m.error.details);
+            throw fromWireError(m.error);
           }
         }
       } finally {
@@ -166,7 +160,7 @@ function vectorBridge(similar: NonNullable<QueryPoolOptions['similar']>): { port
   port1.on('message', (call: VectorCall) => {
     void similar(call.ns, call.req).then(
       (hits): VectorReply => ({ seq: call.seq, ok: true, hits }),
-      (e: unknown): VectorReply => (isKnowdError(e) ? { seq: call.seq, ok: false, error: { code: e.code, message: e.message, details: { ...e.details } } } : { seq: call.seq, ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), details: {} } }),
+      (e: unknown): VectorReply => ({ seq: call.seq, ok: false, error: toWireError(e) }),
     ).then((reply) => {
       port1.postMessage(reply);
       Atomics.store(seen, 0, call.seq);

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../base/index.js';
+import type { WireError } from '../base/index.js';
 import type { QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 
 /** Messages between the daemon and its query workers. */
@@ -7,7 +7,7 @@ export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job
 export type FromWorker =
   | { readonly type: 'chunk'; readonly id: number; readonly chunk: string }
   | { readonly type: 'done'; readonly id: number }
-  | { readonly type: 'error'; readonly id: number; readonly error: { code: ErrorCode; message: string; details: Record<string, unknown> } };
+  | { readonly type: 'error'; readonly id: number; readonly error: WireError };
 
 /** A worker's vector search, answered by the main thread (which holds the HNSW index). */
 export interface VectorCall {
@@ -18,4 +18,4 @@ export interface VectorCall {
 
 export type VectorReply =
   | { readonly seq: number; readonly ok: true; readonly hits: readonly SimilarHit[] }
-  | { readonly seq: number; readonly ok: false; readonly error: { code: ErrorCode; message: string; details: Record<string, unknown> } };
+  | { readonly seq: number; readonly ok: false; readonly error: WireError };

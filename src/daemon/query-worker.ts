@@ -4,7 +4,7 @@
  * thread terminates the worker to stop a query, whatever it is doing.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { KnowdError, isKnowdError } from '../base/index.js';
+import { KnowdError, fromWireError, toWireError } from '../base/index.js';
 import { Dictionary, QuadStore } from '../dataset/index.js';
 import { runQueryJob, type QueryJob, type SimilarFor } from '../engine/index.js';
 import { openLmdbStorage, type LmdbTuning } from '../storage/lmdb/index.js';
@@ -53,7 +53,7 @@ async function run(id: number, job: QueryJob): Promise<void> {
     post({
       type: 'error',
       id,
-      error: isKnowdError(e) ? { code: e.code, message: e.message, details: { ...e.details } } : { code: 'INTERNAL', message: (e as Error).message ?? String(e), details: {} },
+      error: toWireError(e),
     });
   }
 }
@@ -80,7 +80,7 @@ function similar(ns: string): ReturnType<SimilarFor> {
       if (m !== undefined) {
         if (m.seq !== seq) continue; // the late answer to a call that timed out
         if (m.ok) return m.hits;
-        throw new KnowdError(m.error.code, m.error.message, m.error.details);
+        throw fromWireError(m.error);
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new KnowdError('NOT_READY', `The vector search did not answer within ${VECTOR_CALL_MAX_MS} ms`);

@@ -87,10 +87,6 @@ export interface ApplyContext {
 type Entry = { readonly index: number; readonly timeMs: number };
 type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
-function runChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, added: readonly Quad[], removed: readonly Quad[], entry: Entry, effective: Effective): void {
-  runDeltaChecks(txn, ctx, ns, { added, removed, effective }, entry);
-}
-
 function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry: Entry): void {
   for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, delta, entry);
 }
@@ -146,7 +142,7 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
   const entry = { index, timeMs: cmd.timeMs };
-  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, effect.added, effect.removed, entry, effect);
+  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry);
   // The receipt covers the effective change: the update's text says what to do, the delta what it did.
   const digest = digestDeltaSync(effect.added, effect.removed);
   const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
@@ -215,7 +211,7 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
   const entry = { index, timeMs: cmd.timeMs };
-  runChecks(txn, ctx, { name: cmd.ns, id: ns.id }, delta.add, delta.remove, entry, effective);
+  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry);
   const receipt = buildReceipt(
     // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },

@@ -9,7 +9,6 @@
  * order as interning quad by quad (s, p, o, g), so replicas and replays allocate identical ids.
  */
 import type { Quad } from '@rdfjs/types';
-import { ERROR_CODES, KnowdError, isKnowdError, type ErrorCode } from '../base/index.js';
 import { checkQuad, decodeTerm, encodeTerm, factory, parseRdf } from '../rdf/index.js';
 import { deltaHash } from '../receipts/index.js';
 
@@ -114,16 +113,3 @@ export const inThreadPreparer: ImportPreparer = {
   prepare: prepareImportBatch,
   close: async () => undefined,
 };
-
-/** A prepare error as it crosses a thread boundary (KnowdErrors keep their code and details). */
-export type PrepareFailure = { readonly code: string; readonly message: string; readonly details: Readonly<Record<string, unknown>> } | { readonly code: undefined; readonly message: string };
-
-export function toPrepareFailure(e: unknown): PrepareFailure {
-  if (isKnowdError(e)) return { code: e.code, message: e.message, details: e.details };
-  return { code: undefined, message: e instanceof Error ? e.message : String(e) };
-}
-
-export function fromPrepareFailure(f: PrepareFailure): KnowdError {
-  if (f.code === undefined || !Object.hasOwn(ERROR_CODES, f.code)) return new KnowdError('INTERNAL', `Preparing an import batch failed: ${f.message}`);
-  return new KnowdError(f.code as ErrorCode, f.message, { ...f.details });
-}
