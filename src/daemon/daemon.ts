@@ -21,6 +21,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { NodeDiscovery } from './discovery.js';
 import { createQueryPool, defaultQueryWorkers } from './query-pool.js';
 import { createImportPreparer } from './import-pool.js';
+import { createSigningPool } from './sign-pool.js';
 import { logTuning, resolveHardware, tuneStore, type TuningReport } from './tuning.js';
 import { createVectorService, layoutOf, openVectorIndexes, shardOwners, startVectorSaver } from './vectors.js';
 import { nodeIdOfDataDir } from './node-id.js';
@@ -80,7 +81,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const vec = openVectorIndexes(config, storage, layoutOf(owners, advertisedId(config)), log.child({ svc: 'vectors' }));
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
   const importPreparer = createImportPreparer(log.child({ svc: 'import' }));
-  const engine = await Engine.open({ storage, signer, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });
+  const batchSigner = createSigningPool(signer, log.child({ svc: 'sign' }));
+  const engine = await Engine.open({ storage, signer, batchSigner, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
   const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
   const packs = new PackService(config.packsDir, engine, log.child({ svc: 'packs' }));
@@ -199,6 +201,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         await queries?.close();
         await importPreparer.close();
         await engine.drain();
+        await batchSigner.close();
         stopped = true;
         await cluster.stop();
         // Nothing applies any more: the saved indexes reflect the store exactly, so the next start loads them.

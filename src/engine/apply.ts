@@ -2,7 +2,7 @@ import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { DEFAULT_GRAPH_ID, createNamespace, dropNamespaceEntry, requireNamespace, type IdQuad, type NamespaceInfo, type QuadWriter, type QuadStore } from '../dataset/index.js';
 import { encodeTerm, factory, parseRdf } from '../rdf/index.js';
-import { buildReceipt, digestDeltaSync, type Receipt, type Signer } from '../receipts/index.js';
+import { chainReceipt, digestDeltaSync, type StoredReceipt } from '../receipts/index.js';
 import { prefixRange, type WriteTxn } from '../storage/index.js';
 import type { Command, TxCommand, UpdateCommand } from './commands.js';
 import { applyUpdate } from './update.js';
@@ -28,7 +28,7 @@ export type ParsedDelta = QuadDelta | { readonly encoded: EncodedBatch };
 
 export interface TxOutcome {
   readonly type: 'tx';
-  readonly receipt: Receipt;
+  readonly receipt: StoredReceipt;
   readonly delta: { readonly added: number; readonly removed: number };
   /** True when an idempotency key matched an earlier transaction and nothing was applied. */
   readonly replayed: boolean;
@@ -78,7 +78,6 @@ export interface CheckDelta {
 
 export interface ApplyContext {
   readonly quads: QuadStore;
-  readonly signer: Signer;
   readonly checks?: readonly ApplyCheck[];
   /** The hooks check, whose post hooks run after a transaction's receipt (absent: hooks off). */
   readonly hooks?: HooksCheck;
@@ -93,7 +92,7 @@ function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: s
 
 function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, effective: Effective, entry: Entry): { firings?: readonly StoredFiring[] } {
   if (ctx.hooks === undefined) return {};
-  const firings = runPostHooks(txn, ctx.hooks, ctx.quads, ctx.signer, ns, effective, entry);
+  const firings = runPostHooks(txn, ctx.hooks, ctx.quads, ns, effective, entry);
   return firings.length === 0 ? {} : { firings };
 }
 
@@ -125,7 +124,7 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       return applySparqlUpdate(txn, ctx, index, cmd);
     case 'vec-upsert':
     case 'vec-delete':
-      return applyVectorCommand(txn, index, cmd, ctx.signer);
+      return applyVectorCommand(txn, index, cmd);
     case 'shapes-put':
       return applyShapesPut(txn, ctx, index, cmd);
     case 'hook-put':
@@ -145,7 +144,7 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry);
   // The receipt covers the effective change: the update's text says what to do, the delta what it did.
   const digest = digestDeltaSync(effect.added, effect.removed);
-  const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns), ctx.signer);
+  const receipt = chainReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns));
   putReceipt(txn, receipt);
   // The effect is not derivable from the entry alone (it depends on the state the update met), so
   // it is kept beside the receipt for verification.
@@ -212,11 +211,10 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
   const entry = { index, timeMs: cmd.timeMs };
   runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry);
-  const receipt = buildReceipt(
+  const receipt = chainReceipt(
     // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },
     chainHead(txn, cmd.ns),
-    ctx.signer,
   );
   putReceipt(txn, receipt);
   if (cmd.idempotency !== undefined) {
@@ -269,10 +267,9 @@ function applyImport(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCom
     effective,
   };
   runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, requested, entry);
-  const receipt = buildReceipt(
+  const receipt = chainReceipt(
     { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed: 0, hash: cmd.deltaHash } },
     chainHead(txn, cmd.ns),
-    ctx.signer,
   );
   putReceipt(txn, receipt);
   const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);

@@ -4,7 +4,7 @@ import { Writer } from 'n3';
 import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
 import { factory, type RdfFormat } from '../rdf/index.js';
-import { deltaHash, type Receipt, type ReceiptKind, type Signer } from '../receipts/index.js';
+import { deltaHash, signReceipt, type BatchSigner, type Receipt, type ReceiptKind, type Signer, type StoredReceipt } from '../receipts/index.js';
 import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.js';
 import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
 import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type QuadDelta, type TxOutcome } from './apply.js';
@@ -59,6 +59,8 @@ export interface PacksLoadResult {
 export interface EngineOptions {
   readonly storage: Storage;
   readonly signer: Signer;
+  /** The same key on another thread, for the receipts of writes (absent: signed in this thread). */
+  readonly batchSigner?: BatchSigner;
   readonly clock: Clock;
   readonly maxTxQuads: number;
   /** Time allowed for canonicalizing one delta (default 10 s). */
@@ -226,7 +228,7 @@ export class Engine {
   }
 
   private applyContext(): ApplyContext {
-    return { quads: this.quads, signer: this.opts.signer, checks: this.checks, ...(this.opts.hooks !== false && { hooks: this.hooksCheck }) };
+    return { quads: this.quads, checks: this.checks, ...(this.opts.hooks !== false && { hooks: this.hooksCheck }) };
   }
 
   /**
@@ -310,7 +312,7 @@ export class Engine {
           throw new KnowdError('IDEMPOTENCY_MISMATCH', `Idempotency key "${req.idempotencyKey}" was already used for a different request`, { receiptId: prior.receiptId });
         }
         const receipt = this.read((r) => getReceipt(r, prior.receiptId));
-        if (receipt !== undefined) return { receipt, delta: { added: prior.added, removed: prior.removed }, replayed: true };
+        if (receipt !== undefined) return { receipt: this.signReceipt(receipt), delta: { added: prior.added, removed: prior.removed }, replayed: true };
       }
     }
     // Blank nodes are scoped to one document: a fresh prefix per transaction keeps `_:b` of two
@@ -361,7 +363,7 @@ export class Engine {
     checkUpdate(text, baseIRI);
     const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: false };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
   }
 
   /**
@@ -407,7 +409,7 @@ export class Engine {
     }
     const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: out.replayed, quads };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed, quads };
   }
 
   /**
@@ -428,7 +430,7 @@ export class Engine {
     // RDFC-1.0 is exponential on symmetric blank-node graphs; bound it so one request cannot stall the node.
     const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove, { signal: AbortSignal.timeout(this.canonTimeoutMs) }) };
     const out = (await this.submit(hashed, parsed)) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: out.replayed };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed };
   }
 
   private submit(cmd: Command, parsed: ParsedDelta | undefined): Promise<Outcome> {
@@ -442,20 +444,20 @@ export class Engine {
     this.namespace(ns);
     const cmd = await shapesCommand(ns, text, actor, this.opts.clock.nowMs(), this.canonTimeoutMs);
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: false };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
   }
 
   /** Adds or replaces a knowledge hook (already validated, see hooks/parseHook) through the log. */
   async putHook(hook: StoredHook, actor: string): Promise<TxResult> {
     this.namespace(hook.namespace);
     const out = (await this.submit({ type: 'hook-put', ns: hook.namespace, actor, timeMs: this.opts.clock.nowMs(), hook }, undefined)) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: false };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
   }
 
   async deleteHook(ns: string, id: string, actor: string): Promise<TxResult> {
     this.hook(ns, id);
     const out = (await this.submit({ type: 'hook-delete', ns, actor, timeMs: this.opts.clock.nowMs(), id }, undefined)) as TxOutcome;
-    return { receipt: out.receipt, delta: out.delta, replayed: false };
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
   }
 
   hooks(ns: string): StoredHook[] {
@@ -536,7 +538,7 @@ export class Engine {
     if (same) return { changed: false, packs: loaded, receipts: [] };
     if (packs.some((p) => p.namespaces.some((n) => n.shapes.length > 0))) warmCheckWorker();
     const out = (await this.submit({ type: 'packs-load', actor, timeMs: this.opts.clock.nowMs(), packs }, undefined)) as PacksOutcome;
-    return { changed: true, packs: out.packs, receipts: out.receipts };
+    return { changed: true, packs: out.packs, receipts: await Promise.all(out.receipts.map((r) => this.signed(r))) };
   }
 
   /** The loaded policy packs (name order). */
@@ -572,9 +574,22 @@ export class Engine {
   }
 
   /** Commits a vector entry (VectorService checks the request first); resolves once applied here. */
-  async commitVectors(cmd: VectorUpsertCommand | VectorDeleteCommand): Promise<VectorOutcome> {
+  async commitVectors(cmd: VectorUpsertCommand | VectorDeleteCommand): Promise<VectorOutcome & { receipt: Receipt }> {
     this.namespace(cmd.ns);
-    return (await this.submit(cmd, undefined)) as VectorOutcome;
+    const out = (await this.submit(cmd, undefined)) as VectorOutcome;
+    return { ...out, receipt: await this.signed(out.receipt) };
+  }
+
+  /** A stored receipt as this node hands it out: signed by its key (see ChainedReceipt for why not at apply). */
+  signReceipt(r: StoredReceipt): Receipt {
+    return signReceipt(r, this.opts.signer);
+  }
+
+  /** signReceipt on the signing thread, for a write's answer. */
+  private async signed(r: StoredReceipt): Promise<Receipt> {
+    const b = this.opts.batchSigner;
+    if (b === undefined || (r.sig !== undefined && r.pub !== undefined)) return this.signReceipt(r);
+    return { ...r, sig: await b.sign(Buffer.from(r.hash, 'hex')), pub: b.publicKey() };
   }
 
   /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */

@@ -11,7 +11,7 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import { deleteHook, firingBody, putFiring, putHook, type Firing, type HooksCheck, type HooksEnv, type StoredFiring } from '../hooks/index.js';
 import { hookOwner } from '../packs/index.js';
-import { buildReceipt, canonicalJson, type JsonValue, type Signer } from '../receipts/index.js';
+import { chainReceipt, canonicalJson, type JsonValue } from '../receipts/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
 import type { HookDeleteCommand, HookPutCommand } from './commands.js';
@@ -48,19 +48,19 @@ export function applyHookCommand(txn: WriteTxn, ctx: ApplyContext, index: number
     throw new KnowdError('NOT_FOUND', `No hook "${cmd.id}" in namespace "${cmd.ns}"`, { hook: cmd.id });
   }
   const delta = cmd.type === 'hook-put' ? { added: 1, removed: 0 } : { added: 0, removed: 1 };
-  const receipt = buildReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'hook', timeMs: cmd.timeMs, logIndex: index, delta: { ...delta, hash: hookCommandHash(cmd) } }, chainHead(txn, cmd.ns), ctx.signer);
+  const receipt = chainReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'hook', timeMs: cmd.timeMs, logIndex: index, delta: { ...delta, hash: hookCommandHash(cmd) } }, chainHead(txn, cmd.ns));
   putReceipt(txn, receipt);
   return { type: 'tx', receipt, delta, replayed: false, created: new Map(), nsId: ns.id };
 }
 
 /** Evaluates the namespace's post hooks after a transaction's receipt and records what fired. */
-export function runPostHooks(txn: WriteTxn, hooks: HooksCheck, quads: QuadStore, signer: Signer, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }, entry: { readonly index: number; readonly timeMs: number }): StoredFiring[] {
-  return hooks.after(txn, quads, ns, delta, entry).map((f) => recordFiring(txn, signer, ns.id, f));
+export function runPostHooks(txn: WriteTxn, hooks: HooksCheck, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }, entry: { readonly index: number; readonly timeMs: number }): StoredFiring[] {
+  return hooks.after(txn, quads, ns, delta, entry).map((f) => recordFiring(txn, ns.id, f));
 }
 
-function recordFiring(txn: WriteTxn, signer: Signer, nsId: number, f: Firing): StoredFiring {
+function recordFiring(txn: WriteTxn, nsId: number, f: Firing): StoredFiring {
   const chain = firingChain(f.namespace, f.hook);
-  const receipt = buildReceipt({ namespace: chain, actor: `hook:${f.hook}`, kind: 'hook', timeMs: f.timeMs, logIndex: f.logIndex, delta: { added: 0, removed: 0, hash: jsonHash(firingBody(f) as unknown as JsonValue) } }, chainHead(txn, chain), signer);
+  const receipt = chainReceipt({ namespace: chain, actor: `hook:${f.hook}`, kind: 'hook', timeMs: f.timeMs, logIndex: f.logIndex, delta: { added: 0, removed: 0, hash: jsonHash(firingBody(f) as unknown as JsonValue) } }, chainHead(txn, chain));
   putReceipt(txn, receipt);
   const stored: StoredFiring = { ...f, receiptId: receipt.id };
   putFiring(txn, nsId, stored);

@@ -8,7 +8,7 @@ import { KnowdError } from '../base/index.js';
 import { getNamespace, requireNamespace } from '../dataset/index.js';
 import { deleteHook, getHook, putHook } from '../hooks/index.js';
 import { deletePackRecord, listPackRecords, putPackRecord, type CompiledPack, type PackRecord } from '../packs/index.js';
-import { buildReceipt, type JsonValue, type Receipt } from '../receipts/index.js';
+import { chainReceipt, type JsonValue, type StoredReceipt } from '../receipts/index.js';
 import { combineShapes, packShapesOf, putPackShapes } from '../shacl/index.js';
 import type { WriteTxn } from '../storage/index.js';
 import type { ApplyContext } from './apply.js';
@@ -19,7 +19,7 @@ import { chainHead, putReceipt } from './receipt-store.js';
 export interface PacksOutcome {
   readonly type: 'packs';
   /** One receipt per namespace whose shapes or hooks changed. */
-  readonly receipts: readonly Receipt[];
+  readonly receipts: readonly StoredReceipt[];
   readonly packs: readonly PackRecord[];
 }
 
@@ -87,9 +87,9 @@ export function applyPacksLoad(txn: WriteTxn, ctx: ApplyContext, index: number, 
   for (const r of records) putPackRecord(txn, r);
 
   const hash = packsCommandHash(cmd);
-  const receipts: Receipt[] = [];
+  const receipts: StoredReceipt[] = [];
   for (const [ns, delta] of [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const receipt = buildReceipt({ namespace: ns, actor: cmd.actor, kind: 'pack', timeMs: cmd.timeMs, logIndex: index, delta: { ...delta, hash } }, chainHead(txn, ns), ctx.signer);
+    const receipt = chainReceipt({ namespace: ns, actor: cmd.actor, kind: 'pack', timeMs: cmd.timeMs, logIndex: index, delta: { ...delta, hash } }, chainHead(txn, ns));
     putReceipt(txn, receipt);
     receipts.push(receipt);
   }

@@ -1,7 +1,7 @@
 import { Writer } from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
-import type { Receipt } from '../receipts/index.js';
+import type { ChainedReceipt, StoredReceipt } from '../receipts/index.js';
 import { GENESIS_PREV_HASH } from '../receipts/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import { prefixRange, u64Key } from '../storage/index.js';
@@ -24,7 +24,7 @@ export function chainHead(txn: ReadTxn, ns: string): string {
   return v === undefined ? GENESIS_PREV_HASH : Buffer.from(v).toString('utf8');
 }
 
-export function putReceipt(txn: WriteTxn, r: Receipt): void {
+export function putReceipt(txn: WriteTxn, r: ChainedReceipt): void {
   const id = Buffer.from(r.id, 'utf8');
   txn.put('receipts', id, Buffer.from(JSON.stringify(r), 'utf8'));
   txn.put('meta', chainKey(r.namespace), Buffer.from(r.hash, 'utf8'));
@@ -42,12 +42,12 @@ export function putReceipt(txn: WriteTxn, r: Receipt): void {
 const WINDOW_SINCE = Buffer.from('winidx/since', 'utf8');
 const windowPrefix = (ns: string): Buffer => Buffer.concat([Buffer.from('w'), Buffer.from(ns, 'utf8'), Buffer.from([0])]);
 
-export function getReceipt(txn: ReadTxn, id: string): Receipt | undefined {
+export function getReceipt(txn: ReadTxn, id: string): StoredReceipt | undefined {
   const v = txn.get('receipts', Buffer.from(id, 'utf8'));
-  return v === undefined ? undefined : (JSON.parse(Buffer.from(v).toString('utf8')) as Receipt);
+  return v === undefined ? undefined : (JSON.parse(Buffer.from(v).toString('utf8')) as StoredReceipt);
 }
 
-export function requireReceipt(txn: ReadTxn, id: string): Receipt {
+export function requireReceipt(txn: ReadTxn, id: string): StoredReceipt {
   const r = getReceipt(txn, id);
   if (r === undefined) throw new KnowdError('RECEIPT_NOT_FOUND', `No receipt with id "${id}"`, { id });
   return r;
@@ -63,11 +63,11 @@ export interface ReceiptQuery {
   readonly limit: number;
 }
 
-export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): Receipt[] {
+export function searchReceipts(txn: ReadTxn, q: ReceiptQuery): StoredReceipt[] {
   const since = u64Key(q.sinceMs ?? 0);
   const until = u64Key(q.untilMs === undefined ? Number.MAX_SAFE_INTEGER : q.untilMs + 1);
   const base = q.actor === undefined ? Buffer.from('t') : Buffer.concat([Buffer.from('a'), Buffer.from(q.actor, 'utf8'), Buffer.from([0])]);
-  const out: Receipt[] = [];
+  const out: StoredReceipt[] = [];
   const range = { ...prefixRange(base), start: Buffer.concat([base, since]), end: Buffer.concat([base, until]) };
   for (const key of txn.scanKeys('receiptIdx', range)) {
     const id = Buffer.from(key.subarray(base.length + 8)).toString('utf8');
@@ -123,10 +123,10 @@ function scanDataReceipts(txn: ReadTxn, ns: string, sinceMs: number, untilMs: nu
 }
 
 /** Every receipt of a namespace in log order (export for offline verification). */
-export function* receiptsOf(txn: ReadTxn, ns: string): IterableIterator<Receipt> {
-  const rs: Receipt[] = [];
+export function* receiptsOf(txn: ReadTxn, ns: string): IterableIterator<StoredReceipt> {
+  const rs: StoredReceipt[] = [];
   for (const e of txn.scan('receipts', prefixRange(Buffer.from(`${ns}-`, 'utf8')))) {
-    const r = JSON.parse(Buffer.from(e.value).toString('utf8')) as Receipt;
+    const r = JSON.parse(Buffer.from(e.value).toString('utf8')) as StoredReceipt;
     if (r.namespace === ns) rs.push(r);
   }
   rs.sort((a, b) => a.logIndex - b.logIndex);

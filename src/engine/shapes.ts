@@ -4,7 +4,7 @@
  * replaces the old shapes, which the previous shapes receipt of the namespace names.
  */
 import { requireNamespace } from '../dataset/index.js';
-import { buildReceipt, deltaHash } from '../receipts/index.js';
+import { chainReceipt, deltaHash } from '../receipts/index.js';
 import { indexShapes, parseShapes, putShapes, warmCheckWorker } from '../shacl/index.js';
 import type { WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
@@ -24,10 +24,9 @@ export function applyShapesPut(txn: WriteTxn, ctx: ApplyContext, index: number, 
   // Parsing is deterministic (fixed blank-node labels), so every replica counts the same.
   const added = cmd.text.trim() === '' ? 0 : parseShapes(cmd.text).length;
   putShapes(txn, ns.id, cmd.text);
-  const receipt = buildReceipt(
+  const receipt = chainReceipt(
     { namespace: cmd.ns, actor: cmd.actor, kind: 'shapes', timeMs: cmd.timeMs, logIndex: index, delta: { added, removed: 0, hash: cmd.deltaHash } },
     chainHead(txn, cmd.ns),
-    ctx.signer,
   );
   putReceipt(txn, receipt);
   return { type: 'tx', receipt, delta: { added, removed: 0 }, replayed: false, created: new Map(), nsId: ns.id };

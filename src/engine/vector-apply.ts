@@ -16,7 +16,7 @@ import {
   type VectorChanges,
 } from '../vector/index.js';
 import type { VectorDeleteCommand, VectorIndexSpec, VectorUpsertCommand } from './commands.js';
-import { buildReceipt, type Receipt, type Signer } from '../receipts/index.js';
+import { chainReceipt, type StoredReceipt } from '../receipts/index.js';
 import { chainHead, putReceipt } from './receipt-store.js';
 import { vectorDeltaHash } from './vector-receipt.js';
 
@@ -30,7 +30,7 @@ export interface VectorOutcome {
   readonly version: number;
   /** What this node's HNSW index must take once the commit is durable (local: never sent to peers). */
   readonly changes?: VectorChanges;
-  readonly receipt: Receipt;
+  readonly receipt: StoredReceipt;
 }
 
 /** Longest id in bytes: ids are part of store keys, which LMDB bounds. */
@@ -56,13 +56,12 @@ export function checkId(id: unknown, where: string): string {
  * every replica maps an id to the same key. The proposer checked the request; these checks repeat
  * what could have changed since (two first upserts racing with different dimensions).
  */
-export function applyVectorCommand(txn: WriteTxn, index: number, cmd: VectorUpsertCommand | VectorDeleteCommand, signer: Signer): VectorOutcome {
+export function applyVectorCommand(txn: WriteTxn, index: number, cmd: VectorUpsertCommand | VectorDeleteCommand): VectorOutcome {
   const o = applyVectors(txn, index, cmd);
   // Every vector write gets a receipt in the namespace's chain, like a transaction's.
-  const receipt = buildReceipt(
+  const receipt = chainReceipt(
     { namespace: cmd.ns, actor: cmd.actor, kind: 'vector', timeMs: cmd.timeMs, logIndex: index, delta: { added: o.upserted, removed: o.deleted, hash: vectorDeltaHash(cmd) } },
     chainHead(txn, cmd.ns),
-    signer,
   );
   putReceipt(txn, receipt);
   return { ...o, receipt };

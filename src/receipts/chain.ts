@@ -9,9 +9,11 @@ import {
   RECEIPT_VERSION,
   receiptHash,
   receiptId,
+  type ChainedReceipt,
   type Receipt,
   type ReceiptBody,
   type ReceiptKind,
+  type StoredReceipt,
 } from './receipt.js';
 import { receiptShapeProblem } from './shape.js';
 import { verifyEd25519, type Signer } from './signer.js';
@@ -62,7 +64,8 @@ function hashBytes(hash: string): Buffer {
   return Buffer.from(hash, 'hex');
 }
 
-export function buildReceipt(input: ReceiptInput, prevHash: string, signer: Signer): Receipt {
+/** The next receipt of a chain whose head is prevHash: hashed, not signed (see ChainedReceipt). */
+export function chainReceipt(input: ReceiptInput, prevHash: string): ChainedReceipt {
   assert(Number.isSafeInteger(input.timeMs) && input.timeMs >= 0, `a receipt time is whole milliseconds, got ${input.timeMs}`);
   const body: ReceiptBody = {
     v: RECEIPT_VERSION,
@@ -78,9 +81,23 @@ export function buildReceipt(input: ReceiptInput, prevHash: string, signer: Sign
     deltaHash: input.delta.hash,
     prevHash,
   };
-  const hash = receiptHash(body);
-  const receipt: Receipt = { ...body, hash, sig: signer.sign(hashBytes(hash)), pub: signer.publicKey() };
-  // The engine's inputs are programmer-controlled: a receipt it cannot verify is a bug to stop on.
+  return { ...body, hash: receiptHash(body) };
+}
+
+/**
+ * The receipt with this node's signature over its hash. A stored receipt that already carries one
+ * (written signed by an older version) keeps it: that signature, by its own pub, still verifies.
+ * The fields are not re-hashed here: the signature covers the hash, and verifyReceipt is what tells
+ * a reader whether the fields still match it.
+ */
+export function signReceipt(r: StoredReceipt, signer: Signer): Receipt {
+  if (r.sig !== undefined && r.pub !== undefined) return r as Receipt;
+  return { ...r, sig: signer.sign(hashBytes(r.hash)), pub: signer.publicKey() };
+}
+
+export function buildReceipt(input: ReceiptInput, prevHash: string, signer: Signer): Receipt {
+  const receipt = signReceipt(chainReceipt(input, prevHash), signer);
+  // The inputs are programmer-controlled: a receipt that cannot verify is a bug to stop on.
   const problem = receiptShapeProblem(receipt);
   assert(problem === undefined, `built receipt ${receipt.id} is malformed: ${problem ?? ''}`);
   return receipt;

@@ -13,11 +13,11 @@ export {
   receiptHash,
   receiptId,
 } from './receipt.js';
-export type { Receipt, ReceiptBody, ReceiptKind } from './receipt.js';
-export { buildReceipt, verifyChain, verifyDeltaHash, verifyReceipt } from './chain.js';
+export type { ChainedReceipt, Receipt, ReceiptBody, ReceiptKind, StoredReceipt } from './receipt.js';
+export { buildReceipt, chainReceipt, signReceipt, verifyChain, verifyDeltaHash, verifyReceipt } from './chain.js';
 export type { ChainVerification, ChainVerifyOptions, ReceiptInput, ReceiptVerification, VerifyOptions } from './chain.js';
-export { createEd25519Signer, generateSigningKeyPem, verifyEd25519 } from './signer.js';
-export type { Signer } from './signer.js';
+export { createEd25519Signer, generateSigningKeyPem, signEd25519, verifyEd25519 } from './signer.js';
+export type { BatchSigner, Signer } from './signer.js';
 export { KEYS_DIR, NODE_KEY_FILE, loadOrCreateSigningKey } from './keyfile.js';
 export { canonicalJson } from './json.js';
 export type { JsonValue } from './json.js';

@@ -45,6 +45,17 @@ export type Receipt = {
 /** What the hash covers. pub is outside it by design: the signature already binds the key. */
 export type ReceiptBody = Omit<Receipt, 'hash' | 'sig' | 'pub'>;
 
+/**
+ * A receipt as a replica's apply makes and stores it: hashed into its chain, not yet signed. Every
+ * replica stores the same bytes. Ed25519 signatures are deterministic, so the node signs when it
+ * hands a receipt out (signReceipt), which keeps the signing cost (tens of µs) out of every
+ * replica's apply and off the write lock.
+ */
+export type ChainedReceipt = Omit<Receipt, 'sig' | 'pub'>;
+
+/** What the receipts table holds: chained receipts, and signed ones written by versions before 2026-11. */
+export type StoredReceipt = ChainedReceipt & Partial<Pick<Receipt, 'sig' | 'pub'>>;
+
 export const RECEIPT_FIELDS = [
   'v', 'id', 'namespace', 'actor', 'kind', 'timeMs', 'time', 'logIndex', 'added', 'removed', 'deltaHash', 'prevHash',
   'hash', 'sig', 'pub',

@@ -11,6 +11,18 @@ export interface Signer {
   publicKey(): string;
   /** Base64 of the 64-byte Ed25519 signature of data. */
   sign(data: Uint8Array): string;
+  /** The private key, for a signing worker thread (KeyObjects cross threads by postMessage, never as text). */
+  readonly key?: KeyObject;
+}
+
+/**
+ * Signs on another thread: what is asked in one event-loop turn goes over as one batch. The answers
+ * are the same as the Signer's of that key (Ed25519 is deterministic).
+ */
+export interface BatchSigner {
+  publicKey(): string;
+  sign(data: Uint8Array): Promise<string>;
+  close(): Promise<void>;
 }
 
 const PUBLIC_KEY_BYTES = 32;
@@ -54,9 +66,14 @@ export function createEd25519Signer(privateKeyPem: string, source = '(PEM text)'
   const pub = rawPublicKey(key);
   return {
     publicKey: () => pub,
-    // Ed25519 hashes internally, hence the null digest.
-    sign: (data) => sign(null, data, key).toString('base64'),
+    sign: (data) => signEd25519(key, data),
+    key,
   };
+}
+
+/** Base64 Ed25519 signature; Ed25519 hashes internally, hence the null digest. */
+export function signEd25519(key: KeyObject, data: Uint8Array): string {
+  return sign(null, data, key).toString('base64');
 }
 
 export function generateSigningKeyPem(): string {

@@ -183,6 +183,12 @@ export function openLmdbStorage(opts: LmdbOptions): Storage {
           state.writing = false;
         }
       });
+      // lmdb-js opens with overlappingSync on Linux: a transaction's promise resolves once it is
+      // committed and visible, and the fsync may still be running (the next transaction overlaps
+      // it). Callers of write() acknowledge clients and Raft peers, so they get durable data:
+      // `flushed` is the flush of the latest commit, ours or a later one (flushes go in order).
+      // A failed write waits too, so that writes settle in the order they were called.
+      await root.flushed;
       if (!result.ok) throw result.error;
       return result.value;
     },

@@ -10,7 +10,7 @@ import { FakeClock, KnowdError, type ErrorCode } from '../../../src/base/index.j
 import { Engine, encodeCommand, getReceipt, parseTxCommand, receiptsOf, type Command, type EngineOptions, type TxCommand, type TxRequest } from '../../../src/engine/index.js';
 import { openStandalone, openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { quadToNQuads } from '../../../src/rdf/index.js';
-import { GENESIS_PREV_HASH, createEd25519Signer, deltaHash, generateSigningKeyPem, receiptId, verifyChain, verifyReceipt, type Receipt } from '../../../src/receipts/index.js';
+import { GENESIS_PREV_HASH, createEd25519Signer, deltaHash, generateSigningKeyPem, receiptId, signReceipt, verifyChain, verifyReceipt, type Receipt } from '../../../src/receipts/index.js';
 import { appendRecord, appliedIndex, lastIndex, readRecords } from '../../../src/replication/log/index.js';
 import type { Storage } from '../../../src/storage/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
@@ -48,7 +48,7 @@ function quadCount(engine: Engine, ns = NS): number {
 }
 
 function receiptsFor(engine: Engine, ns = NS): Receipt[] {
-  return engine.read((r) => [...receiptsOf(r, ns)]);
+  return engine.read((r) => [...receiptsOf(r, ns)].map((s) => engine.signReceipt(s)));
 }
 
 /** What a rejected write must leave untouched. */
@@ -310,10 +310,10 @@ for (const kind of STORAGE_KINDS) {
       // Chain in log order: each prevHash is the hash of the receipt at the previous index.
       const byIndex = [...results.map((r) => r.receipt)].sort((a, b) => a.logIndex - b.logIndex);
       checkChain(t, byIndex);
-      // What is stored is what was returned.
+      // What is stored is what was returned (signed as it is handed out).
       t.deepEqual(receiptsFor(engine), byIndex);
       engine.read((r) => {
-        for (const rec of byIndex) t.deepEqual(getReceipt(r, rec.id), rec);
+        for (const rec of byIndex) t.deepEqual(engine.signReceipt(getReceipt(r, rec.id)!), rec);
       });
 
       // Group commit batched: fewer commits than entries, and some commit held several.
@@ -345,6 +345,27 @@ test('receipts are signed, verifiable, and tampering is detected', async (t) => 
   t.false(verifyChain([second]).valid, 'a chain missing its first receipt does not start at genesis');
 });
 
+
+test('receipts are stored chained but unsigned, the same on every replica; a node signs them as it hands them out', async (t) => {
+  const storage = openMemoryStorage();
+  const engine = await openWithNamespace(storage);
+  const { receipt } = await engine.transact(tx(TURTLE));
+  const stored = engine.read((r) => getReceipt(r, receipt.id));
+  t.truthy(stored);
+  t.is(stored?.sig, undefined, 'no signature in the store');
+  t.is(stored?.pub, undefined);
+  t.is(stored?.hash, receipt.hash);
+  // Ed25519 is deterministic: signing the stored receipt again gives the very receipt the client got.
+  t.deepEqual(engine.signReceipt(stored!), receipt);
+  // Another node's key signs the same stored receipt into another valid receipt of the same hash.
+  const other = createEd25519Signer(generateSigningKeyPem());
+  const theirs = signReceipt(stored!, other);
+  t.is(theirs.pub, other.publicKey());
+  t.is(theirs.hash, receipt.hash);
+  t.true(verifyReceipt(theirs).valid);
+  // A receipt stored signed (by versions before this change) keeps the signature it was stored with.
+  t.deepEqual(signReceipt(receipt, other), receipt);
+});
 test('a failed commit rejects its batch, changes nothing, and the next transaction continues the log and chain', async (t) => {
   const storage = openMemoryStorage();
   const engine = await openWithNamespace(storage);

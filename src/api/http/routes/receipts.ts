@@ -40,7 +40,7 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
         ...(untilMs !== undefined && { untilMs }),
       }),
     );
-    return { receipts: found };
+    return { receipts: found.map((r) => deps.engine.signReceipt(r)) };
   });
 
   /** Receipts with the logged deltas, for offline verification by `knowdctl receipts verify`. */
@@ -50,7 +50,8 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
     can(req, 'reader', ns);
     const lines: string[] = [];
     deps.engine.read((r) => {
-      for (const receipt of receiptsOf(r, ns)) {
+      for (const stored of receiptsOf(r, ns)) {
+        const receipt = deps.engine.signReceipt(stored);
         const e = entryOf(receipt.logIndex);
         const updateDelta = e?.type === 'update' ? getUpdateDelta(r, receipt.id) : undefined;
         lines.push(JSON.stringify({ receipt, entry: e !== undefined && e.type !== 'ns-create' && e.type !== 'ns-delete' ? e : null, ...(updateDelta !== undefined && { updateDelta }) }));
@@ -63,12 +64,14 @@ export function registerReceiptRoutes({ app, can }: BuiltApp, deps: ApiDeps): vo
   app.get<{ Params: { id: string } }>('/v1/receipts/:id', async (req) => {
     const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
     can(req, 'reader', receiptScope(receipt.namespace));
-    return receipt;
+    return deps.engine.signReceipt(receipt);
   });
 
   app.get<{ Params: { id: string } }>('/v1/receipts/:id/verify', async (req) => {
-    const receipt = deps.engine.read((r) => requireReceipt(r, req.params.id));
-    can(req, 'reader', receiptScope(receipt.namespace));
+    const stored = deps.engine.read((r) => requireReceipt(r, req.params.id));
+    can(req, 'reader', receiptScope(stored.namespace));
+    // Checks the stored fields against their hash (a receipt stored unsigned is signed now).
+    const receipt = deps.engine.signReceipt(stored);
     const sig = verifyReceipt(receipt);
     // Recompute the delta hash from the log entry: the receipt must match what was committed.
     const entry = entryOf(receipt.logIndex) ?? null;
