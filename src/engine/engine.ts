@@ -127,6 +127,12 @@ export class Engine {
   private readonly canonTimeoutMs: number;
   private readonly hooksCheck: HooksCheck;
   private readonly firingListeners = new Set<(f: StoredFiring) => void>();
+  /**
+   * Namespaces known to exist, by name: every request looks its namespace up, and a read transaction
+   * for it costs more than the lookup. Entries leave when an ns-delete is published or a snapshot
+   * replaces the store; a name not here is read from the store.
+   */
+  private readonly knownNamespaces = new Map<string, NamespaceInfo>();
 
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
@@ -200,13 +206,17 @@ export class Engine {
         for (const f of o.firings ?? []) this.emitFiring(f);
       }
       else if (o.type === 'vec' && o.changes !== undefined) this.opts.vectors?.apply(o.changes);
-      else if (o.type === 'ns-delete') this.opts.vectors?.drop(o.nsId, o.ns);
+      else if (o.type === 'ns-delete') {
+        this.knownNamespaces.delete(o.ns);
+        this.opts.vectors?.drop(o.nsId, o.ns);
+      }
     }
   }
 
   /** Forgets cached term ids: the store was replaced by a snapshot. */
   resetCaches(): void {
     this.quads.dict.reset();
+    this.knownNamespaces.clear();
     // The HNSW indexes are derived from the store too: rebuilt from the snapshot's vectors.
     this.opts.vectors?.rebuildAll();
   }
@@ -252,7 +262,11 @@ export class Engine {
   }
 
   namespace(name: string): NamespaceInfo {
-    return this.read((r) => requireNamespace(r, name));
+    const known = this.knownNamespaces.get(name);
+    if (known !== undefined) return known;
+    const info = this.read((r) => requireNamespace(r, name));
+    this.knownNamespaces.set(name, info);
+    return info;
   }
 
   namespaces(): NamespaceInfo[] {
@@ -304,7 +318,8 @@ export class Engine {
     this.namespace(req.namespace);
     const add = req.add ?? '';
     const remove = req.remove ?? '';
-    const requestHash = createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.replace ?? null])).digest('hex');
+    // Only an idempotent request is compared with its retries.
+    const requestHash = req.idempotencyKey === undefined ? '' : createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.replace ?? null])).digest('hex');
     if (req.idempotencyKey !== undefined) {
       const prior = this.read((r) => getIdempotency(r, req.namespace, req.idempotencyKey!));
       if (prior !== undefined) {
@@ -428,7 +443,7 @@ export class Engine {
       throw new KnowdError('TOO_LARGE', `The transaction has ${size} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS). Split it, or use knowdctl import.`);
     }
     // RDFC-1.0 is exponential on symmetric blank-node graphs; bound it so one request cannot stall the node.
-    const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove, { signal: AbortSignal.timeout(this.canonTimeoutMs) }) };
+    const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove, { timeoutMs: this.canonTimeoutMs }) };
     const out = (await this.submit(hashed, parsed)) as TxOutcome;
     return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed };
   }

@@ -41,7 +41,7 @@ export interface PreparedImportBatch extends EncodedBatch {
 export async function prepareImportBatch(req: ImportBatchRequest): Promise<PreparedImportBatch> {
   const quads = parseImportText(req.text, req.format, req.bnodePrefix, req.firstLine);
   const encoded = encodeQuads(quads);
-  const hash = await deltaHash(quads, [], { signal: AbortSignal.timeout(req.canonTimeoutMs) });
+  const hash = await deltaHash(quads, [], { timeoutMs: req.canonTimeoutMs });
   return { ...encoded, deltaHash: hash };
 }
 

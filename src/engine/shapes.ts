@@ -15,7 +15,7 @@ import { chainHead, putReceipt } from './receipt-store.js';
 export async function shapesCommand(ns: string, text: string, actor: string, timeMs: number, canonTimeoutMs: number): Promise<ShapesPutCommand> {
   const quads = text.trim() === '' ? [] : indexShapes(text).quads;
   if (quads.length > 0) warmCheckWorker();
-  const hash = await deltaHash(quads, [], { signal: AbortSignal.timeout(canonTimeoutMs) });
+  const hash = await deltaHash(quads, [], { timeoutMs: canonTimeoutMs });
   return { type: 'shapes-put', ns, actor, timeMs, text, deltaHash: hash };
 }
 

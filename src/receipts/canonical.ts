@@ -11,6 +11,11 @@ import { canonizeRdfc10, canonizeRdfc10Sync } from './rdfc10.js';
 export interface CanonicalOptions {
   /** Stops a long blank-node canonicalization (KnowdError TOO_LARGE). */
   readonly signal?: AbortSignal;
+  /**
+   * The same as a time limit. Its timer starts only if there are blank nodes to relabel: a delta
+   * without them is hashed in one pass, and a timer per small transaction is a cost of its own.
+   */
+  readonly timeoutMs?: number;
 }
 
 interface CanonicalPart {
@@ -64,7 +69,9 @@ function prepare(quads: readonly Quad[]): Prepared {
 
 async function canonicalPart(quads: readonly Quad[], options: CanonicalOptions): Promise<CanonicalPart> {
   const p = prepare(quads);
-  return 'done' in p ? p.done : { text: await canonizeRdfc10(p.blank, options.signal), count: p.blank.length };
+  if ('done' in p) return p.done;
+  const signal = options.timeoutMs === undefined ? options.signal : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(options.signal === undefined ? [] : [options.signal])]);
+  return { text: await canonizeRdfc10(p.blank, signal), count: p.blank.length };
 }
 
 function canonicalPartSync(quads: readonly Quad[]): CanonicalPart {
