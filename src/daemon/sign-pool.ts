@@ -59,7 +59,14 @@ export function createSigningPool(signer: Signer, log: Logger): BatchSigner {
     inFlight.set(id, batch);
     // Referenced while it works: a caller awaiting only a signature must not see the process exit.
     worker.ref();
-    worker.postMessage({ type: 'sign', id, data: batch.map((b) => b.data) } satisfies SignToWorker);
+    const packed = new Uint8Array(batch.reduce((n, b) => n + b.data.length, 0));
+    const ends: number[] = [];
+    let at = 0;
+    for (const b of batch) {
+      packed.set(b.data, at);
+      ends.push((at += b.data.length));
+    }
+    worker.postMessage({ type: 'sign', id, packed, ends } satisfies SignToWorker, [packed.buffer]);
   };
 
   return {

@@ -19,5 +19,6 @@ port.on('message', (m: SignToWorker) => {
   const k = key;
   // The pool sends the key first; without it, answering nothing makes the pool sign in its own thread.
   if (k === undefined) return;
-  port.postMessage({ id: m.id, sigs: m.data.map((d) => signEd25519(k, d)) } satisfies SignFromWorker);
+  const sigs = m.ends.map((end, i) => signEd25519(k, m.packed.subarray(i === 0 ? 0 : m.ends[i - 1], end)));
+  port.postMessage({ id: m.id, sigs } satisfies SignFromWorker);
 });
