@@ -74,7 +74,15 @@ export class ReplicationNode implements Sequencer {
   private raft: RaftNode;
   private readonly log: StoredLog;
   private readonly pending: PendingProposals;
+  /** Applied and durable: what readers may wait for and clients are told. */
   private applied: number;
+  /**
+   * Applied by a write whose transaction ran, durable or not yet (see the pipelined writes in
+   * handle): where the next write's entries continue. Equal to `applied` when nothing is in flight.
+   */
+  private appliedInTxn: number;
+  /** Durability of the writes whose transaction ran but whose commit has not resolved (at most two). */
+  private readonly inFlight: Promise<void>[] = [];
   private membership: Membership;
   private running = false;
   private stopped = false;
@@ -127,6 +135,7 @@ export class ReplicationNode implements Sequencer {
     this.watch = new LeaderWatch(opts.keys ?? {}, (msg, info) => opts.events?.onWarn?.(msg, info));
     const init = this.durableState();
     this.applied = init.applied;
+    this.appliedInTxn = init.applied;
     this.membership = init.membership;
     this.raft = this.newCore(init);
   }
@@ -362,10 +371,13 @@ export class ReplicationNode implements Sequencer {
     if (this.running || this.stopped || this.recovering) return;
     this.running = true;
     try {
-      while (!this.stopped && this.raft.hasReady()) {
-        const rd = this.raft.ready();
+      while (!this.stopped && !this.recovering && this.raft.hasReady()) {
+        const core = this.raft;
+        const rd = core.ready();
         await this.handle(rd);
-        this.raft.advance(rd);
+        // A pipelined write that failed meanwhile has started a recovery: this Ready is void.
+        if (this.raft !== core || this.recovering) break;
+        core.advance(rd);
         this.observeRole();
       }
     } catch (e) {
@@ -376,7 +388,10 @@ export class ReplicationNode implements Sequencer {
   }
 
   private async handle(rd: Ready): Promise<void> {
-    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
+    if (rd.snapshot !== null) {
+      await this.settleWrites();
+      await this.installSnapshot(rd.snapshot);
+    }
     const started = performance.now();
     // A leader's appends may leave before its own copy is durable (Raft thesis §10.2.1): its own
     // match only counts towards the commit after advance(), so its fsync and the followers' overlap.
@@ -388,8 +403,9 @@ export class ReplicationNode implements Sequencer {
     // Sole voter and leader: an entry is committed the moment it is durable, so it is applied in the
     // same transaction as it is appended (one fsync per batch instead of two).
     const soleLeader = rd.softState.role === 'leader' && this.membership.voters.length === 1 && this.membership.voters[0] === this.opts.id;
-    const committed = rd.committed.filter((e) => e.index > this.applied);
-    const appliedAfterCommitted = committed.at(-1)?.index ?? this.applied;
+    const base = this.appliedInTxn;
+    const committed = rd.committed.filter((e) => e.index > base);
+    const appliedAfterCommitted = committed.at(-1)?.index ?? base;
     // Only when nothing older is still waiting to be handed out: entries apply in log order.
     const applyNow = soleLeader && first !== undefined && first.index === appliedAfterCommitted + 1 ? rd.entries : [];
     const toApply = [...committed, ...applyNow];
@@ -404,37 +420,81 @@ export class ReplicationNode implements Sequencer {
       for (const m of rd.messages) if (!early.has(m)) this.send(m);
       return;
     }
+    // A sole voter's plain entries are pipelined: once this write's transaction has run, the core
+    // moves on and the next write is queued while this one's commit is flushed (lmdb-js begins the
+    // next transaction during the previous fsync). Nobody learns of an entry before it is durable:
+    // clients, readers and the engine's caches hear in finishWrite. A crash loses only writes nobody
+    // was told of; a failed commit makes the next write refuse to run (its base is not on disk) and
+    // restarts the core from the durable state. Everything else (votes, membership, followers'
+    // appends, snapshots) waits for the writes before it and for its own, as before.
+    const pipelined = soleLeader && !voteOrTermChanged && toApply.length > 0 && toApply.every((e) => e.kind === 'normal') && applyNow.length === rd.entries.length && rd.messages.every((m) => early.has(m));
+    if (!pipelined) await this.settleWrites();
+    else if (this.inFlight.length >= 2) await this.inFlight[0];
+    if (this.recovering) return;
     const results: { entry: Entry; result: ApplyResult | null }[] = [];
     let membership: Membership | undefined;
-    let applied = this.applied;
-    try {
-      await this.opts.storage.write((w) => {
-        if (hs !== undefined && (was === undefined || hs.term !== was.term || hs.vote !== was.vote || hs.commit !== was.commit)) writeHardState(w, hs);
-        this.log.append(w, rd.entries);
-        for (const e of toApply) {
-          if (e.index <= applied) continue;
-          if (e.kind === 'normal') {
-            results.push({ entry: e, result: this.opts.engine.applyEntry(w, e.index, e.data, this.pending.local(e.index, e.term)) });
-          } else {
-            if (e.kind === 'config') {
-              membership = decodeMembership(e.data);
-              writeMembership(w, membership);
-            }
-            results.push({ entry: e, result: null });
+    let applied = base;
+    let ran = false;
+    let markRan = (): void => undefined;
+    const ranNow = new Promise<void>((resolve) => (markRan = resolve));
+    const written = this.opts.storage.write((w) => {
+      if (base !== this.applied && appliedIndex(w) !== base) {
+        throw new KnowdError('INTERNAL', `The write before this one (up to entry ${base}) did not commit; the node restarts from the durable state`);
+      }
+      if (hs !== undefined && (was === undefined || hs.term !== was.term || hs.vote !== was.vote || hs.commit !== was.commit)) writeHardState(w, hs);
+      this.log.append(w, rd.entries);
+      for (const e of toApply) {
+        if (e.index <= applied) continue;
+        if (e.kind === 'normal') {
+          results.push({ entry: e, result: this.opts.engine.applyEntry(w, e.index, e.data, this.pending.local(e.index, e.term)) });
+        } else {
+          if (e.kind === 'config') {
+            membership = decodeMembership(e.data);
+            writeMembership(w, membership);
           }
-          applied = e.index;
+          results.push({ entry: e, result: null });
         }
-        if (applied > this.applied) setAppliedIndex(w, applied);
-      });
-    } catch (e) {
+        applied = e.index;
+      }
+      if (applied > base) setAppliedIndex(w, applied);
+      this.appliedInTxn = applied;
+      ran = true;
+      markRan();
+    });
+    const finish = (): void => this.finishWrite(rd, early, results, membership, applied, started);
+    const failed = (e: unknown): never => {
       this.log.reload();
+      this.appliedInTxn = this.applied;
       this.lastWriteError = e instanceof Error ? e.message : String(e);
       throw e;
+    };
+    if (!pipelined) {
+      await written.catch(failed);
+      this.persistedHardState = hs;
+      finish();
+      return;
     }
+    await Promise.race([ranNow, written]).catch(() => undefined);
+    if (!ran) {
+      await written.catch(failed);
+      return;
+    }
+    this.persistedHardState = hs;
+    const durable = written.then(finish, (e: unknown) => {
+      try {
+        failed(e);
+      } catch {
+        this.onFault(e);
+      }
+    }).finally(() => void this.inFlight.splice(this.inFlight.indexOf(durable), 1));
+    this.inFlight.push(durable);
+  }
+
+  /** Once a write is durable: the caches, the clients and the readers hear of its entries, in log order. */
+  private finishWrite(rd: Ready, early: ReadonlySet<Message>, results: readonly { entry: Entry; result: ApplyResult | null }[], membership: Membership | undefined, applied: number, started: number): void {
     this.lastWriteError = null;
     this.faultDelayMs = 0;
-    this.persistedHardState = hs;
-    this.applied = applied;
+    this.applied = Math.max(this.applied, applied);
     if (membership !== undefined) this.setMembership(membership);
     this.opts.engine.published(results.flatMap((r) => (r.result === null ? [] : [r.result])));
     for (const { entry, result } of results) {
@@ -444,6 +504,11 @@ export class ReplicationNode implements Sequencer {
     if (results.length > 0) this.opts.events?.onApplied?.({ entries: results.length, durationMs: performance.now() - started });
     this.notifyApplied();
     for (const m of rd.messages) if (!early.has(m)) this.send(m);
+  }
+
+  /** Waits until no pipelined write is in flight (they fail into a recovery, never to here). */
+  private async settleWrites(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight[0];
   }
 
   private send(m: Message): void {
@@ -469,20 +534,23 @@ export class ReplicationNode implements Sequencer {
   private onFault(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.lastWriteError = message;
+    // A pipelined write behind the failed one fails too: one recovery covers both.
+    if (this.recovering) return;
     this.recovering = true;
     this.faultDelayMs = Math.min(FAULT_DELAY_MAX_MS, this.faultDelayMs === 0 ? FAULT_DELAY_MIN_MS : this.faultDelayMs * 2);
     this.opts.events?.onWarn?.('replication write failed; restarting the raft core from the durable state', { error: message, retryInMs: this.faultDelayMs });
     this.pending.rejectAll(e);
-    const t = setTimeout(() => {
+    const t = setTimeout(() => void this.settleWrites().catch(() => undefined).then(() => {
       if (this.stopped) return;
       this.log.reload();
       const init = this.durableState();
       this.applied = init.applied;
+      this.appliedInTxn = init.applied;
       this.raft = this.newCore(init);
       this.recovering = false;
       if (this.opts.hint !== 'follower') this.raft.campaign();
       this.kick();
-    }, this.faultDelayMs);
+    }), this.faultDelayMs);
     t.unref();
   }
 
@@ -725,6 +793,7 @@ export class ReplicationNode implements Sequencer {
     this.pending.rejectAll(new KnowdError('SHUTTING_DOWN', 'The node stopped before the write committed.'));
     for (const w of [...this.leaderWaiters]) w();
     while (this.running) await sleep(5);
+    await this.settleWrites().catch(() => undefined);
     await this.snapshotting?.settle();
     await this.opts.transport?.close();
   }

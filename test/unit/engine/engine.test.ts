@@ -388,6 +388,54 @@ test('a failed commit rejects its batch, changes nothing, and the next transacti
   checkChain(t, receiptsFor(engine));
 });
 
+test('pipelined writes: when a commit fails, the write queued behind it does not run on top of it; both fail, nothing of them stays, the node recovers', async (t) => {
+  // Each commit "flushes" for 30 ms after it ran, so the next write's transaction runs meanwhile
+  // (as lmdb-js does during an fsync). The first of the two fails at its commit.
+  const inner = openMemoryStorage();
+  const disk = new Error('disk full');
+  let failNext = false;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const storage: Storage = {
+    ...inner,
+    write: (fn) =>
+      inner
+        .write((w) => {
+          const out = fn(w);
+          if (failNext) {
+            failNext = false;
+            throw disk;
+          }
+          return out;
+        })
+        .then(
+          async (v) => (await sleep(30), v),
+          async (e: unknown) => {
+            await sleep(30);
+            throw e;
+          },
+        ),
+  };
+  const engine = await openWithNamespace(storage);
+  await engine.transact(tx(TURTLE));
+  const before = snapshot(engine);
+  failNext = true;
+  const first = engine.transact(tx(`<${EX}a> <${EX}p> "first" .`));
+  first.catch(() => undefined);
+  await sleep(5);
+  const second = engine.transact(tx(`<${EX}b> <${EX}p> "second" .`));
+  second.catch(() => undefined);
+  t.is(await t.throwsAsync(first), disk);
+  await t.throwsAsync(second);
+  t.deepEqual(snapshot(engine).quads, before.quads);
+  const next = await engine.transact(tx(`<${EX}c> <${EX}p> "third" .`));
+  t.deepEqual(next.delta, { added: 1, removed: 0 });
+  const dumped = dump(engine);
+  t.false(dumped.some((l) => l.includes('"first"') || l.includes('"second"')), dumped.join('\n'));
+  t.true(dumped.some((l) => l.includes('"third"')));
+  t.deepEqual(engine.position().appliedIndex, engine.position().lastIndex);
+  checkChain(t, receiptsFor(engine));
+});
+
 test('a transaction rejected when it applies fails alone: the others commit and the chain holds', async (t) => {
   const engine = await openWithNamespace(openMemoryStorage());
   await engine.createNamespace('tmp', 'tester');
