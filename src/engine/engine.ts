@@ -190,6 +190,7 @@ export class Engine {
 
   /** Publishes what committed entries created to the read caches (only after the commit is durable). */
   published(results: readonly ApplyResult[]): void {
+    this.hooksCheck.committed();
     for (const r of results) {
       if (!r.ok) continue;
       const o = r.outcome;
@@ -205,6 +206,7 @@ export class Engine {
   /** Forgets cached term ids: the store was replaced by a snapshot. */
   resetCaches(): void {
     this.quads.dict.reset();
+    this.hooksCheck.reset();
     // The HNSW indexes are derived from the store too: rebuilt from the snapshot's vectors.
     this.opts.vectors?.rebuildAll();
   }
