@@ -13,6 +13,7 @@ import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { StoredHook } from './definition.js';
 import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookFilter, type EvalEnv, type HookFilter, type Verdict } from './evaluate.js';
+import { memoDataset } from './memo.js';
 import { listHookTexts, type Firing } from './store.js';
 
 export interface HooksEnv {
@@ -139,7 +140,8 @@ export class HooksCheck {
    * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
    */
   envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number): (seed: string) => EvalEnv {
-    const after = this.env.dataset(txn, quads, ns.id, insideWrite);
+    // Shared by every hook of the entry: one state, read once per pattern (memo.ts).
+    const after = memoDataset(this.env.dataset(txn, quads, ns.id, insideWrite));
     const before = beforeView(after, delta);
     const focus = changedNodes(delta);
     let window: number | undefined;
