@@ -67,6 +67,12 @@ export function parseTxCommand(c: TxCommand): QuadDelta {
 export interface ApplyCheck {
   readonly name: string;
   check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly index: number; readonly timeMs: number }): void;
+  /**
+   * A check that can work in the background (SHACL in its worker thread): starts it and returns the
+   * wait for its verdict, or undefined when there is nothing to check. The later checks run
+   * meanwhile; `finish` throws what `check` would have.
+   */
+  begin?(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly index: number; readonly timeMs: number }): { finish(): void } | undefined;
 }
 
 /** A transaction's delta as requested, and (`effective`) the quads it actually added and removed. */
@@ -86,8 +92,36 @@ export interface ApplyContext {
 type Entry = { readonly index: number; readonly timeMs: number };
 type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
+/**
+ * Runs the checks in order, a background one (begin) overlapping those after it. The verdict is the
+ * one of running them one after another: the first check (in order) that fails decides, so every
+ * started check is finished, inside this transaction, before anything is thrown.
+ */
 function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry: Entry): void {
-  for (const c of ctx.checks ?? []) c.check(txn, ctx.quads, ns, delta, entry);
+  const started: { finish(): void }[] = [];
+  let failure: { readonly error: unknown } | undefined;
+  for (const c of ctx.checks ?? []) {
+    try {
+      if (c.begin === undefined) c.check(txn, ctx.quads, ns, delta, entry);
+      else {
+        const p = c.begin(txn, ctx.quads, ns, delta, entry);
+        if (p !== undefined) started.push(p);
+      }
+    } catch (error) {
+      failure = { error };
+      break;
+    }
+  }
+  let first: { readonly error: unknown } | undefined;
+  for (const p of started) {
+    try {
+      p.finish();
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first !== undefined) throw first.error;
+  if (failure !== undefined) throw failure.error;
 }
 
 function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, effective: Effective, entry: Entry): { firings?: readonly StoredFiring[] } {
@@ -102,6 +136,8 @@ function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string
  * `parsed` is the proposer's already-parsed delta, an optimisation that skips re-parsing locally.
  */
 export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: Command, parsed?: ParsedDelta): Outcome {
+  // Before the entry writes: the hooks check caches definitions and must read this write's instead.
+  if (writesHookDefinitions(cmd)) ctx.hooks?.definitionsChanging();
   switch (cmd.type) {
     case 'ns-create': {
       // Throws NAMESPACE_EXISTS when two creations of one name race: the second caller learns it.
@@ -134,6 +170,8 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       return applyPacksLoad(txn, ctx, index, cmd);
   }
 }
+
+const writesHookDefinitions = (cmd: Command): boolean => cmd.type === 'hook-put' || cmd.type === 'hook-delete' || cmd.type === 'packs-load' || cmd.type === 'ns-delete';
 
 function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: UpdateCommand): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);

@@ -198,6 +198,7 @@ export class Engine {
 
   /** Publishes what committed entries created to the read caches (only after the commit is durable). */
   published(results: readonly ApplyResult[]): void {
+    this.hooksCheck.committed();
     for (const r of results) {
       if (!r.ok) continue;
       const o = r.outcome;
@@ -217,6 +218,7 @@ export class Engine {
   resetCaches(): void {
     this.quads.dict.reset();
     this.knownNamespaces.clear();
+    this.hooksCheck.reset();
     // The HNSW indexes are derived from the store too: rebuilt from the snapshot's vectors.
     this.opts.vectors?.rebuildAll();
   }

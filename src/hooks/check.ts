@@ -13,6 +13,7 @@ import type { EvalEntropy, QueryableDataset } from '../sparql/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import type { StoredHook } from './definition.js';
 import { BudgetExceeded, beforeView, deltaTouches, evaluateHook, hookFilter, type EvalEnv, type HookFilter, type Verdict } from './evaluate.js';
+import { memoDataset } from './memo.js';
 import { listHookTexts, type Firing } from './store.js';
 
 export interface HooksEnv {
@@ -49,27 +50,81 @@ function changedNodes(delta: Delta): Term[] {
   return [...seen.values()];
 }
 
+type Compiled = { readonly hook: StoredHook; readonly filter: HookFilter };
+type Phases = { readonly pre: readonly Compiled[]; readonly post: readonly Compiled[] };
+const NO_HOOKS: Phases = { pre: [], post: [] };
+
+/**
+ * Randomness for one hook, made only if its query calls RAND()/UUID()/BNODE(): seeding hashes the
+ * seed, and almost no hook needs it.
+ */
+function lazyEntropy(make: () => EvalEntropy): EvalEntropy {
+  let e: EvalEntropy | undefined;
+  return {
+    random: () => (e ??= make()).random(),
+    uuid: () => (e ??= make()).uuid(),
+    blankLabel: () => (e ??= make()).blankLabel(),
+  };
+}
+
 export class HooksCheck {
   readonly name = 'hooks';
-  private readonly parsed = new Map<string, { readonly hook: StoredHook; readonly filter: HookFilter }>();
+  private readonly parsed = new Map<string, Compiled>();
+  /**
+   * Each namespace's committed hooks, compiled and split by phase: every transaction needs them, and
+   * reading them from the store meant a scan of the meta table per transaction and phase. Dropped by
+   * the apply of anything that writes hook definitions (`definitionsChanging`), and not refilled
+   * until that write is durable (`committed`): a write that fails must not leave its hooks here.
+   */
+  private readonly byNs = new Map<number, Phases>();
+  private unsettled = false;
 
   constructor(private readonly env: HooksEnv) {}
 
   /**
-   * The namespace's hooks with the predicates each can see, parsed once per distinct definition
-   * text (every transaction lists them; with a hundred hooks, re-parsing was a cost of its own).
+   * Called by the apply of an entry that may write hook definitions (hook put/delete, packs, a
+   * namespace delete), before it writes: until the write transaction commits, hooks are read from it.
    */
-  private hooksOf(txn: ReadTxn, nsId: number): { readonly hook: StoredHook; readonly filter: HookFilter }[] {
-    return listHookTexts(txn, nsId).map((t) => {
-      let c = this.parsed.get(t);
-      if (c === undefined) {
-        const hook = JSON.parse(t) as StoredHook;
-        c = { hook, filter: hookFilter(hook.condition) };
-        if (this.parsed.size > 10_000) this.parsed.clear();
-        this.parsed.set(t, c);
-      }
-      return c;
-    });
+  definitionsChanging(): void {
+    this.byNs.clear();
+    this.unsettled = true;
+  }
+
+  /** The write transaction that applied the entries so far is durable: its hooks may be cached. */
+  committed(): void {
+    this.unsettled = false;
+  }
+
+  /** The store was replaced (a snapshot install): nothing cached describes it. */
+  reset(): void {
+    this.byNs.clear();
+  }
+
+  /** The namespace's hooks by phase, with the predicates each can see. */
+  private hooksOf(txn: ReadTxn, nsId: number): Phases {
+    const hit = this.byNs.get(nsId);
+    if (hit !== undefined) return hit;
+    const pre: Compiled[] = [];
+    const post: Compiled[] = [];
+    for (const t of listHookTexts(txn, nsId)) {
+      const c = this.compiled(t);
+      (c.hook.phase === 'pre' ? pre : post).push(c);
+    }
+    const phases = pre.length + post.length === 0 ? NO_HOOKS : { pre, post };
+    if (!this.unsettled) this.byNs.set(nsId, phases);
+    return phases;
+  }
+
+  /** One stored definition, parsed once per distinct text (with a hundred hooks, re-parsing was a cost of its own). */
+  private compiled(text: string): Compiled {
+    let c = this.parsed.get(text);
+    if (c === undefined) {
+      const hook = JSON.parse(text) as StoredHook;
+      c = { hook, filter: hookFilter(hook.condition) };
+      if (this.parsed.size > 10_000) this.parsed.clear();
+      this.parsed.set(text, c);
+    }
+    return c;
   }
 
   private relevant(filter: HookFilter, delta: Delta): boolean {
@@ -85,7 +140,8 @@ export class HooksCheck {
    * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
    */
   envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number): (seed: string) => EvalEnv {
-    const after = this.env.dataset(txn, quads, ns.id, insideWrite);
+    // Shared by every hook of the entry: one state, read once per pattern (memo.ts).
+    const after = memoDataset(this.env.dataset(txn, quads, ns.id, insideWrite));
     const before = beforeView(after, delta);
     const focus = changedNodes(delta);
     let window: number | undefined;
@@ -97,7 +153,7 @@ export class HooksCheck {
         delta,
         focus,
         timeMs,
-        entropy: this.env.entropy(seed),
+        entropy: lazyEntropy(() => this.env.entropy(seed)),
         shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
         windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow),
         overtime: () => {
@@ -113,7 +169,7 @@ export class HooksCheck {
   check(txn: WriteTxn, quads: QuadStore, ns: Ns, requested: Delta & { readonly effective?: Delta }, entry?: EntryInfo): void {
     if (entry === undefined) return;
     // The namespace's hooks first: a bulk import hands over its delta lazily, decoded only if asked for.
-    const hooks = this.hooksOf(txn, ns.id).filter((h) => h.hook.phase === 'pre');
+    const hooks = this.hooksOf(txn, ns.id).pre;
     if (hooks.length === 0) return;
     // Hooks see the effective change: a quad added that was already there is no change.
     const delta = requested.effective ?? requested;
@@ -137,7 +193,7 @@ export class HooksCheck {
 
   /** Post hooks after the receipt: what fired (or failed), for the caller to record with receipts. */
   after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
-    const hooks = this.hooksOf(txn, ns.id).filter((h) => h.hook.phase === 'post');
+    const hooks = this.hooksOf(txn, ns.id).post;
     if (hooks.length === 0 || delta.added.length + delta.removed.length === 0) return [];
     const out: Firing[] = [];
     let envs: ((seed: string) => EvalEnv) | undefined;

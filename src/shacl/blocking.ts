@@ -1,10 +1,11 @@
 /**
- * Runs a validation in the check worker and blocks this thread until it is done, answering the
- * worker's reads of the data graph meanwhile. Blocking is the point: a transaction's apply runs
- * synchronously inside the storage write, and the check must decide before it returns.
+ * Runs a validation in the check worker, answering the worker's reads of the data graph while this
+ * thread waits for its report. Blocking is the point: a transaction's apply runs synchronously inside
+ * the storage write, and the check must decide before it returns; between starting a validation and
+ * waiting for it, the applying thread may do other checks (hooks) while the worker validates.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { KnowdError } from '../base/index.js';
+import { KnowdError, assert } from '../base/index.js';
 import { MAIN_SLOT, READY_SLOT, WORKER_SLOT, type FromWorker, type ToWorker, type ValidateRequest } from './protocol.js';
 import type { ShaclReport } from './report.js';
 import type { MatchFn } from './view.js';
@@ -28,6 +29,7 @@ class CheckWorker {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(16));
   private used = false;
   private failure: unknown;
+  private inflight: Inflight | undefined;
 
   constructor() {
     const isTs = import.meta.url.endsWith('.ts');
@@ -81,11 +83,34 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
     }
   }
 
-  run(req: ValidateRequest, match: MatchFn): ShaclReport {
+  /**
+   * Posts a validation and returns at once: the worker validates while this thread does other work
+   * (the hooks check). One validation at a time: the caller settles the previous one first.
+   */
+  start(req: ValidateRequest, match: MatchFn, shapesText: () => string): Inflight {
+    assert(this.inflight === undefined, 'a SHACL validation is already in flight');
     const deadline = Date.now() + (this.used ? CALL_TIMEOUT_MS : FIRST_CALL_TIMEOUT_MS);
     this.used = true;
     this.awaitReady(deadline);
     this.worker.postMessage(req);
+    const call = new Inflight(() => {
+      try {
+        return this.serve(match, shapesText, deadline);
+      } finally {
+        this.inflight = undefined;
+      }
+    });
+    this.inflight = call;
+    return call;
+  }
+
+  /** Settles the validation in flight, if any (its caller finds the outcome kept on it). */
+  settleInflight(): void {
+    this.inflight?.settle();
+  }
+
+  /** Blocks until the in-flight validation is done, answering the worker's requests meanwhile. */
+  private serve(match: MatchFn, shapesText: () => string, deadline: number): ShaclReport {
     let failure: unknown;
     for (;;) {
       const m = this.receive(deadline);
@@ -93,6 +118,10 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
       if (m.type === 'error') {
         if (failure !== undefined) throw failure;
         throw new KnowdError('INTERNAL', `SHACL validation failed: ${m.message}`);
+      }
+      if (m.type === 'shapes') {
+        this.send({ type: 'shapes', text: shapesText() });
+        continue;
       }
       roundTrips.count++;
       try {
@@ -110,24 +139,70 @@ ${load}.catch((e) => { Atomics.store(workerData.ctrl, ${READY_SLOT}, 2); Atomics
   }
 }
 
+/** One validation in the worker: settled once (its report or its error), by its caller or by the next start. */
+class Inflight {
+  private outcome: { readonly report: ShaclReport } | { readonly error: unknown } | undefined;
+  constructor(private readonly serve: () => ShaclReport) {}
+
+  settle(): void {
+    if (this.outcome !== undefined) return;
+    try {
+      this.outcome = { report: this.serve() };
+    } catch (error) {
+      this.outcome = { error };
+      retireOnFailure(error);
+    }
+  }
+
+  report(): ShaclReport {
+    this.settle();
+    const o = this.outcome!;
+    if ('error' in o) throw o.error;
+    return o.report;
+  }
+}
+
 let shared: CheckWorker | undefined;
 
 /**
- * One worker per process, shared by every engine in it: the library's parsed shapes are keyed by the
- * shapes' hash, so sharing is safe, and only one thread applies transactions at a time anyway.
+ * A stuck or broken worker is replaced; the next validation gets a fresh one. (Only the shared
+ * worker ever has a validation in flight, so the failure is always the shared worker's.)
  */
-export function validateBlocking(req: ValidateRequest, match: MatchFn): ShaclReport {
+function retireOnFailure(e: unknown): void {
+  if (e instanceof KnowdError && e.code === 'INTERNAL' && shared !== undefined) {
+    shared.terminate();
+    shared = undefined;
+  }
+}
+
+/** A validation running in the check worker; `finish` blocks until its report. */
+export interface PendingValidation {
+  finish(): ShaclReport;
+}
+
+/**
+ * Starts a validation in the worker (one per process, shared by every engine in it: the library's
+ * parsed shapes are keyed by the shapes' hash, so sharing is safe, and only one thread applies
+ * transactions at a time anyway). `shapesText` is read only if the worker does not hold the shapes.
+ * The caller must call `finish` before its transaction ends: the worker reads through `match`.
+ */
+export function startValidation(req: ValidateRequest, match: MatchFn, shapesText: () => string): PendingValidation {
+  // E.g. a hook's SHACL condition while the transaction's own validation is in flight.
+  shared?.settleInflight();
   shared ??= new CheckWorker();
+  let call: Inflight;
   try {
-    return shared.run(req, match);
+    call = shared.start(req, match, shapesText);
   } catch (e) {
-    if (e instanceof KnowdError && e.code === 'INTERNAL') {
-      // A stuck or broken worker is replaced; the next transaction gets a fresh one.
-      shared.terminate();
-      shared = undefined;
-    }
+    retireOnFailure(e);
     throw e;
   }
+  return { finish: () => call.report() };
+}
+
+/** Runs a validation in the worker and blocks this thread until it is done. */
+export function validateBlocking(req: ValidateRequest, match: MatchFn, shapesText: () => string): ShaclReport {
+  return startValidation(req, match, shapesText).finish();
 }
 
 /** Starts the worker ahead of the first validation (it takes a while to load). */

@@ -3,7 +3,7 @@ import { KnowdError } from '../base/index.js';
 import type { QuadStore } from '../dataset/index.js';
 import { encodeTerm } from '../rdf/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
-import { roundTrips, validateBlocking } from './blocking.js';
+import { roundTrips, startValidation, validateBlocking } from './blocking.js';
 import { planFocus, type DeltaTerms } from './focus.js';
 import { prefetch } from './prefetch.js';
 import { SH_VIOLATION, violations, type ShaclReport } from './report.js';
@@ -28,22 +28,39 @@ export class ShaclCheck {
   readonly name = 'shacl';
   private readonly cache = new ShapesCache();
 
-  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: { readonly added: readonly Quad[]; readonly removed: readonly Quad[] }): void {
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta): void {
+    this.begin(txn, quads, ns, delta)?.finish();
+  }
+
+  /**
+   * Plans the validation and hands it to the check worker; `finish` (before `txn` ends) waits for
+   * the verdict and throws the rejection. In between, the applying thread may run other checks.
+   * Undefined when there is nothing to validate.
+   */
+  begin(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta): { finish(): void } | undefined {
     const hash = shapesHashOf(txn, ns.id);
-    if (hash === undefined || delta.added.length + delta.removed.length === 0) return;
+    if (hash === undefined || delta.added.length + delta.removed.length === 0) return undefined;
     const text = (): string => effectiveShapesOf(txn, ns.id) ?? '';
     const shapes = this.cache.get(hash, text);
     const match = txnMatcher(quads, txn, ns.id, { insideWrite: true, maxTriplesPerMatch: MAX_TRIPLES_PER_MATCH });
     const plan = planFocus(shapes, match, delta, encodeTerm);
-    if (plan.pairs.length === 0) return;
+    if (plan.pairs.length === 0) return undefined;
     shaclCounters.transactions++;
     shaclCounters.focusNodes += plan.focusNodes;
     const size = quads.count(txn, ns.id, { graph: { kind: 'all' } });
-    const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText: text(), size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match);
-    const n = violations(report);
-    if (n > 0) throw rejection(ns.name, report, n);
+    // The shapes' text goes to the worker only if it does not hold these shapes yet.
+    const pending = startValidation({ type: 'validate', shapesHash: hash, size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match, text);
+    return {
+      finish: () => {
+        const report = pending.finish();
+        const n = violations(report);
+        if (n > 0) throw rejection(ns.name, report, n);
+      },
+    };
   }
 }
+
+type CheckDelta = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
 const focusOf = (plan: { readonly pairs: readonly { readonly focus: readonly string[] }[] }): string[] => [...new Set(plan.pairs.flatMap((p) => p.focus))];
 
@@ -66,6 +83,6 @@ export function validateDelta(shapesText: string, quads: QuadStore, txn: ReadTxn
   const plan = planFocus(shapes, match, delta, encodeTerm);
   if (plan.pairs.length === 0) return { conforms: true, results: [] };
   const size = quads.count(txn, ns, { graph: { kind: 'all' } });
-  const report = validateBlocking({ type: 'validate', shapesHash: hash, shapesText, size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match);
+  const report = validateBlocking({ type: 'validate', shapesHash: hash, size, pairs: plan.pairs, known: prefetch(shapes, match, focusOf(plan)) }, match, () => shapesText);
   return { conforms: violations(report) === 0, results: report.results };
 }

@@ -5,7 +5,8 @@ import type { EncodedTriple } from './view.js';
 export interface ValidateRequest {
   readonly type: 'validate';
   readonly shapesHash: string;
-  readonly shapesText: string;
+  /** Sent when the caller has it at hand; else the worker asks for it if it does not hold these shapes. */
+  readonly shapesText?: string;
   readonly size: number;
   readonly pairs: readonly { readonly shape: string; readonly focus: readonly string[] }[];
   /**
@@ -18,11 +19,12 @@ export interface ValidateRequest {
 /** Worker → main thread (over the sync port). */
 export type FromWorker =
   | { readonly type: 'match'; readonly s: string | null; readonly p: string | null; readonly o: string | null }
+  | { readonly type: 'shapes' }
   | { readonly type: 'done'; readonly report: ShaclReport }
   | { readonly type: 'error'; readonly message: string };
 
-/** Main thread → worker (over the sync port): the answer to a match, or "stop, I failed". */
-export type ToWorker = { readonly type: 'answer'; readonly triples: readonly EncodedTriple[] } | { readonly type: 'fail' };
+/** Main thread → worker (over the sync port): the answer to a match or to 'shapes', or "stop, I failed". */
+export type ToWorker = { readonly type: 'answer'; readonly triples: readonly EncodedTriple[] } | { readonly type: 'shapes'; readonly text: string } | { readonly type: 'fail' };
 
 /** Int32 slots of the shared control array: a flag each side waits on. */
 export const MAIN_SLOT = 0;

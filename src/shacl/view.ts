@@ -26,19 +26,34 @@ export interface ViewOptions {
   readonly maxTriplesPerMatch: number;
 }
 
+/** Bound on the terms one matcher keeps (a runaway validation fails on its own limits first). */
+const MAX_CACHED = 100_000;
+
 export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: ViewOptions): MatchFn {
-  const decode = (id: number): string => (opts.insideWrite ? quads.dict.termUncached(txn, nsId, id) : quads.dict.term(txn, nsId, id));
-  return (s, p, o, limit) => {
-    const ids: (number | undefined)[] = [];
-    for (const t of [s, p, o]) {
-      if (t === null) ids.push(undefined);
-      else {
-        const id = quads.dict.lookup(txn, nsId, t);
-        if (id === undefined) return [];
-        ids.push(id);
-      }
+  // One check reads the same terms again and again (rdf:type, the shapes' predicates, the focus
+  // node): within one transaction an id and its term never change, so each is read once here.
+  const terms = new Map<number, string>();
+  const ids = new Map<string, number | undefined>();
+  const decode = (id: number): string => {
+    let t = terms.get(id);
+    if (t === undefined) {
+      t = opts.insideWrite ? quads.dict.termUncached(txn, nsId, id) : quads.dict.term(txn, nsId, id);
+      if (terms.size < MAX_CACHED) terms.set(id, t);
     }
-    const [si, pi, oi] = ids;
+    return t;
+  };
+  const idOf = (t: string | null): number | undefined | null => {
+    if (t === null) return undefined;
+    if (ids.has(t)) return ids.get(t) ?? null;
+    const id = quads.dict.lookup(txn, nsId, t);
+    if (ids.size < MAX_CACHED) ids.set(t, id);
+    return id ?? null;
+  };
+  return (s, p, o, limit) => {
+    const si = idOf(s);
+    const pi = idOf(p);
+    const oi = idOf(o);
+    if (si === null || pi === null || oi === null) return [];
     const seen = new Set<string>();
     const out: EncodedTriple[] = [];
     const pattern = { graph: { kind: 'all' as const }, ...(si !== undefined && { s: si }), ...(pi !== undefined && { p: pi }), ...(oi !== undefined && { o: oi }) };

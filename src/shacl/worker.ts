@@ -33,14 +33,23 @@ function receive(): ToWorker {
 function remoteMatch(s: string | null, p: string | null, o: string | null): EncodedTriple[] {
   send({ type: 'match', s, p, o });
   const m = receive();
-  if (m.type === 'fail') throw new Error('the main thread could not read the data graph');
+  if (m.type !== 'answer') throw new Error('the main thread could not read the data graph');
   return [...m.triples];
+}
+
+/** The shapes' text: sent with the request, or (the usual case: shapes change rarely) asked for once. */
+function shapesTextOf(req: ValidateRequest): string {
+  if (req.shapesText !== undefined) return req.shapesText;
+  send({ type: 'shapes' });
+  const m = receive();
+  if (m.type !== 'shapes') throw new Error('the main thread did not send the shapes');
+  return m.text;
 }
 
 function validatorFor(req: ValidateRequest): ShapesValidator {
   let v = validators.get(req.shapesHash);
   if (v === undefined) {
-    v = ShapesValidator.fromQuads(parseShapes(req.shapesText));
+    v = ShapesValidator.fromQuads(parseShapes(shapesTextOf(req)));
     if (validators.size >= 32) validators.delete(validators.keys().next().value as string);
     validators.set(req.shapesHash, v);
   }

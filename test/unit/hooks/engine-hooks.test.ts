@@ -1,4 +1,7 @@
-/** Knowledge hooks in the engine: WINDOW by entry time (FakeClock), definitions across a reopen, the predicate filter. */
+/**
+ * Knowledge hooks in the engine: WINDOW by entry time (FakeClock), definitions across a reopen (and
+ * across the check's cache of them), the predicate filter, the order of the SHACL and hooks verdicts.
+ */
 import test from 'ava';
 import { FakeClock, KnowdError } from '../../../src/base/index.js';
 import type { Engine, EngineOptions } from '../../../src/engine/index.js';
@@ -222,6 +225,72 @@ test('WINDOW counts: the namespace index and the time-index scan (a store from b
       // As if the index had been started later (an upgraded store): the scan must give the same.
       await storage.write((w) => w.put('meta', Buffer.from('winidx/since'), u64Key(T0 + 1_000_000)));
       t.deepEqual(windows.map(([a, b]) => engine.read((r) => countDataReceipts(r, NS, a, b))), fast);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test('the hooks a transaction meets are the ones committed before it: every put and delete takes effect at the next entry', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const { engine, stop } = await open(storage, new FakeClock(T0));
+    try {
+      await engine.putHook(hook({ id: 'cap', phase: 'pre', condition: { ask: 'ASK { ?s <http://ex/v> ?v FILTER(?v < 0) }' } }), 'admin');
+      // The first transactions see (and the check keeps) one hook.
+      t.is((await rejected(t, tx(engine, '<http://ex/a> <http://ex/v> -1 .'))).details['hook'], 'cap');
+      await tx(engine, '<http://ex/a> <http://ex/v> 1 .');
+      // Replaced: the old condition no longer vetoes, the new one does.
+      await engine.putHook(hook({ id: 'cap', phase: 'pre', condition: { ask: 'ASK { ?s <http://ex/v> ?v FILTER(?v > 100) }' } }), 'admin');
+      await tx(engine, '<http://ex/b> <http://ex/v> -1 .');
+      t.is((await rejected(t, tx(engine, '<http://ex/c> <http://ex/v> 200 .'))).details['hook'], 'cap');
+      // A second hook, of the other phase, next to it.
+      await engine.putHook(hook({ id: 'big', phase: 'post', condition: { ask: 'ASK { ?s <http://ex/v> ?v FILTER(?v > 10) }' } }), 'admin');
+      await tx(engine, '<http://ex/d> <http://ex/v> 50 .');
+      t.is(engine.firings(NS, 'big', 10).length, 1);
+      // Deleted: nothing vetoes or fires any more.
+      await engine.deleteHook(NS, 'cap', 'admin');
+      await engine.deleteHook(NS, 'big', 'admin');
+      await tx(engine, '<http://ex/e> <http://ex/v> 200 .');
+      t.is(engine.firings(NS, 'big', 10).length, 1);
+      // A namespace deleted and made again (a new id) starts without hooks.
+      await engine.putHook(hook({ id: 'cap', phase: 'pre', condition: { ask: 'ASK { ?s <http://ex/v> ?v }' } }), 'admin');
+      await engine.deleteNamespace(NS, 'admin');
+      await engine.ensureNamespace(NS);
+      await tx(engine, '<http://ex/f> <http://ex/v> 1 .');
+      t.deepEqual(engine.hooks(NS), []);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+test.serial('SHACL (in its worker) and hooks (meanwhile, here) decide as if one ran after the other: the shapes first, then the hooks', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const { engine, stop } = await open(storage, new FakeClock(T0));
+    try {
+      const shapes = (max: number): string => `@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex:name ; sh:maxCount ${max} ] .`;
+      await engine.putShapes(NS, shapes(1), 'admin');
+      // A hook whose own SHACL condition is validated while the transaction's validation is in flight.
+      const ages = `@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:AgeShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex:age ; sh:datatype xsd:integer ] .`;
+      await engine.putHook(hook({ id: 'ages', phase: 'pre', condition: { not: { shacl: ages } } }), 'admin');
+      await engine.putHook(hook({ id: 'no-bob', phase: 'pre', condition: { ask: 'ASK { ?s <http://ex/name> "bob" }' } }), 'admin');
+      const person = (s: string, names: string[], age: string): string => `<http://ex/${s}> a <http://ex/Person> ; ${names.map((n) => `<http://ex/name> "${n}"`).join(' ; ')} ; <http://ex/age> ${age} .`;
+      await tx(engine, person('a', ['ann'], '1'));
+      const shacl = await rejected(t, tx(engine, person('b', ['x', 'y'], '1')));
+      t.truthy(shacl.details['report']);
+      t.is(shacl.details['hook'], undefined);
+      const byAge = await rejected(t, tx(engine, person('c', ['cy'], '"old"')));
+      t.is(byAge.details['hook'], 'ages');
+      t.is((await rejected(t, tx(engine, person('d', ['bob'], '2')))).details['hook'], 'no-bob');
+      // Both would reject: the shapes' report decides, as when SHACL ran alone first.
+      const both = await rejected(t, tx(engine, person('e', ['bob', 'eve'], '"old"')));
+      t.truthy(both.details['report']);
+      t.is(both.details['hook'], undefined);
+      // New shapes (the worker asks for their text once): two names now conform.
+      await engine.putShapes(NS, shapes(2), 'admin');
+      await t.notThrowsAsync(tx(engine, person('b', ['x', 'y'], '1')));
     } finally {
       await stop();
     }
