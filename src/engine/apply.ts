@@ -137,7 +137,7 @@ function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string
  */
 export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: Command, parsed?: ParsedDelta): Outcome {
   // Before the entry writes: the hooks check caches definitions and must read this write's instead.
-  if (writesHookDefinitions(cmd)) ctx.hooks?.definitionsChanging();
+  if (writesHookDefinitions(cmd)) ctx.hooks?.definitionsChanging(index);
   switch (cmd.type) {
     case 'ns-create': {
       // Throws NAMESPACE_EXISTS when two creations of one name race: the second caller learns it.

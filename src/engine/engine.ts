@@ -196,9 +196,9 @@ export class Engine {
     return cmd;
   }
 
-  /** Publishes what committed entries created to the read caches (only after the commit is durable). */
-  published(results: readonly ApplyResult[]): void {
-    this.hooksCheck.committed();
+  /** Publishes what committed entries created to the read caches, once the entries up to `durableTo` are durable. */
+  published(results: readonly ApplyResult[], durableTo: number): void {
+    this.hooksCheck.committed(durableTo);
     for (const r of results) {
       if (!r.ok) continue;
       const o = r.outcome;

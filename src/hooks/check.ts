@@ -75,9 +75,12 @@ export class HooksCheck {
    * reading them from the store meant a scan of the meta table per transaction and phase. Dropped by
    * the apply of anything that writes hook definitions (`definitionsChanging`), and not refilled
    * until that write is durable (`committed`): a write that fails must not leave its hooks here.
+   * By log index, since a sole voter's next write may run before the previous one is durable.
    */
   private readonly byNs = new Map<number, Phases>();
-  private unsettled = false;
+  /** The last entry that wrote definitions, and the last entry known durable. */
+  private changingAt = 0;
+  private durableTo = 0;
 
   constructor(private readonly env: HooksEnv) {}
 
@@ -85,14 +88,16 @@ export class HooksCheck {
    * Called by the apply of an entry that may write hook definitions (hook put/delete, packs, a
    * namespace delete), before it writes: until the write transaction commits, hooks are read from it.
    */
-  definitionsChanging(): void {
+  definitionsChanging(index: number): void {
     this.byNs.clear();
-    this.unsettled = true;
+    this.changingAt = Math.max(this.changingAt, index);
   }
 
-  /** The write transaction that applied the entries so far is durable: its hooks may be cached. */
-  committed(): void {
-    this.unsettled = false;
+  /** Entries up to `index` are durable: once that covers the last definitions written, they may be cached. */
+  committed(index: number): void {
+    this.durableTo = Math.max(this.durableTo, index);
+    // After a failed write the log goes on from the durable state, reusing its indexes.
+    if (this.durableTo >= this.changingAt) this.changingAt = 0;
   }
 
   /** The store was replaced (a snapshot install): nothing cached describes it. */
@@ -111,7 +116,7 @@ export class HooksCheck {
       (c.hook.phase === 'pre' ? pre : post).push(c);
     }
     const phases = pre.length + post.length === 0 ? NO_HOOKS : { pre, post };
-    if (!this.unsettled) this.byNs.set(nsId, phases);
+    if (this.changingAt === 0) this.byNs.set(nsId, phases);
     return phases;
   }
 

@@ -496,7 +496,7 @@ export class ReplicationNode implements Sequencer {
     this.faultDelayMs = 0;
     this.applied = Math.max(this.applied, applied);
     if (membership !== undefined) this.setMembership(membership);
-    this.opts.engine.published(results.flatMap((r) => (r.result === null ? [] : [r.result])));
+    this.opts.engine.published(results.flatMap((r) => (r.result === null ? [] : [r.result])), applied);
     for (const { entry, result } of results) {
       if (result !== null) this.pending.settle(entry.index, entry.term, result);
       else this.pending.settle(entry.index, entry.term, { ok: false, error: new KnowdError('INTERNAL', `Entry ${entry.index} is not a client write`) });
