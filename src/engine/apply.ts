@@ -7,6 +7,7 @@ import { prefixRange, type WriteTxn } from '../storage/index.js';
 import type { Command, TxCommand, UpdateCommand } from './commands.js';
 import { applyUpdate } from './update.js';
 import { getIdempotency, putIdempotency } from './idempotency.js';
+import { followImportBatch, forgetImportBatches } from './import-order.js';
 import { chainHead, getReceipt, putReceipt, putUpdateDelta } from './receipt-store.js';
 import { applyVectorCommand, type VectorOutcome } from './vector-apply.js';
 import { deleteVectorNamespace } from '../vector/index.js';
@@ -150,6 +151,7 @@ export function applyCommand(txn: WriteTxn, ctx: ApplyContext, index: number, cm
       dropShapes(txn, info.id);
       dropHooks(txn, info.id);
       forgetPackNamespace(txn, cmd.ns);
+      forgetImportBatches(txn, cmd.ns);
       deleteVectorNamespace(txn, info.id);
       txn.delRange('idem', prefixRange(Buffer.concat([Buffer.from(cmd.ns, 'utf8'), Buffer.from([0])])));
       return { type: 'ns-delete', ns: cmd.ns, nsId: info.id };
@@ -222,6 +224,7 @@ function isLineImport(cmd: TxCommand): cmd is TxCommand & { format: 'n-triples' 
 
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
+  if (cmd.importBatch !== undefined) followImportBatch(txn, cmd.ns, cmd.importBatch.id, cmd.importBatch.seq);
   if (isLineImport(cmd)) {
     const batch = parsed !== undefined && 'encoded' in parsed ? parsed.encoded : encodeQuads(parseImportText(cmd.add, cmd.format, cmd.bnodePrefix, 1));
     return applyImport(txn, ctx, index, cmd, ns, batch);

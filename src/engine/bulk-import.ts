@@ -4,7 +4,7 @@ import { Writer } from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { KnowdError } from '../base/index.js';
 import { parseRdfStream, type RdfFormat } from '../rdf/index.js';
-import type { Engine, PreparedImport, TxResult } from './engine.js';
+import type { Engine, ImportBatchOrder, PreparedImport, TxResult } from './engine.js';
 
 export interface ImportOptions {
   readonly namespace: string;
@@ -27,13 +27,18 @@ const DEFAULT_BATCH = 20_000;
 
 /** Batches prepared ahead of the one committing: enough to keep the worker busy, few enough to bound memory. */
 const PREPARE_AHEAD = 2;
+/**
+ * Batches submitted before the earlier ones committed: with two, one is applied while the one
+ * before it is flushed to disk. Each applies only if the one before it did (import-order.ts).
+ */
+const COMMITS_IN_FLIGHT = 2;
 
 /**
  * Bulk load in constant memory: the input is cut into batches, each committed as one log entry with
- * one receipt. Preparing the next batches overlaps the commit of the previous one; at most one batch
- * commits at a time and PREPARE_AHEAD wait prepared, which bounds memory to a few batches and keeps
- * batches committed in input order. A failed
- * batch stops the load; the batches before it stay committed (and are reported in the error).
+ * one receipt. Preparing the next batches overlaps the commits of the previous ones; at most
+ * COMMITS_IN_FLIGHT batches commit at a time and PREPARE_AHEAD wait prepared, which bounds memory
+ * to a few batches; batches commit in input order. A failed batch stops the load: the batches
+ * before it stay committed (and are reported in the error), the one behind it is refused.
  */
 export async function bulkImport(engine: Engine, input: Readable, opts: ImportOptions): Promise<ImportResult> {
   engine.namespace(opts.namespace);
@@ -44,15 +49,22 @@ export async function bulkImport(engine: Engine, input: Readable, opts: ImportOp
   const receipts: string[] = [];
   let quads = 0;
   let added = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const submit = async (commit: () => Promise<TxResult>): Promise<void> => {
-    await inFlight;
-    inFlight = commit().then((r) => {
+  const importId = bnodePrefix;
+  let seq = 0;
+  const inFlight: Promise<void>[] = [];
+  /** Waits for the oldest batch in flight; its failure (the first, in input order) is raised. */
+  const settleOldest = async (): Promise<void> => {
+    await inFlight.shift();
+  };
+  const submit = async (commit: (batch: ImportBatchOrder) => Promise<TxResult>): Promise<void> => {
+    while (inFlight.length >= COMMITS_IN_FLIGHT) await settleOldest();
+    const p = commit({ id: importId, seq: seq++ }).then((r) => {
       receipts.push(r.receipt.id);
       added += r.delta.added;
     });
-    // Marked handled here; the rejection is still raised by the next `await inFlight`.
-    inFlight.catch(() => undefined);
+    // Marked handled here; the rejection is raised when the batch is the oldest in flight.
+    p.catch(() => undefined);
+    inFlight.push(p);
   };
 
   try {
@@ -64,8 +76,8 @@ export async function bulkImport(engine: Engine, input: Readable, opts: ImportOp
       const ahead: Promise<PreparedImport>[] = [];
       const commitOldest = async (): Promise<void> => {
         const prepared = await (ahead.shift() as Promise<PreparedImport>);
-        await submit(async () => {
-          const r = await engine.commitImport(opts.namespace, prepared, opts.actor);
+        await submit(async (order) => {
+          const r = await engine.commitImport(opts.namespace, prepared, opts.actor, order);
           quads += r.quads;
           return r;
         });
@@ -86,7 +98,7 @@ export async function bulkImport(engine: Engine, input: Readable, opts: ImportOp
         const b = batch;
         batch = [];
         const text = writer.quadsToString(b as Parameters<Writer['quadsToString']>[0]);
-        await submit(() => engine.transactQuads(opts.namespace, b, text, opts.actor, 'import'));
+        await submit((order) => engine.transactQuads(opts.namespace, b, text, opts.actor, 'import', order));
       };
       for await (const quad of parseRdfStream(input, { format: opts.format, blankNodePrefix: bnodePrefix, source: 'import' })) {
         batch.push(quad);
@@ -95,9 +107,10 @@ export async function bulkImport(engine: Engine, input: Readable, opts: ImportOp
       }
       await flush();
     }
-    await inFlight;
+    while (inFlight.length > 0) await settleOldest();
   } catch (e) {
-    await inFlight.catch(() => undefined);
+    // The batches behind a failed one are refused (or never sent); wait for them to be answered.
+    await Promise.allSettled(inFlight);
     if (e instanceof KnowdError) {
       throw new KnowdError(e.code, `${e.message} (${receipts.length} batches committed before it)`, { ...e.details, committedBatches: receipts.length });
     }

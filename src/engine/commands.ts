@@ -35,6 +35,11 @@ export interface TxCommand {
   readonly exact?: string;
   readonly deltaHash: string;
   readonly idempotency?: { readonly key: string; readonly requestHash: string };
+  /**
+   * A bulk import's batch: `id` names the import (unique per load), `seq` counts its batches from 0.
+   * The batch applies only after the one before it applied (see import-order.ts).
+   */
+  readonly importBatch?: { readonly id: string; readonly seq: number };
 }
 
 export interface NamespaceCommand {

@@ -42,6 +42,9 @@ export interface TxRequest {
   readonly replace?: string;
 }
 
+/** Which batch of which bulk import a commit is (TxCommand.importBatch). */
+export type ImportBatchOrder = NonNullable<TxCommand['importBatch']>;
+
 export interface TxResult {
   readonly receipt: Receipt;
   readonly delta: { readonly added: number; readonly removed: number };
@@ -417,14 +420,14 @@ export class Engine {
   }
 
   /** Commits a prepared import batch as one log entry (the log keeps the text as sent). */
-  async commitImport(ns: string, p: PreparedImport, actor: string): Promise<TxResult & { quads: number }> {
+  async commitImport(ns: string, p: PreparedImport, actor: string, batch?: ImportBatchOrder): Promise<TxResult & { quads: number }> {
     this.namespace(ns);
     const { request, prepared } = p;
     const quads = batchSize(prepared);
     if (quads > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The import batch has ${quads} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS).`);
     }
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, ...(batch !== undefined && { importBatch: batch }) };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
     return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed, quads };
   }
@@ -433,9 +436,9 @@ export class Engine {
    * Commits already-parsed quads (bulk import): the log keeps them as N-Quads text.
    * Blank nodes must already carry labels unique to this load.
    */
-  async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind): Promise<TxResult> {
+  async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind, batch?: ImportBatchOrder): Promise<TxResult> {
     this.namespace(ns);
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '' };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', ...(batch !== undefined && { importBatch: batch }) };
     return this.commitParsed(cmd, { add, remove: [] });
   }
 

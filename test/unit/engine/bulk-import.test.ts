@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { FakeClock, KnowdError } from '../../../src/base/index.js';
 import { Engine, bulkImport } from '../../../src/engine/index.js';
+import { parseHook } from '../../../src/hooks/index.js';
 import { openStandaloneEngine } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
@@ -61,4 +62,25 @@ test('a re-import of the same file adds nothing', async (t) => {
   const again = await bulkImport(e, chunked(text), { namespace: 'main', format: 'n-quads', actor: 'x', batchQuads: 4 });
   t.is(again.quads, 15);
   t.is(again.added, 0);
+});
+
+test('a batch rejected when it applies stops the load: the batch already in flight behind it is refused, the ones before stay', async (t) => {
+  const e = await engine();
+  await e.putHook(parseHook({ id: 'no-bad', phase: 'pre', condition: { ask: 'ASK { ?s <http://e/bad> ?o }' } }, 'main'), 't');
+  // Batches of 10: the second holds the vetoed quad; the third and fourth are clean.
+  const lines = Array.from({ length: 40 }, (_, i) => (i === 15 ? '<http://e/x> <http://e/bad> "1" .' : `<http://e/s${i}> <http://e/p> "${i}" .`));
+  for (const format of ['n-triples', 'turtle'] as const) {
+    const err = await t.throwsAsync(bulkImport(e, chunked(lines.join('\n') + '\n'), { namespace: 'main', format, actor: 'x', batchQuads: 10 }), { instanceOf: KnowdError });
+    t.is(err.code, 'REJECTED', format);
+    t.is(err.details['hook'], 'no-bad', format);
+    t.is(err.details['committedBatches'], 1, format);
+    const ns = e.namespace('main');
+    const subjects = e.read((rd) => [...e.quads.matchTerms(rd, ns.id, null, null, null, 'all')].map((q) => q.subject.value)).sort();
+    t.deepEqual(subjects, Array.from({ length: 10 }, (_, i) => `http://e/s${i}`).sort(), `${format}: only the first batch`);
+  }
+  // The marker of each load goes with its namespace.
+  await e.deleteNamespace('main', 't');
+  await e.createNamespace('main', 't');
+  const ok = await bulkImport(e, chunked(lines.filter((_, i) => i !== 15).join('\n') + '\n'), { namespace: 'main', format: 'n-triples', actor: 'x', batchQuads: 10 });
+  t.is(ok.added, 39);
 });
