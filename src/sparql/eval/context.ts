@@ -52,6 +52,8 @@ export class Context {
   private ticks = 0;
   readonly memo = new Map<unknown, unknown>();
   private readonly sites = new Map<string, ProbeSite>();
+  /** Planner statistics of this query, by pattern (see count()). */
+  private readonly counts = new Map<string, number>();
   readonly now: Date;
   readonly entropy: EvalEntropy;
 
@@ -94,6 +96,36 @@ export class Context {
     let site = this.sites.get(key);
     if (site === undefined) this.sites.set(key, (site = new ProbeSite(this, fixed, varying, graph)));
     return site;
+  }
+
+  /**
+   * The store's count of a pattern, asked once per query. Counts other than per predicate are range
+   * counts, linear in the matches, and the planner asks the same ones again and again: per join
+   * step, per outer row of a BGP (until its plan is stable), per probe site. The snapshot does not
+   * change during the query, so the first answer holds.
+   */
+  count(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named'): number {
+    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`;
+    let n = this.counts.get(key);
+    if (n === undefined) this.counts.set(key, (n = this.data.count(s, p, o, graph)));
+    return n;
+  }
+
+  /**
+   * Matches counted up to `cap` by reading them (for weights, where an exact range count of a wide
+   * range would cost more than it tells), also once per query.
+   */
+  countUpTo(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named', cap: number): number {
+    const exact = this.counts.get(`${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`);
+    if (exact !== undefined) return Math.min(exact, cap);
+    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph} ≤${cap}`;
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      n = 0;
+      for (const _ of this.data.match(s, p, o, graph)) if (++n >= cap) break;
+      this.counts.set(key, n);
+    }
+    return n;
   }
 
   /** The canonical value of a term: its id when the store knows it. */

@@ -463,6 +463,11 @@ export class Evaluator {
       yield* this.similarBgp(op, passed, g);
       return;
     }
+    // One pattern has one order: planning it would only count its matches.
+    if (op.patterns.length === 1 && this.profile === undefined) {
+      yield* this.patterns(op.patterns, passed, g);
+      return;
+    }
     const bound = new Set<string>();
     for (const p of op.patterns) for (const t of [p.subject, p.predicate, p.object]) if ((t.termType === 'Variable' || t.termType === 'BlankNode') && passed[this.slot(varName(t))] !== undefined) bound.add(varName(t));
     const planGraph = g.kind === 'id' ? g.id : g.kind === 'var' ? 'named' : (this.ctx.defaultGraphs?.[0] ?? 0);

@@ -60,7 +60,7 @@ function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>
   const count = (p: Algebra.PropertyPathSymbol): number => {
     if (p.type === 'link') {
       const id = ctx.data.lookup((p as Algebra.Link).iri);
-      return id === undefined ? 0 : ctx.data.count(undefined, id, undefined, 0);
+      return id === undefined ? 0 : ctx.count(undefined, id, undefined, 0);
     }
     if (p.type === 'inv') return count((p as Algebra.Inv).path);
     if (p.type === 'alt') return (p as Algebra.Alt).input.reduce((n, x) => n + count(x), 0);
@@ -86,7 +86,7 @@ function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>
 function exactLinks(ctx: Context, p: Algebra.PropertyPathSymbol, s: number | undefined, o: number | undefined): number | undefined {
   if (p.type === 'link') {
     const id = ctx.data.lookup((p as Algebra.Link).iri);
-    return id === undefined ? 0 : ctx.data.count(s, id, o, 0);
+    return id === undefined ? 0 : ctx.count(s, id, o, 0);
   }
   if (p.type === 'inv') return exactLinks(ctx, (p as Algebra.Inv).path, o, s);
   if (p.type === 'alt') {
@@ -102,16 +102,11 @@ function exactLinks(ctx: Context, p: Algebra.PropertyPathSymbol, s: number | und
 }
 
 /**
- * Matches of `?s p o`, counted up to `cap`: an exact count is a range count, linear in the matches
+ * Matches of `?s p o` are counted up to this cap (Context.countUpTo): an exact count is a range count, linear in the matches
  * (100k instances of a class at LUBM(10): ~5 ms, more than the whole of some queries), while the
  * weight only has to tell a selective block from a wide one.
  */
 const WEIGHT_CAP = 512;
-function countUpTo(ctx: Context, p: number, o: number, cap: number): number {
-  let n = 0;
-  for (const _ of ctx.data.match(undefined, p, o, 0)) if (++n >= cap) break;
-  return n;
-}
 
 /**
  * What a VALUES block costs when it goes first: every later input then runs once per row, so its
@@ -135,7 +130,7 @@ function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.
       for (const b of v.bindings) {
         const t = b[`?${p.object.value}`];
         const id = t === undefined ? undefined : ctx.data.lookup(t);
-        if (id !== undefined) sum += countUpTo(ctx, pid, id, WEIGHT_CAP);
+        if (id !== undefined) sum += ctx.countUpTo(undefined, pid, id, 0, WEIGHT_CAP);
       }
       weight = Math.max(weight, sum);
     }

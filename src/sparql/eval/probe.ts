@@ -56,7 +56,7 @@ export class ProbeSite {
   private pays(): boolean {
     if (this.threshold === undefined) {
       const [fs, fp, fo] = this.fixed;
-      const quads = this.ctx.data.count(fs, fp, fo, this.graph);
+      const quads = this.ctx.count(fs, fp, fo, this.graph);
       const allBound = this.varying.length + this.fixed.filter((x) => x !== undefined).length === 3;
       this.threshold = quads > MAX_INDEX_QUADS ? Infinity : Math.max(MIN_PROBES, quads / (allBound ? KEYS_PER_GET : KEYS_PER_SCAN));
     }
