@@ -53,12 +53,17 @@ export function planBgp(
       let est = c.count;
       let connected = known.size === 0 || out.length === 0;
       const pos = [c.p.subject, c.p.predicate, c.p.object] as const;
+      let joined = false;
       pos.forEach((t, k) => {
         if (isVar(t) && known.has(name(t)) && valueOf(name(t)) === undefined) {
-          connected = true;
+          connected = joined = true;
           est = k === 0 ? Math.min(est, 4) : k === 2 ? Math.min(est, 64) : est / 8;
         }
       });
+      // Subject and object both fixed by then: a membership test that can only drop rows, so it goes
+      // before a pattern that fans out from the subject (LUBM q09x: `?x :takesCourse ?z` before `?x a ?s`).
+      const fixed = (t: Term): boolean => !isVar(t) || known.has(name(t));
+      if (joined && fixed(c.p.subject) && fixed(c.p.object)) est = Math.min(est, 1);
       const allVarsFree = pos.every((t) => !isVar(t) || !known.has(name(t)));
       if (!connected && allVarsFree && out.length > 0) est = est * 1e6 + 1e6;
       if (est < bestScore) {

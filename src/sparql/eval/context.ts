@@ -1,5 +1,6 @@
 import type { Term } from '@rdfjs/types';
 import { KnowdError } from '../../base/index.js';
+import type { Algebra } from '../parse/index.js';
 import type { QueryableDataset } from './dataset.js';
 import { ProbeSite } from './probe.js';
 import type { Val } from './rows.js';
@@ -54,6 +55,9 @@ export class Context {
   private readonly sites = new Map<string, ProbeSite>();
   /** Planner statistics of this query, by pattern (see count()). */
   private readonly counts = new Map<string, number>();
+  private readonly partialCounts = new Map<string, { readonly n: number; readonly cap: number }>();
+  /** Ids of property-path links (null: not in the store), looked up once per query. */
+  private readonly links = new Map<Algebra.Link, number | null>();
   readonly now: Date;
   readonly entropy: EvalEntropy;
 
@@ -116,16 +120,23 @@ export class Context {
    * range would cost more than it tells), also once per query.
    */
   countUpTo(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named', cap: number): number {
-    const exact = this.counts.get(`${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`);
+    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`;
+    const exact = this.counts.get(key);
     if (exact !== undefined) return Math.min(exact, cap);
-    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph} ≤${cap}`;
-    let n = this.counts.get(key);
-    if (n === undefined) {
-      n = 0;
-      for (const _ of this.data.match(s, p, o, graph)) if (++n >= cap) break;
-      this.counts.set(key, n);
-    }
+    // A count that stopped below its cap is exact; one that reached it only says "at least".
+    const seen = this.partialCounts.get(key);
+    if (seen !== undefined && (seen.n < seen.cap || cap <= seen.cap)) return Math.min(seen.n, cap);
+    let n = 0;
+    for (const _ of this.data.match(s, p, o, graph)) if (++n >= cap) break;
+    this.partialCounts.set(key, { n, cap });
     return n;
+  }
+
+  /** The id of a path link's predicate: a closure steps through the same link once per node it reaches. */
+  linkId(link: Algebra.Link): number | undefined {
+    let id = this.links.get(link);
+    if (id === undefined) this.links.set(link, (id = this.data.lookup(link.iri) ?? null));
+    return id ?? undefined;
   }
 
   /** The canonical value of a term: its id when the store knows it. */

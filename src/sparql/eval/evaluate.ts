@@ -42,6 +42,9 @@ export class Evaluator {
   profile: Profile | undefined;
   /** Hash indexes of materialized operators, per memo key and set of variables the parent binds. */
   private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
+  private readonly slotsOf = new Map<Algebra.Operation, readonly number[]>();
+  /** A join's in-scope variables, sorted, with their slots (the key of its orders by bound variables). */
+  private readonly joinVars = new Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]>();
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
@@ -86,15 +89,14 @@ export class Evaluator {
   }
 
   *exec(op: Algebra.Operation, parent: Row, g: ActiveGraph = DEFAULT): Generator<Row> {
-    const certain = certainVars(op);
-    if (certain.size === 0 && OPAQUE.has(op.type)) {
+    const certain = this.certainSlots(op);
+    if (certain.length === 0 && OPAQUE.has(op.type)) {
       yield* this.hashJoin(op, parent, g);
       return;
     }
     const passed: Row = [];
     let restricted = false;
-    for (const v of certain) {
-      const s = this.slot(v);
+    for (const s of certain) {
       const val = parent[s];
       if (val !== undefined) passed[s] = val;
     }
@@ -107,6 +109,13 @@ export class Evaluator {
       const m = mergeRows(parent, r);
       if (m !== undefined) yield m;
     }
+  }
+
+  /** Slots of certainVars(op): exec() runs once per outer row of a join, and names cost a map lookup each. */
+  private certainSlots(op: Algebra.Operation): readonly number[] {
+    let slots = this.slotsOf.get(op);
+    if (slots === undefined) this.slotsOf.set(op, (slots = [...certainVars(op)].map((v) => this.slot(v))));
+    return slots;
   }
 
   /** All rows of an operator evaluated on its own, once per active graph. */
@@ -201,13 +210,17 @@ export class Evaluator {
         return;
       case 'join': {
         const j = op as Algebra.Join;
-        const bound = new Set<string>();
-        for (const v of inScopeVars(j)) if (passed[this.slot(v)] !== undefined) bound.add(v);
-        const key = `${[...bound].sort().join(',')}`;
+        let vars = this.joinVars.get(j);
+        if (vars === undefined) this.joinVars.set(j, (vars = [...inScopeVars(j)].sort().map((name) => ({ name, slot: this.slot(name) }))));
+        let key = '';
+        for (const v of vars) if (passed[v.slot] !== undefined) key += `${v.name},`;
         let perJoin = this.joinOrders.get(j);
         if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
         let order = perJoin.get(key);
-        if (order === undefined) perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+        if (order === undefined) {
+          const bound = new Set(vars.filter((v) => passed[v.slot] !== undefined).map((v) => v.name));
+          perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+        }
         yield* this.joinChain(order, passed, g, subst);
         return;
       }

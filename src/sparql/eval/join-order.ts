@@ -116,7 +116,7 @@ const WEIGHT_CAP = 512;
  * as the largest such sum. Without this, LUBM's expanded queries scanned every instance of every
  * listed class first and then probed each against a selective pattern that could have gone first.
  */
-function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.Operation[], bound: ReadonlySet<string>): number {
+function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.Operation[], bound: ReadonlySet<string>, limit = Infinity): number {
   const names = new Set(v.variables.map((x) => x.value));
   let weight = v.bindings.length;
   for (const op of others) {
@@ -130,7 +130,9 @@ function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.
       for (const b of v.bindings) {
         const t = b[`?${p.object.value}`];
         const id = t === undefined ? undefined : ctx.data.lookup(t);
-        if (id !== undefined) sum += ctx.countUpTo(undefined, pid, id, 0, WEIGHT_CAP);
+        // Past `limit` the block loses anyway: read no further than it takes to know that.
+        if (id !== undefined) sum += ctx.countUpTo(undefined, pid, id, 0, Math.min(WEIGHT_CAP, Math.floor(limit - sum) + 1));
+        if (sum > limit) return sum;
       }
       weight = Math.max(weight, sum);
     }
@@ -165,7 +167,7 @@ export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bo
   const known = new Set(bound);
   const remaining = units(inputs);
   const out: Algebra.Operation[] = [];
-  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES && valuesWeight(ctx, op as Algebra.Values, remaining, known) <= SMALL_VALUES_WEIGHT);
+  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES && valuesWeight(ctx, op as Algebra.Values, remaining, known, SMALL_VALUES_WEIGHT) <= SMALL_VALUES_WEIGHT);
   if (first >= 0) {
     const chosen = remaining.splice(first, 1)[0]!;
     out.push(chosen);
@@ -179,17 +181,26 @@ export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bo
     }
     let best = -1;
     let bestScore = Infinity;
-    remaining.forEach((op, i) => {
-      const vars = inScopeVars(op);
-      const connected = out.length === 0 || [...vars].some((v) => known.has(v));
-      // A VALUES block none of whose variables is bound yet would drive the rest: it weighs what it selects.
-      const size = op.type === 'values' && ![...vars].some((v) => known.has(v)) ? valuesWeight(ctx, op as Algebra.Values, remaining, known) : estimate(ctx, op, known);
+    const consider = (i: number, size: number, connected: boolean): void => {
       const score = size * (connected ? 1 : 1e6);
-      if (score < bestScore) {
+      if (score < bestScore || (score === bestScore && i < best)) {
         bestScore = score;
         best = i;
       }
+    };
+    // A VALUES block none of whose variables is bound yet would drive the rest: it weighs what it
+    // selects (valuesWeight, which reads matches). It is weighed after the other inputs, only as far
+    // as it takes to know whether it beats the best of them.
+    const driving: number[] = [];
+    remaining.forEach((op, i) => {
+      const vars = inScopeVars(op);
+      if (op.type === 'values' && ![...vars].some((v) => known.has(v))) driving.push(i);
+      else consider(i, estimate(ctx, op, known), out.length === 0 || [...vars].some((v) => known.has(v)));
     });
+    for (const i of driving) {
+      const connected = out.length === 0;
+      consider(i, valuesWeight(ctx, remaining[i] as Algebra.Values, remaining, known, connected ? bestScore : bestScore / 1e6), connected);
+    }
     const chosen = remaining.splice(best < 0 ? 0 : best, 1)[0]!;
     out.push(chosen);
     for (const v of certainVars(chosen)) known.add(v);
