@@ -127,7 +127,8 @@ export class Dictionary {
     if (cache === undefined) this.toDecoded.set(nsId, (cache = new BoundedCache(this.cacheEntries)));
     let t = cache.get(id);
     if (t === undefined) {
-      t = decodeTerm(this.termCache(nsId).get(id) ?? this.termUncached(txn, nsId, id));
+      // Not through the string cache: on the query path it would only add two map lookups per miss.
+      t = decodeTerm(this.termUncached(txn, nsId, id));
       cache.set(id, t);
     }
     return t;
