@@ -43,6 +43,7 @@ export class Evaluator {
   /** Hash indexes of materialized operators, per memo key and set of variables the parent binds. */
   private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
   private readonly slotsOf = new Map<Algebra.Operation, readonly number[]>();
+  private readonly single = new Map<Algebra.Operation, Algebra.Pattern | null>();
   /** A join's in-scope variables, sorted, with their slots (the key of its orders by bound variables). */
   private readonly joinVars = new Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]>();
   /** Join input orders, per join and set of variables bound on entry. */
@@ -101,14 +102,33 @@ export class Evaluator {
       if (val !== undefined) passed[s] = val;
     }
     for (let i = 0; i < parent.length; i++) if (parent[i] !== undefined && passed[i] === undefined) restricted = true;
-    for (const r of this.run(op, passed, g, false)) {
-      if (!restricted) {
-        yield r;
-        continue;
-      }
+    // A one-pattern BGP (every unit of a join around a path, and many whole BGPs) goes straight to
+    // its index scan, and a path to its evaluation: the operator layers would pass each row through
+    // two or three more generators.
+    let rows: Iterable<Row>;
+    const single = this.profile === undefined ? this.singlePattern(op) : undefined;
+    if (single !== undefined) rows = this.matchPattern(single, passed, g);
+    else if (op.type === 'path' && this.profile === undefined) rows = this.path(op as Algebra.Path, passed, g);
+    else rows = this.run(op, passed, g, false);
+    if (!restricted) {
+      yield* rows;
+      return;
+    }
+    for (const r of rows) {
       const m = mergeRows(parent, r);
       if (m !== undefined) yield m;
     }
+  }
+
+  /** The pattern of a BGP of one plain pattern (no knowd:similarTo), else undefined. */
+  private singlePattern(op: Algebra.Operation): Algebra.Pattern | undefined {
+    if (op.type !== 'bgp') return undefined;
+    let p = this.single.get(op);
+    if (p === undefined) {
+      const ps = (op as Algebra.Bgp).patterns;
+      this.single.set(op, (p = ps.length === 1 && !hasSimilar(ps) ? ps[0]! : null));
+    }
+    return p ?? undefined;
   }
 
   /** Slots of certainVars(op): exec() runs once per outer row of a join, and names cost a map lookup each. */
