@@ -6,7 +6,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { KnowdError, fromWireError, toWireError } from '../base/index.js';
 import { Dictionary, QuadStore } from '../dataset/index.js';
-import { runQueryJob, type QueryJob, type SimilarFor } from '../engine/index.js';
+import { keepGoing, runQueryJob, type QueryJob, type SimilarFor } from '../engine/index.js';
 import { openLmdbStorage, type LmdbTuning } from '../storage/lmdb/index.js';
 import type { FromWorker, ToWorker, VectorCall, VectorReply } from './query-protocol.js';
 
@@ -14,9 +14,11 @@ const { dataDir, mapSizeBytes, tuning, vecPort, vecFlag } = workerData as { data
 const storage = openLmdbStorage({ path: dataDir, mapSizeBytes, readOnly: true, ...(tuning !== undefined && { tuning }) });
 const quads = new QuadStore(new Dictionary(100_000));
 const port = parentPort!;
-// Chunks posted but not yet taken by the HTTP side: a small window keeps single-chunk answers from
-// paying a round trip, while a slow client still stops the query from running ahead.
-const WINDOW = 4;
+// Chunks (about 64 Ki characters each) posted but not yet taken by the HTTP side. The worker does not
+// yield between chunks (keepGoing), so it reads acks only once the window is full: up to ~4 Mi
+// characters of result then run in one go on the read transaction's cached cursors, while a slow
+// client still stops the query from running further ahead.
+const WINDOW = 64;
 let inflight = 0;
 let ack: (() => void) | undefined;
 
@@ -47,6 +49,7 @@ async function run(id: number, job: QueryJob): Promise<void> {
       },
       undefined,
       similar,
+      keepGoing,
     );
     post({ type: 'done', id });
   } catch (e) {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KnowdError } from '../base/index.js';
+import type { Term } from '@rdfjs/types';
+import { decodeTerm } from '../rdf/index.js';
 import type { ReadTxn, WriteTxn } from '../storage/index.js';
 import { idBytes, MAX_TERM_ID, nsPrefix, readId } from './layout.js';
 
@@ -67,6 +69,7 @@ class BoundedCache<K, V> {
 export class Dictionary {
   private readonly toId = new Map<number, BoundedCache<string, number>>();
   private readonly toTerm = new Map<number, BoundedCache<number, string>>();
+  private readonly toDecoded = new Map<number, BoundedCache<number, Term>>();
 
   // 250k mappings per namespace (~50 MB of heap) keep hot terms of large loads without holding
   // the whole dictionary in memory; misses cost one B-tree lookup.
@@ -114,6 +117,23 @@ export class Dictionary {
     return s;
   }
 
+  /**
+   * Decodes an id into an RDF/JS term, as term() but cached as the term: query results decode every
+   * value of every row, and parsing the string again for each (plus a per-query map in front) cost
+   * more than the B-tree lookup. Committed snapshots only, as term().
+   */
+  decoded(txn: ReadTxn, nsId: number, id: number): Term {
+    let cache = this.toDecoded.get(nsId);
+    if (cache === undefined) this.toDecoded.set(nsId, (cache = new BoundedCache(this.cacheEntries)));
+    let t = cache.get(id);
+    if (t === undefined) {
+      // Not through the string cache: on the query path it would only add two map lookups per miss.
+      t = decodeTerm(this.termUncached(txn, nsId, id));
+      cache.set(id, t);
+    }
+    return t;
+  }
+
   /** Decodes an id without touching the shared cache: safe inside a write that may roll back. */
   termUncached(txn: ReadTxn, nsId: number, id: number): string {
     const v = txn.get('ids', idKey(nsId, id));
@@ -131,11 +151,13 @@ export class Dictionary {
   reset(): void {
     this.toId.clear();
     this.toTerm.clear();
+    this.toDecoded.clear();
   }
 
   forgetNamespace(nsId: number): void {
     this.toId.delete(nsId);
     this.toTerm.delete(nsId);
+    this.toDecoded.delete(nsId);
   }
 
   /** A writer for one write transaction; its new mappings become visible through publish(). */

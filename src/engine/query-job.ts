@@ -92,22 +92,38 @@ export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boo
   return p.form === 'select' ? 'bindings' : p.form === 'ask' ? 'boolean' : 'graph';
 }
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * What the writers do between chunks. Evaluation is synchronous between chunks, so on a thread that
+ * serves others (the main thread) they let other work, and cancellation, have a turn. A query worker
+ * runs one query and is stopped by terminating it: it passes `keepGoing`, because a macrotask there
+ * also ends lmdb-js's current read transaction, and every later range read of the query then opens
+ * and closes a cursor of its own (storage/lmdb: rangeTxn), which made results of thousands of rows
+ * slower over HTTP than in-process.
+ */
+export type ChunkPause = () => Promise<void>;
+export const yieldToLoop: ChunkPause = () => new Promise((resolve) => setImmediate(resolve));
+export const keepGoing: ChunkPause = () => Promise.resolve();
 
 /** A result in the job's format, chunk by chunk (also the coordinator's output of a federated query). */
-export async function* resultChunks(result: QueryResult, job: Pick<QueryJob, 'format'>, started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
+export async function* resultChunks(
+  result: QueryResult,
+  job: Pick<QueryJob, 'format'>,
+  started: number,
+  extra?: Readonly<Record<string, unknown>>,
+  pause: ChunkPause = yieldToLoop,
+): AsyncGenerator<string> {
   if (job.format === 'knowd-part') {
-    yield* partLines(result, started);
+    yield* partLines(result, started, pause);
     return;
   }
   if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
-    yield* knowdJson(result, job.format, started, extra);
+    yield* knowdJson(result, job.format, started, pause, extra);
     return;
   }
-  yield* chunks(result, job as QueryJob & { format: ResultFormatName }, started);
+  yield* chunks(result, job as QueryJob & { format: ResultFormatName }, started, pause);
 }
 
-async function* partLines(result: QueryResult, started: number): AsyncGenerator<string> {
+async function* partLines(result: QueryResult, started: number, pause: ChunkPause): AsyncGenerator<string> {
   let n = 0;
   let buf = '';
   const line = (l: PartLine): string => `${JSON.stringify(l)}\n`;
@@ -120,18 +136,14 @@ async function* partLines(result: QueryResult, started: number): AsyncGenerator<
       if (buf.length >= 65536) {
         yield buf;
         buf = '';
-        await yieldToLoop();
+        await pause();
       }
     }
   } else throw new KnowdError('NOT_SUPPORTED', 'CONSTRUCT and DESCRIBE are not split');
   yield `${buf}${line({ stats: { rows: n, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 } })}`;
 }
 
-async function* chunks(result: QueryResult, job: QueryJob & { format: ResultFormatName | 'v1-json' | 'v1-ndjson' }, started: number): AsyncGenerator<string> {
-  if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
-    yield* knowdJson(result, job.format, started);
-    return;
-  }
+async function* chunks(result: QueryResult, job: QueryJob & { format: ResultFormatName }, started: number, pause: ChunkPause): AsyncGenerator<string> {
   const fmt = formatFromName(job.format);
   let out: AsyncGenerator<string>;
   if (result.kind === 'boolean' && isBooleanFormat(fmt)) {
@@ -142,13 +154,12 @@ async function* chunks(result: QueryResult, job: QueryJob & { format: ResultForm
   else throw new KnowdError('NOT_ACCEPTABLE', `${fmt.mediaType} cannot carry this result`);
   for await (const c of out) {
     yield c;
-    // Evaluation is synchronous between chunks: let other work (and cancellation) get a turn.
-    await yieldToLoop();
+    await pause();
   }
 }
 
 /** Knowd's JSON API: each value is the term's lexical form. */
-async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
+async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number, pause: ChunkPause, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
   const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
   const plain = (r: Readonly<Record<string, Term>>): Record<string, string> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value]));
   const quad = (q: Quad) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value });
@@ -174,7 +185,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
       if (buf.length >= 65536) {
         yield buf;
         buf = '';
-        await yieldToLoop();
+        await pause();
       }
     }
   }
@@ -192,7 +203,15 @@ export type SimilarFor = (ns: string) => SimilarSearch;
  * Runs a job in one read snapshot, handing each chunk to `emit` (which may wait: backpressure).
  * Errors before the first chunk propagate so the caller can still answer with a status.
  */
-export async function runQueryJob(storage: Storage, quads: QuadStore, job: QueryJob, emit: (chunk: string) => Promise<void>, signal?: AbortSignal, similar?: SimilarFor): Promise<void> {
+export async function runQueryJob(
+  storage: Storage,
+  quads: QuadStore,
+  job: QueryJob,
+  emit: (chunk: string) => Promise<void>,
+  signal?: AbortSignal,
+  similar?: SimilarFor,
+  pause: ChunkPause = yieldToLoop,
+): Promise<void> {
   const started = performance.now();
   const parsed = parseCached(job.query, job.baseIRI);
   const params = job.params === undefined ? undefined : Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
@@ -212,7 +231,7 @@ export async function runQueryJob(storage: Storage, quads: QuadStore, job: Query
   await storage.read(async (txn: ReadTxn) => {
     const ns = requireNamespace(txn, job.namespace);
     const result = executeQuery(query, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), options);
-    for await (const c of resultChunks(result, job, started)) await emit(c);
+    for await (const c of resultChunks(result, job, started, undefined, pause)) await emit(c);
   });
 }
 

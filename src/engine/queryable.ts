@@ -16,9 +16,17 @@ function pattern(s: number | undefined, p: number | undefined, o: number | undef
 /** The query evaluator's view of one namespace in one read snapshot. */
 export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, opts: { insideWrite?: boolean; similar?: SimilarSearch } = {}): QueryableDataset {
   // Inside a write, ids may belong to terms this very transaction created and may roll back:
-  // decode them without the shared cache.
-  const decode = opts.insideWrite === true ? (id: number) => quads.dict.termUncached(txn, nsId, id) : (id: number) => quads.dict.term(txn, nsId, id);
+  // decode them without the shared cache (memoized for this query only).
   const terms = new Map<number, Term>();
+  const uncached = (id: number): Term => {
+    let t = terms.get(id);
+    if (t === undefined) {
+      t = decodeTerm(quads.dict.termUncached(txn, nsId, id));
+      if (terms.size < 1_000_000) terms.set(id, t);
+    }
+    return t;
+  };
+  const term = opts.insideWrite === true ? uncached : (id: number): Term => quads.dict.decoded(txn, nsId, id);
   const ids = new Map<string, number | null>();
   return {
     ...(opts.similar !== undefined && { similar: opts.similar }),
@@ -31,14 +39,7 @@ export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, o
       if (ids.size < 100_000) ids.set(key, id ?? null);
       return id;
     },
-    term(id: number): Term {
-      let t = terms.get(id);
-      if (t === undefined) {
-        t = decodeTerm(decode(id));
-        if (terms.size < 1_000_000) terms.set(id, t);
-      }
-      return t;
-    },
+    term,
     match(s, p, o, g) {
       return quads.match(txn, nsId, pattern(s, p, o, g));
     },

@@ -147,10 +147,10 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
           for (const r of ev.exec(algebra, [])) {
             // No prototype: a variable named ?__proto__ must stay a binding.
             const sol = Object.create(null) as Record<string, Term>;
-            slots.forEach((s, i) => {
-              const v = r[s];
+            for (let i = 0; i < slots.length; i++) {
+              const v = r[slots[i]!];
               if (v !== undefined) sol[vars[i]!] = ctx.term(v);
-            });
+            }
             yield sol;
           }
         })(),

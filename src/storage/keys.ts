@@ -5,7 +5,10 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** The smallest key greater than every key that starts with `prefix`, or undefined if none exists. */
 export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
-  const out = Uint8Array.from(prefix);
+  // Every range scan computes one: a copy from Node's buffer pool (Uint8Array.from walks the iterator
+  // protocol, and a fresh Uint8Array allocates its own backing store, each several % of small queries).
+  const out = Buffer.allocUnsafe(prefix.length);
+  out.set(prefix);
   for (let i = out.length - 1; i >= 0; i--) {
     if (out[i]! < 0xff) {
       out[i] = out[i]! + 1;

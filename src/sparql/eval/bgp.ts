@@ -29,13 +29,20 @@ export function planBgp(
 ): PlannedPattern[] {
   // Variables already bound to a known value (passed into this BGP) count as constants: exact counts
   // with the real value beat any guess about selectivity.
-  const base = patterns.map((p) => {
-    const id = (t: Term): number | undefined | null => (isVar(t) ? valueOf(name(t)) : (ctx.data.lookup(t) ?? null));
-    const [s, pr, o] = [id(p.subject), id(p.predicate), id(p.object)];
-    // A constant the store has never seen matches nothing.
-    const count = s === null || pr === null || o === null ? 0 : ctx.data.count(s, pr, o, graph);
-    return { p, count };
-  });
+  const id = (t: Term): number | undefined | null => (isVar(t) ? valueOf(name(t)) : (ctx.data.lookup(t) ?? null));
+  const ids = patterns.map((p) => [id(p.subject), id(p.predicate), id(p.object)] as const);
+  // A pattern that matches nothing empties the whole BGP: it goes first, and the other patterns
+  // are not counted (range counts are linear in the matches). First a constant the store has never
+  // seen, which costs no count at all.
+  const unknown = ids.findIndex((x) => x.includes(null));
+  if (unknown >= 0) return emptyFirst(patterns, unknown);
+  const base: { p: Algebra.Pattern; count: number }[] = [];
+  for (let i = 0; i < patterns.length; i++) {
+    const [s, pr, o] = ids[i]!;
+    const count = ctx.count(s ?? undefined, pr ?? undefined, o ?? undefined, graph);
+    if (count === 0) return emptyFirst(patterns, i);
+    base.push({ p: patterns[i]!, count });
+  }
   const remaining = [...base];
   const known = new Set(bound);
   const out: PlannedPattern[] = [];
@@ -46,12 +53,17 @@ export function planBgp(
       let est = c.count;
       let connected = known.size === 0 || out.length === 0;
       const pos = [c.p.subject, c.p.predicate, c.p.object] as const;
+      let joined = false;
       pos.forEach((t, k) => {
         if (isVar(t) && known.has(name(t)) && valueOf(name(t)) === undefined) {
-          connected = true;
+          connected = joined = true;
           est = k === 0 ? Math.min(est, 4) : k === 2 ? Math.min(est, 64) : est / 8;
         }
       });
+      // Subject and object both fixed by then: a membership test that can only drop rows, so it goes
+      // before a pattern that fans out from the subject (LUBM q09x: `?x :takesCourse ?z` before `?x a ?s`).
+      const fixed = (t: Term): boolean => !isVar(t) || known.has(name(t));
+      if (joined && fixed(c.p.subject) && fixed(c.p.object)) est = Math.min(est, 1);
       const allVarsFree = pos.every((t) => !isVar(t) || !known.has(name(t)));
       if (!connected && allVarsFree && out.length > 0) est = est * 1e6 + 1e6;
       if (est < bestScore) {
@@ -64,4 +76,9 @@ export function planBgp(
     for (const t of [chosen.p.subject, chosen.p.predicate, chosen.p.object]) if (isVar(t)) known.add(name(t));
   }
   return out;
+}
+
+/** The plan of a BGP that has no solutions: the pattern that matches nothing, then the rest as written. */
+function emptyFirst(patterns: readonly Algebra.Pattern[], empty: number): PlannedPattern[] {
+  return [{ pattern: patterns[empty]!, estimate: 0 }, ...patterns.filter((_, i) => i !== empty).map((pattern) => ({ pattern, estimate: 0 }))];
 }

@@ -1,5 +1,6 @@
 import type { Term } from '@rdfjs/types';
 import { KnowdError } from '../../base/index.js';
+import type { Algebra } from '../parse/index.js';
 import type { QueryableDataset } from './dataset.js';
 import { ProbeSite } from './probe.js';
 import type { Val } from './rows.js';
@@ -52,6 +53,11 @@ export class Context {
   private ticks = 0;
   readonly memo = new Map<unknown, unknown>();
   private readonly sites = new Map<string, ProbeSite>();
+  /** Planner statistics of this query, by pattern (see count()). */
+  private readonly counts = new Map<string, number>();
+  private readonly partialCounts = new Map<string, { readonly n: number; readonly cap: number }>();
+  /** Ids of property-path links (null: not in the store), looked up once per query. */
+  private readonly links = new Map<Algebra.Link, number | null>();
   readonly now: Date;
   readonly entropy: EvalEntropy;
 
@@ -94,6 +100,43 @@ export class Context {
     let site = this.sites.get(key);
     if (site === undefined) this.sites.set(key, (site = new ProbeSite(this, fixed, varying, graph)));
     return site;
+  }
+
+  /**
+   * The store's count of a pattern, asked once per query. Counts other than per predicate are range
+   * counts, linear in the matches, and the planner asks the same ones again and again: per join
+   * step, per outer row of a BGP (until its plan is stable), per probe site. The snapshot does not
+   * change during the query, so the first answer holds.
+   */
+  count(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named'): number {
+    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`;
+    let n = this.counts.get(key);
+    if (n === undefined) this.counts.set(key, (n = this.data.count(s, p, o, graph)));
+    return n;
+  }
+
+  /**
+   * Matches counted up to `cap` by reading them (for weights, where an exact range count of a wide
+   * range would cost more than it tells), also once per query.
+   */
+  countUpTo(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named', cap: number): number {
+    const key = `${s ?? ''} ${p ?? ''} ${o ?? ''} ${graph}`;
+    const exact = this.counts.get(key);
+    if (exact !== undefined) return Math.min(exact, cap);
+    // A count that stopped below its cap is exact; one that reached it only says "at least".
+    const seen = this.partialCounts.get(key);
+    if (seen !== undefined && (seen.n < seen.cap || cap <= seen.cap)) return Math.min(seen.n, cap);
+    let n = 0;
+    for (const _ of this.data.match(s, p, o, graph)) if (++n >= cap) break;
+    this.partialCounts.set(key, { n, cap });
+    return n;
+  }
+
+  /** The id of a path link's predicate: a closure steps through the same link once per node it reaches. */
+  linkId(link: Algebra.Link): number | undefined {
+    let id = this.links.get(link);
+    if (id === undefined) this.links.set(link, (id = this.data.lookup(link.iri) ?? null));
+    return id ?? undefined;
   }
 
   /** The canonical value of a term: its id when the store knows it. */

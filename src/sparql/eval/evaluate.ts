@@ -42,6 +42,10 @@ export class Evaluator {
   profile: Profile | undefined;
   /** Hash indexes of materialized operators, per memo key and set of variables the parent binds. */
   private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
+  private readonly slotsOf = new Map<Algebra.Operation, readonly number[]>();
+  private readonly single = new Map<Algebra.Operation, Algebra.Pattern | null>();
+  /** A join's in-scope variables, sorted, with their slots (the key of its orders by bound variables). */
+  private readonly joinVars = new Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]>();
   /** Join input orders, per join and set of variables bound on entry. */
   private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
   private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
@@ -86,27 +90,52 @@ export class Evaluator {
   }
 
   *exec(op: Algebra.Operation, parent: Row, g: ActiveGraph = DEFAULT): Generator<Row> {
-    const certain = certainVars(op);
-    if (certain.size === 0 && OPAQUE.has(op.type)) {
+    const certain = this.certainSlots(op);
+    if (certain.length === 0 && OPAQUE.has(op.type)) {
       yield* this.hashJoin(op, parent, g);
       return;
     }
     const passed: Row = [];
     let restricted = false;
-    for (const v of certain) {
-      const s = this.slot(v);
+    for (const s of certain) {
       const val = parent[s];
       if (val !== undefined) passed[s] = val;
     }
     for (let i = 0; i < parent.length; i++) if (parent[i] !== undefined && passed[i] === undefined) restricted = true;
-    for (const r of this.run(op, passed, g, false)) {
-      if (!restricted) {
-        yield r;
-        continue;
-      }
+    // A one-pattern BGP (every unit of a join around a path, and many whole BGPs) goes straight to
+    // its index scan, and a path to its evaluation: the operator layers would pass each row through
+    // two or three more generators.
+    let rows: Iterable<Row>;
+    const single = this.profile === undefined ? this.singlePattern(op) : undefined;
+    if (single !== undefined) rows = this.matchPattern(single, passed, g);
+    else if (op.type === 'path' && this.profile === undefined) rows = this.path(op as Algebra.Path, passed, g);
+    else rows = this.run(op, passed, g, false);
+    if (!restricted) {
+      yield* rows;
+      return;
+    }
+    for (const r of rows) {
       const m = mergeRows(parent, r);
       if (m !== undefined) yield m;
     }
+  }
+
+  /** The pattern of a BGP of one plain pattern (no knowd:similarTo), else undefined. */
+  private singlePattern(op: Algebra.Operation): Algebra.Pattern | undefined {
+    if (op.type !== 'bgp') return undefined;
+    let p = this.single.get(op);
+    if (p === undefined) {
+      const ps = (op as Algebra.Bgp).patterns;
+      this.single.set(op, (p = ps.length === 1 && !hasSimilar(ps) ? ps[0]! : null));
+    }
+    return p ?? undefined;
+  }
+
+  /** Slots of certainVars(op): exec() runs once per outer row of a join, and names cost a map lookup each. */
+  private certainSlots(op: Algebra.Operation): readonly number[] {
+    let slots = this.slotsOf.get(op);
+    if (slots === undefined) this.slotsOf.set(op, (slots = [...certainVars(op)].map((v) => this.slot(v))));
+    return slots;
   }
 
   /** All rows of an operator evaluated on its own, once per active graph. */
@@ -201,13 +230,17 @@ export class Evaluator {
         return;
       case 'join': {
         const j = op as Algebra.Join;
-        const bound = new Set<string>();
-        for (const v of inScopeVars(j)) if (passed[this.slot(v)] !== undefined) bound.add(v);
-        const key = `${[...bound].sort().join(',')}`;
+        let vars = this.joinVars.get(j);
+        if (vars === undefined) this.joinVars.set(j, (vars = [...inScopeVars(j)].sort().map((name) => ({ name, slot: this.slot(name) }))));
+        let key = '';
+        for (const v of vars) if (passed[v.slot] !== undefined) key += `${v.name},`;
         let perJoin = this.joinOrders.get(j);
         if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
         let order = perJoin.get(key);
-        if (order === undefined) perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+        if (order === undefined) {
+          const bound = new Set(vars.filter((v) => passed[v.slot] !== undefined).map((v) => v.name));
+          perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+        }
         yield* this.joinChain(order, passed, g, subst);
         return;
       }
@@ -461,6 +494,11 @@ export class Evaluator {
     }
     if (hasSimilar(op.patterns)) {
       yield* this.similarBgp(op, passed, g);
+      return;
+    }
+    // One pattern has one order: planning it would only count its matches.
+    if (op.patterns.length === 1 && this.profile === undefined) {
+      yield* this.patterns(op.patterns, passed, g);
       return;
     }
     const bound = new Set<string>();

@@ -60,7 +60,7 @@ function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>
   const count = (p: Algebra.PropertyPathSymbol): number => {
     if (p.type === 'link') {
       const id = ctx.data.lookup((p as Algebra.Link).iri);
-      return id === undefined ? 0 : ctx.data.count(undefined, id, undefined, 0);
+      return id === undefined ? 0 : ctx.count(undefined, id, undefined, 0);
     }
     if (p.type === 'inv') return count((p as Algebra.Inv).path);
     if (p.type === 'alt') return (p as Algebra.Alt).input.reduce((n, x) => n + count(x), 0);
@@ -86,7 +86,7 @@ function pathEstimate(ctx: Context, op: Algebra.Path, bound: ReadonlySet<string>
 function exactLinks(ctx: Context, p: Algebra.PropertyPathSymbol, s: number | undefined, o: number | undefined): number | undefined {
   if (p.type === 'link') {
     const id = ctx.data.lookup((p as Algebra.Link).iri);
-    return id === undefined ? 0 : ctx.data.count(s, id, o, 0);
+    return id === undefined ? 0 : ctx.count(s, id, o, 0);
   }
   if (p.type === 'inv') return exactLinks(ctx, (p as Algebra.Inv).path, o, s);
   if (p.type === 'alt') {
@@ -102,16 +102,11 @@ function exactLinks(ctx: Context, p: Algebra.PropertyPathSymbol, s: number | und
 }
 
 /**
- * Matches of `?s p o`, counted up to `cap`: an exact count is a range count, linear in the matches
+ * Matches of `?s p o` are counted up to this cap (Context.countUpTo): an exact count is a range count, linear in the matches
  * (100k instances of a class at LUBM(10): ~5 ms, more than the whole of some queries), while the
  * weight only has to tell a selective block from a wide one.
  */
 const WEIGHT_CAP = 512;
-function countUpTo(ctx: Context, p: number, o: number, cap: number): number {
-  let n = 0;
-  for (const _ of ctx.data.match(undefined, p, o, 0)) if (++n >= cap) break;
-  return n;
-}
 
 /**
  * What a VALUES block costs when it goes first: every later input then runs once per row, so its
@@ -121,7 +116,7 @@ function countUpTo(ctx: Context, p: number, o: number, cap: number): number {
  * as the largest such sum. Without this, LUBM's expanded queries scanned every instance of every
  * listed class first and then probed each against a selective pattern that could have gone first.
  */
-function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.Operation[], bound: ReadonlySet<string>): number {
+function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.Operation[], bound: ReadonlySet<string>, limit = Infinity): number {
   const names = new Set(v.variables.map((x) => x.value));
   let weight = v.bindings.length;
   for (const op of others) {
@@ -135,7 +130,9 @@ function valuesWeight(ctx: Context, v: Algebra.Values, others: readonly Algebra.
       for (const b of v.bindings) {
         const t = b[`?${p.object.value}`];
         const id = t === undefined ? undefined : ctx.data.lookup(t);
-        if (id !== undefined) sum += countUpTo(ctx, pid, id, WEIGHT_CAP);
+        // Past `limit` the block loses anyway: read no further than it takes to know that.
+        if (id !== undefined) sum += ctx.countUpTo(undefined, pid, id, 0, Math.min(WEIGHT_CAP, Math.floor(limit - sum) + 1));
+        if (sum > limit) return sum;
       }
       weight = Math.max(weight, sum);
     }
@@ -170,7 +167,7 @@ export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bo
   const known = new Set(bound);
   const remaining = units(inputs);
   const out: Algebra.Operation[] = [];
-  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES && valuesWeight(ctx, op as Algebra.Values, remaining, known) <= SMALL_VALUES_WEIGHT);
+  const first = remaining.findIndex((op) => op.type === 'values' && (op as Algebra.Values).bindings.length <= SMALL_VALUES && valuesWeight(ctx, op as Algebra.Values, remaining, known, SMALL_VALUES_WEIGHT) <= SMALL_VALUES_WEIGHT);
   if (first >= 0) {
     const chosen = remaining.splice(first, 1)[0]!;
     out.push(chosen);
@@ -184,17 +181,26 @@ export function orderJoin(ctx: Context, inputs: readonly Algebra.Operation[], bo
     }
     let best = -1;
     let bestScore = Infinity;
-    remaining.forEach((op, i) => {
-      const vars = inScopeVars(op);
-      const connected = out.length === 0 || [...vars].some((v) => known.has(v));
-      // A VALUES block none of whose variables is bound yet would drive the rest: it weighs what it selects.
-      const size = op.type === 'values' && ![...vars].some((v) => known.has(v)) ? valuesWeight(ctx, op as Algebra.Values, remaining, known) : estimate(ctx, op, known);
+    const consider = (i: number, size: number, connected: boolean): void => {
       const score = size * (connected ? 1 : 1e6);
-      if (score < bestScore) {
+      if (score < bestScore || (score === bestScore && i < best)) {
         bestScore = score;
         best = i;
       }
+    };
+    // A VALUES block none of whose variables is bound yet would drive the rest: it weighs what it
+    // selects (valuesWeight, which reads matches). It is weighed after the other inputs, only as far
+    // as it takes to know whether it beats the best of them.
+    const driving: number[] = [];
+    remaining.forEach((op, i) => {
+      const vars = inScopeVars(op);
+      if (op.type === 'values' && ![...vars].some((v) => known.has(v))) driving.push(i);
+      else consider(i, estimate(ctx, op, known), out.length === 0 || [...vars].some((v) => known.has(v)));
     });
+    for (const i of driving) {
+      const connected = out.length === 0;
+      consider(i, valuesWeight(ctx, remaining[i] as Algebra.Values, remaining, known, connected ? bestScore : bestScore / 1e6), connected);
+    }
     const chosen = remaining.splice(best < 0 ? 0 : best, 1)[0]!;
     out.push(chosen);
     for (const v of certainVars(chosen)) known.add(v);

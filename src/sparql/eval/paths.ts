@@ -1,6 +1,6 @@
 import type { Algebra } from '../parse/index.js';
 import type { Context } from './context.js';
-import { sameVal, valKey, type Val } from './rows.js';
+import { sameVal, valMapKey, type Val } from './rows.js';
 
 /**
  * Property paths over one or more graphs (several when FROM merges graphs into the default graph).
@@ -23,7 +23,7 @@ const NO_CONST: ConstEnds = { s: false, o: false };
 export function* evalPath(ctx: Context, path: Algebra.PropertyPathSymbol, s: Val | undefined, o: Val | undefined, graphs: readonly number[], constEnds: ConstEnds = NO_CONST): Generator<Pair> {
   switch (path.type) {
     case 'link': {
-      const p = ctx.data.lookup((path as Algebra.Link).iri);
+      const p = ctx.linkId(path as Algebra.Link);
       if (p === undefined) return;
       const sid = typeof s === 'number' ? s : undefined;
       const oid = typeof o === 'number' ? o : undefined;
@@ -101,22 +101,22 @@ type Mode = 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore';
 
 /** Every node reached from `start` (set semantics), including start itself for zero-length modes. */
 function reach(ctx: Context, p: Algebra.PropertyPathSymbol, start: Val, graphs: readonly number[], mode: Mode, forward: boolean, startIsConst = false): Val[] {
-  const seen = new Map<string, Val>();
+  const seen = new Map<number | string, Val>();
   // Zero-length paths relate terms of the graph to themselves, not values the store has never
   // seen (W3C property-path/values_and_path).
-  if (mode !== 'oneOrMore' && (startIsConst || inGraphs(ctx, start, graphs))) seen.set(valKey(start), start);
+  if (mode !== 'oneOrMore' && (startIsConst || inGraphs(ctx, start, graphs))) seen.set(valMapKey(start), start);
   let frontier: Val[] = [start];
-  const visitedFrom = new Set<string>();
+  const visitedFrom = new Set<number | string>();
   while (frontier.length > 0) {
     const next: Val[] = [];
     for (const x of frontier) {
-      const kx = valKey(x);
+      const kx = valMapKey(x);
       if (visitedFrom.has(kx)) continue;
       visitedFrom.add(kx);
       const steps = forward ? evalPath(ctx, p, x, undefined, graphs) : evalPath(ctx, p, undefined, x, graphs);
       for (const [a, b] of steps) {
         const y = forward ? b : a;
-        const ky = valKey(y);
+        const ky = valMapKey(y);
         if (!seen.has(ky)) {
           seen.set(ky, y);
           ctx.hold(1);
@@ -165,7 +165,7 @@ function* closure(ctx: Context, p: Algebra.PropertyPathSymbol, s: Val | undefine
   // Both ends free: start from every node that can begin a path (all nodes for zero-length modes).
   const starts =
     mode === 'oneOrMore'
-      ? [...new Map([...evalPath(ctx, p, undefined, undefined, graphs)].map(([a]) => [valKey(a), a] as const)).values()]
+      ? [...new Map([...evalPath(ctx, p, undefined, undefined, graphs)].map(([a]) => [valMapKey(a), a] as const)).values()]
       : allNodes(ctx, graphs);
   for (const x of starts) for (const y of reach(ctx, p, x, graphs, mode, true)) yield [x, y];
 }

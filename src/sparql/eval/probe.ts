@@ -19,9 +19,14 @@ const MIN_PROBES = 16;
 /**
  * Cost of one probe in quads read into the table (measured on LUBM: a scan ~4–8 µs, an existence
  * check, i.e. all positions bound, one B-tree get ~0.8 µs; a quad read and hashed ~1 µs).
+ * Remeasured warm on LUBM(1) rdf:type (18k quads): a get through the dataset ~1.4 µs, a scan
+ * ~3.4 µs, a quad read into a table keyed by one id ~0.55 µs, by a string of two ids ~0.8 µs. So a
+ * get is worth ~2.5 quads of a table keyed by one id (ResearchGroup checks in LUBM q11x), and about
+ * one of a table keyed by a string, where the probes also build their key strings.
  */
 const KEYS_PER_SCAN = 6;
 const KEYS_PER_GET = 1;
+const KEYS_PER_GET_ONE_ID = 2.5;
 /** Largest hash table built (quads); larger inner sides keep scanning. */
 const MAX_INDEX_QUADS = 4_000_000;
 const NONE: readonly IdQuad[] = [];
@@ -56,9 +61,10 @@ export class ProbeSite {
   private pays(): boolean {
     if (this.threshold === undefined) {
       const [fs, fp, fo] = this.fixed;
-      const quads = this.ctx.data.count(fs, fp, fo, this.graph);
+      const quads = this.ctx.count(fs, fp, fo, this.graph);
       const allBound = this.varying.length + this.fixed.filter((x) => x !== undefined).length === 3;
-      this.threshold = quads > MAX_INDEX_QUADS ? Infinity : Math.max(MIN_PROBES, quads / (allBound ? KEYS_PER_GET : KEYS_PER_SCAN));
+      const perProbe = !allBound ? KEYS_PER_SCAN : this.varying.length === 1 ? KEYS_PER_GET_ONE_ID : KEYS_PER_GET;
+      this.threshold = quads > MAX_INDEX_QUADS ? Infinity : Math.max(MIN_PROBES, quads / perProbe);
     }
     return this.probes >= this.threshold;
   }

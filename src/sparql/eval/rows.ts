@@ -35,6 +35,11 @@ export function valKey(v: Val | undefined): string {
   return typeof v === 'number' ? `#${v}` : `$${encodeTerm(v)}`;
 }
 
+/** A Map key for one value: the id itself (no string built) or the term's key string; the two never collide. */
+export function valMapKey(v: Val): number | string {
+  return typeof v === 'number' ? v : valKey(v);
+}
+
 export function rowKey(row: Row, slots: readonly number[]): string {
   let k = '';
   for (const s of slots) k += `${valKey(row[s])}\u0000`;

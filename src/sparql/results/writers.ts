@@ -116,7 +116,21 @@ function jsonTerm(t: Term): string {
   }
 }
 
+/**
+ * Literals written before, by term object: the dictionary hands out one shared object per stored
+ * term (dataset/dictionary.ts `decoded`), so terms repeated in a result or across queries are
+ * written once. An RDF/JS literal parses its value, language and datatype out of one string on
+ * each access, which made literals the costliest cells of a large result.
+ */
+const writtenLiterals = new WeakMap<Literal, string>();
+
 function jsonLiteral(l: Literal): string {
+  let out = writtenLiterals.get(l);
+  if (out === undefined) writtenLiterals.set(l, (out = writeJsonLiteral(l)));
+  return out;
+}
+
+function writeJsonLiteral(l: Literal): string {
   const value = `{"type":"literal","value":${jsonString(l.value)}`;
   const shape = literalShape(l);
   switch (shape.kind) {
