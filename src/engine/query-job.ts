@@ -4,7 +4,6 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import type { Quad } from '../rdf/index.js';
 import { factory } from '../rdf/index.js';
-import { encodeTerm } from '../rdf/index.js';
 import { executeQuery, parseQuery, planSplit, prepareQuery, type ParsedQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
 import {
   createBindingsWriter,
@@ -19,6 +18,7 @@ import {
   type ResultFormatName,
 } from '../sparql/results/index.js';
 import type { ReadTxn, Storage } from '../storage/index.js';
+import { partLines, type PartIds } from './part-lines.js';
 import { queryableDataset } from './queryable.js';
 
 /**
@@ -51,10 +51,10 @@ export interface QueryPart {
   readonly driving: string;
   /** The coordinator's NOW(), so every part and the merge agree on it. */
   readonly queryTimeMs: number;
+  /** Which stored terms may travel as ids (part-lines.ts); absent: all as text. */
+  readonly ids?: PartIds;
 }
 
-/** The lines of a 'knowd-part' result: rows, or the ASK answer, then the closing stats line. */
-export type PartLine = { readonly row: readonly (string | null)[] } | { readonly boolean: boolean } | { readonly stats: { readonly rows: number; readonly elapsedMs: number } };
 
 /** `params` values are single RDF terms, parsed as terms: never spliced into the query text. */
 export function parseParamTerm(name: string, text: string): Term {
@@ -95,9 +95,9 @@ export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boo
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A result in the job's format, chunk by chunk (also the coordinator's output of a federated query). */
-export async function* resultChunks(result: QueryResult, job: Pick<QueryJob, 'format'>, started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
+export async function* resultChunks(result: QueryResult, job: Pick<QueryJob, 'format'>, started: number, extra?: Readonly<Record<string, unknown>>, ids?: PartIds): AsyncGenerator<string> {
   if (job.format === 'knowd-part') {
-    yield* partLines(result, started);
+    yield* partLines(result, started, ids);
     return;
   }
   if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
@@ -105,26 +105,6 @@ export async function* resultChunks(result: QueryResult, job: Pick<QueryJob, 'fo
     return;
   }
   yield* chunks(result, job as QueryJob & { format: ResultFormatName }, started);
-}
-
-async function* partLines(result: QueryResult, started: number): AsyncGenerator<string> {
-  let n = 0;
-  let buf = '';
-  const line = (l: PartLine): string => `${JSON.stringify(l)}\n`;
-  if (result.kind === 'boolean') buf = line({ boolean: result.value });
-  else if (result.kind === 'bindings') {
-    const vars = result.vars;
-    for (const r of result.rows) {
-      buf += line({ row: vars.map((v) => (r[v] === undefined ? null : encodeTerm(r[v]!))) });
-      n++;
-      if (buf.length >= 65536) {
-        yield buf;
-        buf = '';
-        await yieldToLoop();
-      }
-    }
-  } else throw new KnowdError('NOT_SUPPORTED', 'CONSTRUCT and DESCRIBE are not split');
-  yield `${buf}${line({ stats: { rows: n, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 } })}`;
 }
 
 async function* chunks(result: QueryResult, job: QueryJob & { format: ResultFormatName | 'v1-json' | 'v1-ndjson' }, started: number): AsyncGenerator<string> {
@@ -212,7 +192,9 @@ export async function runQueryJob(storage: Storage, quads: QuadStore, job: Query
   await storage.read(async (txn: ReadTxn) => {
     const ns = requireNamespace(txn, job.namespace);
     const result = executeQuery(query, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), options);
-    for await (const c of resultChunks(result, job, started)) await emit(c);
+    // A namespace re-created since the coordinator planned has other ids: text only, then.
+    const ids = job.part?.ids !== undefined && job.part.ids.nsId === ns.id ? job.part.ids : undefined;
+    for await (const c of resultChunks(result, job, started, undefined, ids)) await emit(c);
   });
 }
 
