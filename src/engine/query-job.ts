@@ -130,7 +130,6 @@ async function* chunks(result: QueryResult, job: QueryJob & { format: ResultForm
 /** Knowd's JSON API: each value is the term's lexical form. */
 async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
   const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
-  const plain = (r: Readonly<Record<string, Term>>): Record<string, string> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value]));
   const quad = (q: Quad) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value });
   if (format === 'v1-json') {
     if (result.kind === 'boolean') yield JSON.stringify({ boolean: result.value, stats: stats(1) });
@@ -159,6 +158,22 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
     }
   }
   yield `${buf}${JSON.stringify({ stats: stats(n) })}\n`;
+}
+
+/**
+ * A solution as Knowd's JSON API writes it: each value's lexical form. A plain object filled in a
+ * loop: Object.fromEntries(Object.entries(...).map(...)) allocated three arrays a row, which was
+ * about half of a large answer's output time.
+ */
+function plain(r: Readonly<Record<string, Term>>): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const k of Object.keys(r)) {
+    const value = r[k]!.value;
+    // A variable named ?__proto__ must stay a binding, not set the prototype.
+    if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+    else o[k] = value;
+  }
+  return o;
 }
 
 function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {
