@@ -137,7 +137,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
       const quads = [...result.quads].map(quad);
       yield JSON.stringify({ quads, stats: stats(quads.length) });
     } else {
-      const rows = [...result.rows].map(plain);
+      const rows = [...plainRows(result)];
       yield JSON.stringify({ vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }), ...extra });
     }
     return;
@@ -146,7 +146,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
   let buf = '';
   if (result.kind === 'boolean') buf = `${JSON.stringify({ boolean: result.value })}\n`;
   else {
-    const items: Iterable<unknown> = result.kind === 'bindings' ? mapIter(result.rows, plain) : mapIter(result.quads, quad);
+    const items: Iterable<unknown> = result.kind === 'bindings' ? plainRows(result) : mapIter(result.quads, quad);
     for (const item of items) {
       buf += `${JSON.stringify(item)}\n`;
       n++;
@@ -161,19 +161,35 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
 }
 
 /**
- * A solution as Knowd's JSON API writes it: each value's lexical form. A plain object filled in a
- * loop: Object.fromEntries(Object.entries(...).map(...)) allocated three arrays a row, which was
- * about half of a large answer's output time.
+ * Solutions as Knowd's JSON API writes them: each value's lexical form, in a plain object filled in
+ * a loop. From the evaluator's values where the result has them (`vals`: no solution object a row);
+ * Object.fromEntries(Object.entries(...).map(...)) over solutions was about half of a large
+ * answer's output time.
  */
-function plain(r: Readonly<Record<string, Term>>): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const k of Object.keys(r)) {
-    const value = r[k]!.value;
+function* plainRows(result: Extract<QueryResult, { kind: 'bindings' }>): Generator<Record<string, string>> {
+  const set = (o: Record<string, string>, k: string, value: string): void => {
     // A variable named ?__proto__ must stay a binding, not set the prototype.
     if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
     else o[k] = value;
+  };
+  if (result.vals === undefined) {
+    for (const r of result.rows) {
+      const o: Record<string, string> = {};
+      for (const k of Object.keys(r)) set(o, k, r[k]!.value);
+      yield o;
+    }
+    return;
   }
-  return o;
+  const { rows, term } = result.vals;
+  const vars = result.vars;
+  for (const r of rows) {
+    const o: Record<string, string> = {};
+    for (let i = 0; i < vars.length; i++) {
+      const v = r[i];
+      if (v !== undefined) set(o, vars[i]!, term(v).value);
+    }
+    yield o;
+  }
 }
 
 function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {

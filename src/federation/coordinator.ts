@@ -146,7 +146,7 @@ export class Coordinator {
         throw new KnowdError('NAMESPACE_NOT_FOUND', `Namespace "${job.namespace}" was deleted and re-created while the federated query ran`, { namespace: job.namespace });
       }
       const g = gather(plan, prepared.variables, parts, (id) => data.term(id));
-      const result = g.kind === 'boolean' ? ({ kind: 'boolean', value: g.value } as const) : g.kind === 'rows' ? ({ kind: 'bindings', vars: g.vars, rows: g.rows } as const) : executeQuery(g.query, data, opts);
+      const result = g.kind === 'boolean' ? ({ kind: 'boolean', value: g.value } as const) : g.kind === 'rows' ? ({ kind: 'bindings', vars: g.vars, rows: g.rows, vals: g.vals } as const) : executeQuery(g.query, data, opts);
       const chunks: string[] = [];
       for await (const c of resultChunks(result, job, started, extra)) chunks.push(c);
       return chunks;

@@ -1,6 +1,6 @@
 import type { Term } from '@rdfjs/types';
 import type { PartVal } from '../engine/index.js';
-import { combinePartials, mergedValues, type ParsedQuery, type SplitPlan } from '../sparql/index.js';
+import { combinePartials, mergedValues, type ParsedQuery, type SplitPlan, type Val, type ValRows } from '../sparql/index.js';
 
 export type Solution = Readonly<Record<string, Term>>;
 
@@ -19,7 +19,7 @@ export type PartResult = { readonly kind: 'bindings'; readonly rows: number; rea
  */
 export type Gathered =
   | { readonly kind: 'boolean'; readonly value: boolean }
-  | { readonly kind: 'rows'; readonly vars: readonly string[]; readonly rows: Iterable<Solution> }
+  | { readonly kind: 'rows'; readonly vars: readonly string[]; readonly rows: Iterable<Solution>; readonly vals: ValRows }
   | { readonly kind: 'finish'; readonly query: ParsedQuery };
 
 export function gather(plan: SplitPlan, vars: readonly string[], parts: readonly PartResult[], term: (id: number) => Term): Gathered {
@@ -30,7 +30,8 @@ export function gather(plan: SplitPlan, vars: readonly string[], parts: readonly
     const folded = combinePartials(plan, rows());
     return { kind: 'finish', query: plan.top(mergedValues([...plan.groupVars, ...plan.aggregates.map((a) => a.variable)], folded)) };
   }
-  if (plan.top === undefined) return { kind: 'rows', vars, rows: rows() };
+  // No modifier: the parts' variables are the query's (split/plan.ts), so the values go out as they came.
+  if (plan.top === undefined) return { kind: 'rows', vars, rows: rows(), vals: { rows: valRows(vars.length, parts), term: (v: Val) => (typeof v === 'number' ? term(v) : v) } };
   return { kind: 'finish', query: plan.top(mergedValues(shipped, rows())) };
 }
 
@@ -49,5 +50,12 @@ function* solutions(vars: readonly string[], parts: readonly PartResult[], term:
       }
       yield sol;
     }
+  }
+}
+
+function* valRows(width: number, parts: readonly PartResult[]): Generator<readonly PartVal[]> {
+  for (const p of parts) {
+    if (p.kind !== 'bindings') continue;
+    for (let r = 0, at = 0; r < p.rows; r++, at += width) yield p.vals.slice(at, at + width);
   }
 }

@@ -238,6 +238,18 @@ test('a term stored after the query was planned travels as text; ids, computed v
   }
 });
 
+test('unbound values and computed values come out as on one node', async (t) => {
+  const r = await rig();
+  try {
+    const q = 'SELECT ?s ?o ?half WHERE { ?s <http://e/p> ?n OPTIONAL { ?s <http://e/q> ?o FILTER(?n > 3) } BIND(?n / 2 AS ?half) }';
+    const got = await run(r, q);
+    t.deepEqual(sorted(got.rows), await single(r, q));
+    t.true(got.rows.some((x) => x['o'] === undefined) && got.rows.some((x) => x['o'] !== undefined));
+  } finally {
+    await r.stop();
+  }
+});
+
 test('a namespace deleted and re-created while a query ran fails it: ids are never decoded in another namespace', async (t) => {
   const r = await rig();
   try {
