@@ -32,7 +32,7 @@ export function gather(plan: SplitPlan, vars: readonly string[], parts: readonly
   }
   // No modifier: the parts' variables are the query's (split/plan.ts), so the values go out as they came.
   if (plan.top === undefined) return { kind: 'rows', vars, rows: rows(), vals: { rows: valRows(vars.length, parts), term: (v: Val) => (typeof v === 'number' ? term(v) : v) } };
-  return { kind: 'finish', query: plan.top(mergedValues(shipped, rows())) };
+  return { kind: 'finish', query: plan.top(mergedValues(shipped, rows(), valRows(shipped.length, parts))) };
 }
 
 /** The parts' rows as solutions, ids decoded as they are read (as a local query decodes for output). */

@@ -10,7 +10,7 @@ import type { Engine } from '../../../src/engine/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { encodeTerm } from '../../../src/rdf/index.js';
-import { idHash, parseQuery, planSplit, prepareQuery, splitRanges, termHash, HASH_SPACE, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
+import { executeQuery, idHash, mergedValues, parseQuery, planSplit, prepareQuery, splitRanges, termHash, HASH_SPACE, type ParsedQuery, type QueryOptions, type QueryResult } from '../../../src/sparql/index.js';
 import { factory } from '../../../src/rdf/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
 import { pickOne, seededRandom, testSeed } from '../../helpers/random.js';
@@ -193,4 +193,28 @@ test('plans: ORDER BY + LIMIT trims each part to offset+limit; DISTINCT does not
   t.true(distinct.splittable && (distinct.plan.participant.algebra.type as string) !== 'slice');
   const plain = plan('SELECT ?s ?o WHERE { ?s ?p ?o }');
   t.true(plain.splittable && plain.plan.kind === 'rows' && plain.plan.top === undefined, 'a plain projection needs no coordinator query');
+});
+
+test('merged rows given as ids and terms: a term the store knows counts as its id (DISTINCT keeps one)', async (t) => {
+  const { engine: e, node } = await openStandalone({ storage: openMemoryStorage(), signer: createEd25519Signer(generateSigningKeyPem()), clock: new FakeClock(1), maxTxQuads: 10_000 });
+  try {
+    await e.createNamespace('t', 'x');
+    await e.transact({ namespace: 't', format: 'n-triples', actor: 'x', add: `<${EX}a> <${EX}p> "1" .\n<${EX}b> <${EX}p> "2" .` });
+    const d = plan(`SELECT DISTINCT ?s WHERE { ?s <${EX}p> ?o }`);
+    if (!d.splittable || d.plan.kind !== 'rows' || d.plan.top === undefined) throw new Error('expected a split with modifiers');
+    const top = d.plan.top;
+    const a = factory.namedNode(`${EX}a`);
+    const fresh = factory.namedNode(`${EX}fresh`);
+    const got = e.withDataset('t', (data) => {
+      const idA = data.lookup(a)!;
+      // The same stored term once as its id, once as text (a part that sent it as text); a term the store lacks stays a term.
+      const values = mergedValues(['s'], [{ s: a }, { s: a }, { s: fresh }], [[idA], [a], [fresh]]);
+      const r = executeQuery(top(values), data, limits());
+      return r.kind === 'bindings' ? [...r.rows].map((row) => row['s']!.value).sort() : [];
+    });
+    t.deepEqual(got, [`${EX}a`, `${EX}fresh`]);
+    t.throws(() => mergedValues(['s'], [{ s: a }], []), { instanceOf: RangeError });
+  } finally {
+    await node.stop();
+  }
 });
