@@ -360,14 +360,19 @@ export class Engine {
   }
 
   /**
+   * The namespace's data as the evaluator reads it, in one snapshot (statistics for the federation
+   * planner; a federated query's merge). An async `fn` keeps the snapshot until its promise settles.
+   * `ns.termIds`: the highest term id allocated in it (ids below are never reassigned).
+   */
+  withDataset<T>(ns: string, fn: (data: QueryableDataset, ns: { readonly id: number; readonly termIds: number }) => T): T {
+    const info = this.namespace(ns);
+    return this.read((txn) => fn(queryableDataset(this.quads, txn, info.id), { id: info.id, termIds: Dictionary.allocated(txn, info.id) }));
+  }
+
+  /**
    * Runs a query in one read snapshot. The result is lazy: `consume` must finish with it (stream it
    * out) before its promise settles, which is when the snapshot is released.
    */
-  /** The namespace's data as the evaluator reads it, in one snapshot (statistics for the federation planner). */
-  withDataset<T>(ns: string, fn: (data: QueryableDataset) => T): T {
-    const info = this.namespace(ns);
-    return this.read((txn) => fn(queryableDataset(this.quads, txn, info.id)));
-  }
 
   async query<T>(ns: string, parsed: ParsedQuery, opts: QueryOptions, consume: (r: QueryResult) => Promise<T> | T): Promise<T> {
     const info = this.namespace(ns);

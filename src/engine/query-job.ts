@@ -4,7 +4,6 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import type { Quad } from '../rdf/index.js';
 import { factory } from '../rdf/index.js';
-import { encodeTerm } from '../rdf/index.js';
 import { executeQuery, parseQuery, planSplit, prepareQuery, type ParsedQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
 import {
   createBindingsWriter,
@@ -19,6 +18,8 @@ import {
   type ResultFormatName,
 } from '../sparql/results/index.js';
 import type { ReadTxn, Storage } from '../storage/index.js';
+import { partLines, type PartIds } from './part-lines.js';
+import { yieldToLoop, type ChunkPause } from './chunk-pause.js';
 import { queryableDataset } from './queryable.js';
 
 /**
@@ -51,10 +52,10 @@ export interface QueryPart {
   readonly driving: string;
   /** The coordinator's NOW(), so every part and the merge agree on it. */
   readonly queryTimeMs: number;
+  /** Which stored terms may travel as ids (part-lines.ts); absent: all as text. */
+  readonly ids?: PartIds;
 }
 
-/** The lines of a 'knowd-part' result: rows, or the ASK answer, then the closing stats line. */
-export type PartLine = { readonly row: readonly (string | null)[] } | { readonly boolean: boolean } | { readonly stats: { readonly rows: number; readonly elapsedMs: number } };
 
 /** `params` values are single RDF terms, parsed as terms: never spliced into the query text. */
 export function parseParamTerm(name: string, text: string): Term {
@@ -92,18 +93,6 @@ export function resultKindOf(query: string, baseIRI?: string): 'bindings' | 'boo
   return p.form === 'select' ? 'bindings' : p.form === 'ask' ? 'boolean' : 'graph';
 }
 
-/**
- * What the writers do between chunks. Evaluation is synchronous between chunks, so on a thread that
- * serves others (the main thread) they let other work, and cancellation, have a turn. A query worker
- * runs one query and is stopped by terminating it: it passes `keepGoing`, because a macrotask there
- * also ends lmdb-js's current read transaction, and every later range read of the query then opens
- * and closes a cursor of its own (storage/lmdb: rangeTxn), which made results of thousands of rows
- * slower over HTTP than in-process.
- */
-export type ChunkPause = () => Promise<void>;
-export const yieldToLoop: ChunkPause = () => new Promise((resolve) => setImmediate(resolve));
-export const keepGoing: ChunkPause = () => Promise.resolve();
-
 /** A result in the job's format, chunk by chunk (also the coordinator's output of a federated query). */
 export async function* resultChunks(
   result: QueryResult,
@@ -111,9 +100,10 @@ export async function* resultChunks(
   started: number,
   extra?: Readonly<Record<string, unknown>>,
   pause: ChunkPause = yieldToLoop,
+  ids?: PartIds,
 ): AsyncGenerator<string> {
   if (job.format === 'knowd-part') {
-    yield* partLines(result, started, pause);
+    yield* partLines(result, started, ids, pause);
     return;
   }
   if (job.format === 'v1-json' || job.format === 'v1-ndjson') {
@@ -121,26 +111,6 @@ export async function* resultChunks(
     return;
   }
   yield* chunks(result, job as QueryJob & { format: ResultFormatName }, started, pause);
-}
-
-async function* partLines(result: QueryResult, started: number, pause: ChunkPause): AsyncGenerator<string> {
-  let n = 0;
-  let buf = '';
-  const line = (l: PartLine): string => `${JSON.stringify(l)}\n`;
-  if (result.kind === 'boolean') buf = line({ boolean: result.value });
-  else if (result.kind === 'bindings') {
-    const vars = result.vars;
-    for (const r of result.rows) {
-      buf += line({ row: vars.map((v) => (r[v] === undefined ? null : encodeTerm(r[v]!))) });
-      n++;
-      if (buf.length >= 65536) {
-        yield buf;
-        buf = '';
-        await pause();
-      }
-    }
-  } else throw new KnowdError('NOT_SUPPORTED', 'CONSTRUCT and DESCRIBE are not split');
-  yield `${buf}${line({ stats: { rows: n, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 } })}`;
 }
 
 async function* chunks(result: QueryResult, job: QueryJob & { format: ResultFormatName }, started: number, pause: ChunkPause): AsyncGenerator<string> {
@@ -161,7 +131,6 @@ async function* chunks(result: QueryResult, job: QueryJob & { format: ResultForm
 /** Knowd's JSON API: each value is the term's lexical form. */
 async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', started: number, pause: ChunkPause, extra?: Readonly<Record<string, unknown>>): AsyncGenerator<string> {
   const stats = (rows: number) => ({ rows, elapsedMs: Math.round((performance.now() - started) * 1000) / 1000 });
-  const plain = (r: Readonly<Record<string, Term>>): Record<string, string> => Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.value]));
   const quad = (q: Quad) => ({ s: q.subject.value, p: q.predicate.value, o: q.object.value, g: q.graph.value });
   if (format === 'v1-json') {
     if (result.kind === 'boolean') yield JSON.stringify({ boolean: result.value, stats: stats(1) });
@@ -169,7 +138,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
       const quads = [...result.quads].map(quad);
       yield JSON.stringify({ quads, stats: stats(quads.length) });
     } else {
-      const rows = [...result.rows].map(plain);
+      const rows = [...plainRows(result)];
       yield JSON.stringify({ vars: result.vars, rows, stats: stats(rows.length), ...(result.plan !== undefined && { plan: result.plan() }), ...extra });
     }
     return;
@@ -178,7 +147,7 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
   let buf = '';
   if (result.kind === 'boolean') buf = `${JSON.stringify({ boolean: result.value })}\n`;
   else {
-    const items: Iterable<unknown> = result.kind === 'bindings' ? mapIter(result.rows, plain) : mapIter(result.quads, quad);
+    const items: Iterable<unknown> = result.kind === 'bindings' ? plainRows(result) : mapIter(result.quads, quad);
     for (const item of items) {
       buf += `${JSON.stringify(item)}\n`;
       n++;
@@ -190,6 +159,38 @@ async function* knowdJson(result: QueryResult, format: 'v1-json' | 'v1-ndjson', 
     }
   }
   yield `${buf}${JSON.stringify({ stats: stats(n) })}\n`;
+}
+
+/**
+ * Solutions as Knowd's JSON API writes them: each value's lexical form, in a plain object filled in
+ * a loop. From the evaluator's values where the result has them (`vals`: no solution object a row);
+ * Object.fromEntries(Object.entries(...).map(...)) over solutions was about half of a large
+ * answer's output time.
+ */
+function* plainRows(result: Extract<QueryResult, { kind: 'bindings' }>): Generator<Record<string, string>> {
+  const set = (o: Record<string, string>, k: string, value: string): void => {
+    // A variable named ?__proto__ must stay a binding, not set the prototype.
+    if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+    else o[k] = value;
+  };
+  if (result.vals === undefined) {
+    for (const r of result.rows) {
+      const o: Record<string, string> = {};
+      for (const k of Object.keys(r)) set(o, k, r[k]!.value);
+      yield o;
+    }
+    return;
+  }
+  const { rows, term } = result.vals;
+  const vars = result.vars;
+  for (const r of rows) {
+    const o: Record<string, string> = {};
+    for (let i = 0; i < vars.length; i++) {
+      const v = r[i];
+      if (v !== undefined) set(o, vars[i]!, term(v).value);
+    }
+    yield o;
+  }
 }
 
 function* mapIter<A, B>(it: Iterable<A>, f: (a: A) => B): Generator<B> {
@@ -231,7 +232,9 @@ export async function runQueryJob(
   await storage.read(async (txn: ReadTxn) => {
     const ns = requireNamespace(txn, job.namespace);
     const result = executeQuery(query, queryableDataset(quads, txn, ns.id, similar === undefined ? {} : { similar: similar(job.namespace) }), options);
-    for await (const c of resultChunks(result, job, started, undefined, pause)) await emit(c);
+    // A namespace re-created since the coordinator planned has other ids: text only, then.
+    const ids = job.part?.ids !== undefined && job.part.ids.nsId === ns.id ? job.part.ids : undefined;
+    for await (const c of resultChunks(result, job, started, undefined, pause, ids)) await emit(c);
   });
 }
 

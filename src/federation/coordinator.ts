@@ -1,10 +1,9 @@
-import type { Term } from '@rdfjs/types';
 import { KnowdError, isKnowdError, type ErrorCode } from '../base/index.js';
-import { parseCached, parseParamTerm, resultChunks, type Engine, type PartLine, type QueryJob } from '../engine/index.js';
+import { PartReader, parseCached, parseParamTerm, resultChunks, type Engine, type PartIds, type QueryJob } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
-import { decodeTerm, factory } from '../rdf/index.js';
-import { estimateCost, patternCost, planSplit, prepareQuery, rangeLabel, splitRanges, type ParsedQuery, type PartitionRange, type QueryOptions, type QueryResult, type SplitPlan } from '../sparql/index.js';
-import { gather, type PartResult, type Solution } from './merge.js';
+import { factory } from '../rdf/index.js';
+import { estimateCost, executeQuery, patternCost, planSplit, prepareQuery, rangeLabel, splitRanges, type ParsedQuery, type PartitionRange, type QueryOptions, type SplitPlan } from '../sparql/index.js';
+import { gather, type PartResult } from './merge.js';
 import type { PartBody, Participant } from './participant.js';
 
 /** Streams one part from a peer (the gRPC Query.Run client). */
@@ -26,7 +25,7 @@ export interface CoordinatorDeps {
   readIndex(): number;
   readonly call: PeerCall | undefined;
   readonly local: Participant;
-  readonly engine: Pick<Engine, 'query' | 'withDataset'>;
+  readonly engine: Pick<Engine, 'withDataset'>;
   readonly counters: FederationCounters;
   readonly log: Logger;
   /** KNOWD_FEDERATION_MIN_COST: queries estimated at least this costly are split without being asked. */
@@ -42,6 +41,8 @@ export interface Decision {
   readonly plan?: SplitPlan;
   readonly prepared?: ParsedQuery;
   readonly cost?: number;
+  /** Stored terms the parts may send as ids: those this node's store had when it planned. */
+  readonly ids?: PartIds;
 }
 
 export interface PartReport {
@@ -86,11 +87,15 @@ export class Coordinator {
       return { federate: false, reason: d.splittable ? 'no other node is available to share the query' : `not splittable: ${d.reason}` };
     }
     // Statistics pick the driving variable (the one the cheapest scan binds) and the cost.
-    const { d, cost } = this.deps.engine.withDataset(job.namespace, (data) => ({ d: planSplit(prepared, { cost: (p) => patternCost(p, data) }), cost: estimateCost(prepared.algebra, data) }));
+    const { d, cost, ids } = this.deps.engine.withDataset(job.namespace, (data, ns) => ({
+      d: planSplit(prepared, { cost: (p) => patternCost(p, data) }),
+      cost: estimateCost(prepared.algebra, data),
+      ids: { nsId: ns.id, upTo: ns.termIds },
+    }));
     if (!d.splittable) return { federate: false, reason: `not splittable: ${d.reason}` };
-    if (asked) return { federate: true, reason: 'asked', plan: d.plan, prepared, cost };
+    if (asked) return { federate: true, reason: 'asked', plan: d.plan, prepared, cost, ids };
     if (cost < this.deps.minCost) return { federate: false, reason: `estimated cost ${cost} is below KNOWD_FEDERATION_MIN_COST (${this.deps.minCost})`, cost };
-    return { federate: true, reason: `estimated cost ${cost} >= KNOWD_FEDERATION_MIN_COST (${this.deps.minCost})`, plan: d.plan, prepared, cost };
+    return { federate: true, reason: `estimated cost ${cost} >= KNOWD_FEDERATION_MIN_COST (${this.deps.minCost})`, plan: d.plan, prepared, cost, ids };
   }
 
   /** Runs a split query; the first chunk (or the error) comes once every part is in. */
@@ -117,6 +122,7 @@ export class Coordinator {
       ...(job.baseIRI !== undefined && { baseIRI: job.baseIRI }),
       ...(job.params !== undefined && { params: { ...job.params } }),
       ...(job.dataset !== undefined && { dataset: { default: [...job.dataset.default], named: [...job.dataset.named] } }),
+      ...(decision.ids !== undefined && { ids: decision.ids }),
     };
     const reports: PartReport[] = ranges.map((r) => ({ range: rangeLabel(r), node: '', rows: 0, ms: 0, attempts: [] }));
     let parts: PartResult[];
@@ -132,20 +138,17 @@ export class Coordinator {
     }
     this.deps.counters.query('ok');
     const extra = job.explain === true ? { federation: { driving: `?${plan.driving}`, mode: plan.kind, notes: plan.notes, readIndex, reason: decision.reason, parts: reports } } : undefined;
-    const g = gather(plan, prepared.variables, parts);
-    if (g.kind === 'boolean') {
-      yield* resultChunks({ kind: 'boolean', value: g.value }, job, started, extra);
-      return;
-    }
-    if (g.kind === 'rows') {
-      yield* resultChunks({ kind: 'bindings', vars: g.vars, rows: g.rows }, job, started, extra);
-      return;
-    }
     const opts: QueryOptions = { deadlineMs: deadline, timeoutMs: job.timeoutMs, maxHeldValues: job.maxHeldValues, nowMs: Date.now, queryTimeMs };
-    // The modifiers run on this node's snapshot (it applied readIndex: its own part waited for it).
-    const out = await this.deps.engine.query(job.namespace, g.query, opts, async (r: QueryResult) => {
+    // The merge and the modifiers run on this node's snapshot (it applied readIndex: its own part
+    // waited for it); ids the parts sent decode there (engine/part-lines.ts says why that is sound).
+    const out = await this.deps.engine.withDataset(job.namespace, async (data, ns) => {
+      if (decision.ids !== undefined && ns.id !== decision.ids.nsId) {
+        throw new KnowdError('NAMESPACE_NOT_FOUND', `Namespace "${job.namespace}" was deleted and re-created while the federated query ran`, { namespace: job.namespace });
+      }
+      const g = gather(plan, prepared.variables, parts, (id) => data.term(id));
+      const result = g.kind === 'boolean' ? ({ kind: 'boolean', value: g.value } as const) : g.kind === 'rows' ? ({ kind: 'bindings', vars: g.vars, rows: g.rows, vals: g.vals } as const) : executeQuery(g.query, data, opts);
       const chunks: string[] = [];
-      for await (const c of resultChunks(r, job, started, extra)) chunks.push(c);
+      for await (const c of resultChunks(result, job, started, extra)) chunks.push(c);
       return chunks;
     });
     yield* out;
@@ -167,7 +170,7 @@ export class Coordinator {
       try {
         const res = await this.fetchPart(plan, next, JSON.stringify(body), remaining, signal);
         report.node = next;
-        report.rows = res.kind === 'bindings' ? res.rows.length : res.value ? 1 : 0;
+        report.rows = res.kind === 'bindings' ? res.rows : res.value ? 1 : 0;
         report.ms = Math.round((performance.now() - t0) * 10) / 10;
         this.deps.counters.part(next === this.deps.self() ? 'local' : 'remote', (performance.now() - t0) / 1000);
         return res;
@@ -190,38 +193,16 @@ export class Coordinator {
     this.load.set(node, (this.load.get(node) ?? 0) + 1);
     try {
       const stream = node === this.deps.self() ? this.deps.local.serve(body, signal) : this.deps.call!(node, body, timeoutMs, signal);
-      const vars = plan.participant.variables;
-      const rows: Solution[] = [];
-      let value: boolean | undefined;
-      let closed = false;
-      let buf = '';
-      for await (const chunk of stream) {
-        buf += chunk;
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = JSON.parse(buf.slice(0, nl)) as PartLine;
-          buf = buf.slice(nl + 1);
-          if ('row' in line) rows.push(solution(vars, line.row));
-          else if ('boolean' in line) value = line.boolean;
-          else closed = true;
-        }
-      }
+      const reader = new PartReader(plan.participant.variables.length);
+      for await (const chunk of stream) reader.push(chunk);
       // The closing stats line is the proof the part is whole (a cut stream never ends with it).
-      if (!closed) throw new KnowdError('INTERNAL', `The part from ${node} ended without its closing line`);
-      if (plan.kind === 'ask') return { kind: 'boolean', value: value === true };
-      return { kind: 'bindings', rows };
+      if (!reader.closed) throw new KnowdError('INTERNAL', `The part from ${node} ended without its closing line`);
+      if (plan.kind === 'ask') return { kind: 'boolean', value: reader.value === true };
+      return { kind: 'bindings', rows: reader.rows, vals: reader.vals };
     } finally {
       this.load.set(node, (this.load.get(node) ?? 1) - 1);
     }
   }
-}
-
-function solution(vars: readonly string[], row: readonly (string | null)[]): Solution {
-  const out = Object.create(null) as Record<string, Term>;
-  vars.forEach((v, i) => {
-    const t = row[i];
-    if (t !== null && t !== undefined) out[v] = decodeTerm(t);
-  });
-  return out;
 }
 
 /** ASK: the first part that answers true decides; the others are cancelled. */

@@ -33,6 +33,8 @@ export const PartBody = z
     queryTimeMs: z.number(),
     timeoutMs: z.number().int().min(1),
     maxHeldValues: z.number().int().min(1),
+    /** Stored terms up to this id may travel as ids (engine/part-lines.ts); absent: as text. */
+    ids: z.object({ nsId: z.number().int().min(1), upTo: z.number().int().min(0) }).strict().optional(),
   })
   .strict();
 export type PartBody = z.infer<typeof PartBody>;
@@ -120,7 +122,7 @@ export class Participant {
         timeoutMs: Math.max(1, body.timeoutMs - (Date.now() - started)),
         maxHeldValues: body.maxHeldValues,
         format: 'knowd-part',
-        part: { lo: body.lo, hi: body.hi, driving: body.driving, queryTimeMs: body.queryTimeMs },
+        part: { lo: body.lo, hi: body.hi, driving: body.driving, queryTimeMs: body.queryTimeMs, ...(body.ids !== undefined && { ids: body.ids }) },
         ...(body.baseIRI !== undefined && { baseIRI: body.baseIRI }),
         ...(body.params !== undefined && { params: body.params }),
         ...(body.dataset !== undefined && { dataset: body.dataset }),

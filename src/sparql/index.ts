@@ -1,7 +1,7 @@
 export { parseQuery, parseUpdate } from './parse/index.js';
 export type { ParsedQuery, ParsedUpdate, QueryForm } from './parse/index.js';
 export { executeQuery } from './query.js';
-export type { QueryOptions, QueryResult, Solution } from './query.js';
+export type { QueryOptions, QueryResult, Solution, ValRows } from './query.js';
 export type { QueryableDataset, IdQuad as QueryIdQuad, SimilarHit, SimilarRequest, SimilarSearch, SimilarTarget } from './eval/dataset.js';
 export { KNOWD_VOCAB, VECTOR_DATATYPE, idTerm } from './eval/similar.js';
 export { Context, defaultEntropy } from './eval/context.js';

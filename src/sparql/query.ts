@@ -5,6 +5,7 @@ import type { QueryableDataset } from './eval/dataset.js';
 import { Evaluator } from './eval/evaluate.js';
 import { explainPlan, type PlanNode } from './explain.js';
 import type { Algebra, ParsedQuery } from './parse/index.js';
+import type { Val } from './eval/rows.js';
 import type { PartitionFilter } from './split/partition.js';
 
 export interface QueryOptions extends EvalLimits, QueryOptionsExplain {
@@ -29,8 +30,18 @@ export interface QueryOptionsExplain {
   readonly explain?: boolean;
 }
 
+/**
+ * The same rows as `rows`, as evaluator values in `vars` order (undefined: unbound): a stored term
+ * stays its dictionary id, so a federated part can ship ids instead of text. Read either `rows` or
+ * `vals`, once; `term` decodes a value in the same snapshot.
+ */
+export interface ValRows {
+  readonly rows: Iterable<readonly (Val | undefined)[]>;
+  term(v: Val): Term;
+}
+
 export type QueryResult =
-  | { readonly kind: 'bindings'; readonly vars: readonly string[]; readonly rows: Iterable<Solution>; readonly plan?: () => PlanNode }
+  | { readonly kind: 'bindings'; readonly vars: readonly string[]; readonly rows: Iterable<Solution>; readonly vals?: ValRows; readonly plan?: () => PlanNode }
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'quads'; readonly quads: Iterable<Quad> };
 
@@ -143,6 +154,12 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
         kind: 'bindings',
         vars,
         ...(ev.profile !== undefined && { plan: () => explainPlan(root, ev.profile!) }),
+        vals: {
+          rows: (function* () {
+            for (const r of ev.exec(algebra, [])) yield slots.map((s) => r[s]);
+          })(),
+          term: (v) => ctx.term(v),
+        },
         rows: (function* () {
           for (const r of ev.exec(algebra, [])) {
             // No prototype: a variable named ?__proto__ must stay a binding.

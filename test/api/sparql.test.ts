@@ -84,6 +84,10 @@ test('/v1/query binds params as terms and /v1/query/stream writes NDJSON with st
   t.deepEqual(lines.at(-1)?.['stats'] !== undefined, true);
   const ask = await server.inject({ method: 'POST', url: '/v1/query', payload: { query: 'ASK { <http://e/a> ?p ?o }' } });
   t.true(json<{ boolean: boolean }>(ask).boolean);
+  // Variables named like Object.prototype's members, or numbers, stay plain bindings.
+  const odd = await server.inject({ method: 'POST', url: '/v1/query', payload: { query: 'SELECT ?__proto__ ?constructor ?1 WHERE { <http://e/b> <http://e/name> ?__proto__ BIND("c" AS ?constructor) BIND(1 AS ?1) }' } });
+  t.is(odd.statusCode, 200, odd.body);
+  t.is(odd.body.match(/"rows":\[(.*)\],"stats"/)?.[1], '{"1":"1","__proto__":"Bob","constructor":"c"}');
 });
 
 test('a query over its time limit answers 408 naming the limit', async (t) => {

@@ -11,6 +11,7 @@ import { ExprEvaluator } from './expr.js';
 import { evalPath } from './paths.js';
 import { mergeRows, rowKey, sameVal, type Row, type Val } from './rows.js';
 import { certainVars, inScopeVars } from './scope.js';
+import { knownValues } from './known-values.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
 import type { ProbeSite } from './probe.js';
 import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
@@ -725,6 +726,21 @@ export class Evaluator {
   }
 
   private *values(op: Algebra.Values, passed: Row): Generator<Row> {
+    const known = knownValues(op);
+    if (known !== undefined) {
+      const slots = op.variables.map((v) => this.slot(v.value));
+      for (const k of known) {
+        const row: Row = [];
+        for (let i = 0; i < slots.length; i++) {
+          const v = k[i];
+          // A term may still be one the store knows (a part computed it, or read it later): its id.
+          if (v !== undefined) row[slots[i]!] = typeof v === 'number' ? v : this.ctx.canon(v);
+        }
+        const m = passed.length === 0 ? row : mergeRows(passed, row);
+        if (m !== undefined) yield m;
+      }
+      return;
+    }
     for (const b of op.bindings) {
       const row: Row = [];
       for (const v of op.variables) {

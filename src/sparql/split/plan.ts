@@ -2,6 +2,8 @@ import type { Term } from '@rdfjs/types';
 import { factory } from '../../rdf/index.js';
 import type { Algebra, ParsedQuery } from '../parse/index.js';
 import { SIMILAR_TO } from '../eval/similar.js';
+import { withKnownValues } from '../eval/known-values.js';
+import type { Val } from '../eval/rows.js';
 import { certainVars, inScopeVars } from '../eval/scope.js';
 
 /**
@@ -384,8 +386,11 @@ function noDriver(choice: DriverChoice): string {
   return choice.variable !== undefined ? `?${choice.variable} cannot drive a split of this query` : 'no variable is bound in every solution by a required pattern';
 }
 
-/** The VALUES the coordinator's query reads: the merged rows, as bindings. */
-export function mergedValues(vars: readonly string[], rows: Iterable<Readonly<Record<string, Term>>>): Algebra.Values {
+/**
+ * The VALUES the coordinator's query reads: the merged rows, as bindings; with `known`, the same rows
+ * as evaluator values of the store the query will run on (eval/known-values.ts).
+ */
+export function mergedValues(vars: readonly string[], rows: Iterable<Readonly<Record<string, Term>>>, known?: Iterable<readonly (Val | undefined)[]>): Algebra.Values {
   const v = values(vars);
   const bindings: Record<string, Term>[] = [];
   for (const r of rows) {
@@ -396,5 +401,6 @@ export function mergedValues(vars: readonly string[], rows: Iterable<Readonly<Re
     }
     bindings.push(b);
   }
-  return { ...v, bindings: bindings as Algebra.Values['bindings'] };
+  const out = { ...v, bindings: bindings as Algebra.Values['bindings'] };
+  return known === undefined ? out : withKnownValues(out, [...known]);
 }

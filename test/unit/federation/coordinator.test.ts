@@ -22,6 +22,8 @@ interface Rig {
   readonly coordinator: Coordinator;
   readonly calls: string[];
   readonly aborted: string[];
+  /** What the parts sent (the peers over the fake wire, the local one in process). */
+  readonly shipped: string[];
   readonly counters: { retries: number; outcomes: string[] };
   behaviour: Record<string, Behaviour>;
   stop(): Promise<void>;
@@ -36,11 +38,13 @@ async function rig(opts: { localInflight?: number; minCost?: number } = {}): Pro
   const peer = participant(8);
   const calls: string[] = [];
   const aborted: string[] = [];
+  const shipped: string[] = [];
   const counters = { retries: 0, outcomes: [] as string[] };
   const r: Rig = {
     engine,
     calls,
     aborted,
+    shipped,
     counters,
     behaviour: {},
     coordinator: undefined as unknown as Coordinator,
@@ -68,6 +72,7 @@ async function rig(opts: { localInflight?: number; minCost?: number } = {}): Pro
         yield `${lines[0] ?? ''}\n`;
         throw new KnowdError('NOT_READY', `${to} went away mid-stream`);
       }
+      shipped.push(chunk);
       yield chunk;
     }
   };
@@ -76,13 +81,28 @@ async function rig(opts: { localInflight?: number; minCost?: number } = {}): Pro
     peers: () => ['p1', 'p2'],
     readIndex: () => 0,
     call,
-    local: participant(opts.localInflight ?? 8),
+    local: recording(participant(opts.localInflight ?? 8), shipped),
     engine,
     counters: { query: (o) => counters.outcomes.push(o), part: () => undefined, retry: () => counters.retries++ },
     log: createLogger('silent'),
     minCost: opts.minCost ?? 0,
   });
   return r;
+}
+
+/** The coordinator's own participant, its chunks recorded like the peers'. */
+function recording(p: Participant, shipped: string[]): Participant {
+  const serve = p.serve.bind(p);
+  p.serve = (raw, signal) => {
+    const inner = serve(raw, signal);
+    return (async function* () {
+      for await (const c of inner) {
+        shipped.push(c);
+        yield c;
+      }
+    })();
+  };
+  return p;
 }
 
 const job = (query: string, explain = true): QueryJob => ({ namespace: 't', query, timeoutMs: 10_000, maxHeldValues: 1_000_000, format: 'v1-json', ...(explain && { explain: true }) });
@@ -190,6 +210,58 @@ test('aggregates and ORDER BY + LIMIT come out as on one node', async (t) => {
     const got = (await run(r, top)).rows.map((x) => JSON.stringify(x));
     const want = await r.engine.query('t', (await import('../../../src/sparql/index.js')).parseQuery(top), { deadlineMs: Date.now() + 10_000, timeoutMs: 10_000, maxHeldValues: 1_000_000, nowMs: Date.now }, (res) => (res.kind === 'bindings' ? [...res.rows].map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v.value])))) : []));
     t.deepEqual(got, want);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a term stored after the query was planned travels as text; ids, computed values and new terms mix in one row; the answer is as on one node', async (t) => {
+  const r = await rig();
+  try {
+    const q = 'SELECT ?s ?n ?x WHERE { ?s <http://e/p> ?n BIND(CONCAT("v", STR(?n)) AS ?x) }';
+    const j = job(q);
+    const d = r.coordinator.decide(j, true);
+    t.truthy(d.ids);
+    // After the coordinator planned (its id bound is set), before the parts read.
+    await r.engine.transact({ namespace: 't', format: 'n-triples', actor: 'x', add: '<http://e/late> <http://e/p> "99"^^<http://www.w3.org/2001/XMLSchema#integer> .' });
+    let out = '';
+    for await (const c of r.coordinator.run(j, d, new AbortController().signal)) out += c;
+    const rows = (JSON.parse(out) as { rows: Record<string, string>[] }).rows;
+    t.deepEqual(sorted(rows), await single(r, q));
+    t.deepEqual(rows.find((x) => x['s'] === 'http://e/late'), { s: 'http://e/late', n: '99', x: 'v99' });
+    const wire = r.shipped.join('');
+    t.regex(wire, /"vals":\[\d+,/, 'stored terms travel as ids');
+    t.true(wire.includes('"\\"v1\\""'), 'computed values travel as text');
+    t.true(wire.includes('"http://e/late"'), 'the term newer than the bound travels as text');
+  } finally {
+    await r.stop();
+  }
+});
+
+test('unbound values and computed values come out as on one node', async (t) => {
+  const r = await rig();
+  try {
+    const q = 'SELECT ?s ?o ?half WHERE { ?s <http://e/p> ?n OPTIONAL { ?s <http://e/q> ?o FILTER(?n > 3) } BIND(?n / 2 AS ?half) }';
+    const got = await run(r, q);
+    t.deepEqual(sorted(got.rows), await single(r, q));
+    t.true(got.rows.some((x) => x['o'] === undefined) && got.rows.some((x) => x['o'] !== undefined));
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a namespace deleted and re-created while a query ran fails it: ids are never decoded in another namespace', async (t) => {
+  const r = await rig();
+  try {
+    const j = job(Q);
+    const d = r.coordinator.decide(j, true);
+    await r.engine.deleteNamespace('t', 'x');
+    await r.engine.createNamespace('t', 'x');
+    await r.engine.transact({ namespace: 't', format: 'n-triples', actor: 'x', add: DATA.split('\n').reverse().join('\n') });
+    const err = await t.throwsAsync(async () => {
+      for await (const _ of r.coordinator.run(j, d, new AbortController().signal));
+    });
+    t.is((err as KnowdError).code, 'NAMESPACE_NOT_FOUND');
   } finally {
     await r.stop();
   }
