@@ -531,6 +531,8 @@ interface TxPhase {
   /** Server CPU seconds during the phase (warm-up included), and as a share of one core over wallMs. */
   serverCpuSeconds?: number;
   serverCpuPct?: number;
+  /** CPU ms of the server's main (JavaScript) thread per successful tx: what bounds throughput. */
+  mainThreadMsPerTx?: number;
 }
 
 async function postTx(server: Server, agent: http.Agent, body: string): Promise<{ ok: boolean; ms: number; added: number | null; error?: string }> {
@@ -648,10 +650,19 @@ interface TxRun {
   loadavg1: number;
 }
 
-function withCpu(p: TxPhase, cpu0: number | null, cpu1: number | null): void {
-  if (cpu0 === null || cpu1 === null) return;
-  p.serverCpuSeconds = cpu1 - cpu0;
-  p.serverCpuPct = (100 * p.serverCpuSeconds) / (p.wallMs / 1000);
+interface CpuMark {
+  readonly all: number | null;
+  readonly main: number | null;
+}
+
+const cpuMark = (pid: number): CpuMark => ({ all: cpuSeconds(pid), main: cpuSeconds(pid, pid) });
+
+function withCpu(p: TxPhase, before: CpuMark, after: CpuMark): void {
+  if (before.all !== null && after.all !== null) {
+    p.serverCpuSeconds = after.all - before.all;
+    p.serverCpuPct = (100 * p.serverCpuSeconds) / (p.wallMs / 1000);
+  }
+  if (before.main !== null && after.main !== null && p.tx > 0) p.mainThreadMsPerTx = (1000 * (after.main - before.main)) / p.tx;
 }
 
 async function txRun(opts: Options, run: number): Promise<TxRun> {
@@ -667,16 +678,16 @@ async function txRun(opts: Options, run: number): Promise<TxRun> {
     ];
     for (const [q, maxTx, secs] of seq) {
       log(`  tx run ${run}: sequential, ${q} quad(s) per tx`);
-      const cpu0 = cpuSeconds(server.pid);
+      const cpu0 = cpuMark(server.pid);
       const p = await sequentialPhase(server, run, q, maxTx, secs);
-      withCpu(p, cpu0, cpuSeconds(server.pid));
+      withCpu(p, cpu0, cpuMark(server.pid));
       result.phases.push(p);
       result.expectedQuads += (p.tx + 1) * q; // + the warm-up tx
     }
     log(`  tx run ${run}: ${opts.txConcurrency} clients, 1 quad per tx (≤ ${opts.txTotal} tx, ≤ ${opts.txSeconds} s)`);
-    const cpu0 = cpuSeconds(server.pid);
+    const cpu0 = cpuMark(server.pid);
     const c = await concurrentPhase(server, run, opts.txConcurrency, opts.txTotal, opts.txSeconds);
-    withCpu(c, cpu0, cpuSeconds(server.pid));
+    withCpu(c, cpu0, cpuMark(server.pid));
     result.phases.push(c);
     result.expectedQuads += c.tx + opts.txConcurrency;
     result.storeQuads = (await storeStats(server)).quads;
@@ -767,6 +778,7 @@ interface TxSummary {
   medianP95Ms: number | null;
   medianP99Ms: number | null;
   medianServerCpuPct: number | null;
+  medianMainThreadMsPerTx: number | null;
   errors: number;
 }
 
@@ -791,6 +803,7 @@ function summarizeTx(runs: TxRun[]): TxSummary[] {
       medianP95Ms: m((p) => p.p95Ms),
       medianP99Ms: m((p) => p.p99Ms),
       medianServerCpuPct: m((p) => p.serverCpuPct ?? null),
+      medianMainThreadMsPerTx: m((p) => p.mainThreadMsPerTx ?? null),
       errors: all.reduce((a, p) => a + p.errors, 0),
     };
   });
@@ -888,9 +901,9 @@ async function main(): Promise<void> {
     out.push('', `Knowd POST /v1/tx, median over the error-free runs (fresh server per run; latency = client-side request time)`);
     out.push(
       table(
-        ['phase', 'clients', 'quads/tx', 'ok runs', 'tx', 'tx/s', 'triples/s', 'p50 ms', 'p95 ms', 'p99 ms', 'server cpu %', 'errors'],
-        txSummary.map((s) => [s.phase, String(s.clients), fmtInt(s.quadsPerTx), `${s.okRuns}/${s.runs}`, fmtInt(s.medianTx), fmt(s.medianTxPerSec, 1), fmtInt(s.medianTriplesPerSec), fmt(s.medianP50Ms, 2), fmt(s.medianP95Ms, 2), fmt(s.medianP99Ms, 2), fmt(s.medianServerCpuPct, 0), String(s.errors)]),
-        [false, true, true, true, true, true, true, true, true, true, true, true],
+        ['phase', 'clients', 'quads/tx', 'ok runs', 'tx', 'tx/s', 'triples/s', 'p50 ms', 'p95 ms', 'p99 ms', 'server cpu %', 'main ms/tx', 'errors'],
+        txSummary.map((s) => [s.phase, String(s.clients), fmtInt(s.quadsPerTx), `${s.okRuns}/${s.runs}`, fmtInt(s.medianTx), fmt(s.medianTxPerSec, 1), fmtInt(s.medianTriplesPerSec), fmt(s.medianP50Ms, 2), fmt(s.medianP95Ms, 2), fmt(s.medianP99Ms, 2), fmt(s.medianServerCpuPct, 0), fmt(s.medianMainThreadMsPerTx, 3), String(s.errors)]),
+        [false, true, true, true, true, true, true, true, true, true, true, true, true],
       ),
     );
     const rss = median(txs.flatMap((t) => (t.peakRssBytes === null ? [] : [t.peakRssBytes / MIB])));

@@ -245,12 +245,15 @@ export function newestMtime(dir: string): number {
 
 let ticksPerSecond: number | undefined;
 
-/** User + system CPU seconds of a process so far (/proc/PID/stat), or null when it is gone. */
-export function cpuSeconds(pid: number): number | null {
+/**
+ * User + system CPU seconds of a process so far (/proc/PID/stat), or of one of its threads
+ * (/proc/PID/task/TID/stat; a Node process's main thread has TID = PID); null when it is gone.
+ */
+export function cpuSeconds(pid: number, thread?: number): number | null {
   ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
   let stat: string;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   } catch {
     return null;
   }

@@ -76,14 +76,17 @@ export class Dictionary {
   constructor(private readonly cacheEntries = 250_000) {}
 
   private idCache(nsId: number): BoundedCache<string, number> {
-    let c = this.toId.get(nsId);
-    if (c === undefined) this.toId.set(nsId, (c = new BoundedCache(this.cacheEntries)));
-    return c;
+    return this.cacheIn(this.toId, nsId);
   }
 
   private termCache(nsId: number): BoundedCache<number, string> {
-    let c = this.toTerm.get(nsId);
-    if (c === undefined) this.toTerm.set(nsId, (c = new BoundedCache(this.cacheEntries)));
+    return this.cacheIn(this.toTerm, nsId);
+  }
+
+  /** The namespace's cache in `byNs`, made on first use. */
+  private cacheIn<K, V>(byNs: Map<number, BoundedCache<K, V>>, nsId: number): BoundedCache<K, V> {
+    let c = byNs.get(nsId);
+    if (c === undefined) byNs.set(nsId, (c = new BoundedCache<K, V>(this.cacheEntries)));
     return c;
   }
 
@@ -123,8 +126,7 @@ export class Dictionary {
    * more than the B-tree lookup. Committed snapshots only, as term().
    */
   decoded(txn: ReadTxn, nsId: number, id: number): Term {
-    let cache = this.toDecoded.get(nsId);
-    if (cache === undefined) this.toDecoded.set(nsId, (cache = new BoundedCache(this.cacheEntries)));
+    const cache = this.cacheIn(this.toDecoded, nsId);
     let t = cache.get(id);
     if (t === undefined) {
       // Not through the string cache: on the query path it would only add two map lookups per miss.

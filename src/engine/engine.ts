@@ -4,7 +4,7 @@ import { Writer } from 'n3';
 import { KnowdError, assert, type Clock } from '../base/index.js';
 import { Dictionary, QuadStore, getNamespace, listNamespaces, requireNamespace, checkNamespaceName, type NamespaceInfo } from '../dataset/index.js';
 import { factory, type RdfFormat } from '../rdf/index.js';
-import { deltaHash, signReceipt, type BatchSigner, type Receipt, type ReceiptKind, type Signer, type StoredReceipt } from '../receipts/index.js';
+import { deltaHash, signReceipt, signReceiptOff, type BatchSigner, type Receipt, type ReceiptKind, type Signer, type StoredReceipt } from '../receipts/index.js';
 import { appliedIndex, lastIndex, readPayload } from '../replication/log/index.js';
 import type { ReadTxn, Storage, WriteTxn } from '../storage/index.js';
 import { applyCommand, parseTxCommand, type ApplyCheck, type ApplyContext, type Outcome, type ParsedDelta, type QuadDelta, type TxOutcome } from './apply.js';
@@ -373,7 +373,6 @@ export class Engine {
    * Runs a query in one read snapshot. The result is lazy: `consume` must finish with it (stream it
    * out) before its promise settles, which is when the snapshot is released.
    */
-
   async query<T>(ns: string, parsed: ParsedQuery, opts: QueryOptions, consume: (r: QueryResult) => Promise<T> | T): Promise<T> {
     const info = this.namespace(ns);
     return this.read(async (txn) => consume(executeQuery(parsed, queryableDataset(this.quads, txn, info.id), opts)));
@@ -388,7 +387,7 @@ export class Engine {
     checkUpdate(text, baseIRI);
     const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
+    return this.txResult(out);
   }
 
   /**
@@ -434,7 +433,7 @@ export class Engine {
     }
     const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, ...(batch !== undefined && { importBatch: batch }) };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed, quads };
+    return { ...(await this.txResult(out)), quads };
   }
 
   /**
@@ -455,7 +454,7 @@ export class Engine {
     // RDFC-1.0 is exponential on symmetric blank-node graphs; bound it so one request cannot stall the node.
     const hashed: TxCommand = { ...cmd, deltaHash: await deltaHash(parsed.add, parsed.remove, { timeoutMs: this.canonTimeoutMs }) };
     const out = (await this.submit(hashed, parsed)) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed };
+    return this.txResult(out);
   }
 
   private submit(cmd: Command, parsed: ParsedDelta | undefined): Promise<Outcome> {
@@ -469,20 +468,20 @@ export class Engine {
     this.namespace(ns);
     const cmd = await shapesCommand(ns, text, actor, this.opts.clock.nowMs(), this.canonTimeoutMs);
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
+    return this.txResult(out);
   }
 
   /** Adds or replaces a knowledge hook (already validated, see hooks/parseHook) through the log. */
   async putHook(hook: StoredHook, actor: string): Promise<TxResult> {
     this.namespace(hook.namespace);
     const out = (await this.submit({ type: 'hook-put', ns: hook.namespace, actor, timeMs: this.opts.clock.nowMs(), hook }, undefined)) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
+    return this.txResult(out);
   }
 
   async deleteHook(ns: string, id: string, actor: string): Promise<TxResult> {
     this.hook(ns, id);
     const out = (await this.submit({ type: 'hook-delete', ns, actor, timeMs: this.opts.clock.nowMs(), id }, undefined)) as TxOutcome;
-    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: false };
+    return this.txResult(out);
   }
 
   hooks(ns: string): StoredHook[] {
@@ -612,9 +611,11 @@ export class Engine {
 
   /** signReceipt on the signing thread, for a write's answer. */
   private async signed(r: StoredReceipt): Promise<Receipt> {
-    const b = this.opts.batchSigner;
-    if (b === undefined || (r.sig !== undefined && r.pub !== undefined)) return this.signReceipt(r);
-    return { ...r, sig: await b.sign(Buffer.from(r.hash, 'hex')), pub: b.publicKey() };
+    return this.opts.batchSigner === undefined ? this.signReceipt(r) : signReceiptOff(r, this.opts.batchSigner);
+  }
+
+  private async txResult(out: TxOutcome): Promise<TxResult> {
+    return { receipt: await this.signed(out.receipt), delta: out.delta, replayed: out.replayed };
   }
 
   /** Stops taking writes and waits for queued ones to commit (graceful shutdown). */

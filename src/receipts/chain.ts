@@ -16,7 +16,7 @@ import {
   type StoredReceipt,
 } from './receipt.js';
 import { receiptShapeProblem } from './shape.js';
-import { verifyEd25519, type Signer } from './signer.js';
+import { verifyEd25519, type BatchSigner, type Signer } from './signer.js';
 
 /** What the engine knows when it applies a log entry. */
 export interface ReceiptInput {
@@ -91,8 +91,18 @@ export function chainReceipt(input: ReceiptInput, prevHash: string): ChainedRece
  * a reader whether the fields still match it.
  */
 export function signReceipt(r: StoredReceipt, signer: Signer): Receipt {
-  if (r.sig !== undefined && r.pub !== undefined) return r as Receipt;
+  if (isSigned(r)) return r;
   return { ...r, sig: signer.sign(hashBytes(r.hash)), pub: signer.publicKey() };
+}
+
+/** signReceipt with a signer on another thread. */
+export async function signReceiptOff(r: StoredReceipt, signer: BatchSigner): Promise<Receipt> {
+  if (isSigned(r)) return r;
+  return { ...r, sig: await signer.sign(hashBytes(r.hash)), pub: signer.publicKey() };
+}
+
+function isSigned(r: StoredReceipt): r is Receipt {
+  return r.sig !== undefined && r.pub !== undefined;
 }
 
 export function buildReceipt(input: ReceiptInput, prevHash: string, signer: Signer): Receipt {

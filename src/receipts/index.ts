@@ -14,7 +14,7 @@ export {
   receiptId,
 } from './receipt.js';
 export type { ChainedReceipt, Receipt, ReceiptBody, ReceiptKind, StoredReceipt } from './receipt.js';
-export { buildReceipt, chainReceipt, signReceipt, verifyChain, verifyDeltaHash, verifyReceipt } from './chain.js';
+export { buildReceipt, chainReceipt, signReceipt, signReceiptOff, verifyChain, verifyDeltaHash, verifyReceipt } from './chain.js';
 export type { ChainVerification, ChainVerifyOptions, ReceiptInput, ReceiptVerification, VerifyOptions } from './chain.js';
 export { createEd25519Signer, generateSigningKeyPem, signEd25519, verifyEd25519 } from './signer.js';
 export type { BatchSigner, Signer } from './signer.js';

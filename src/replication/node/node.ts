@@ -462,30 +462,31 @@ export class ReplicationNode implements Sequencer {
       markRan();
     });
     const finish = (): void => this.finishWrite(rd, early, results, membership, applied, started);
-    const failed = (e: unknown): never => {
+    /** Nothing of the write is durable: the cached log and applied index go back to the store's. */
+    const undo = (e: unknown): void => {
       this.log.reload();
       this.appliedInTxn = this.applied;
       this.lastWriteError = e instanceof Error ? e.message : String(e);
+    };
+    const rethrow = (e: unknown): never => {
+      undo(e);
       throw e;
     };
     if (!pipelined) {
-      await written.catch(failed);
+      await written.catch(rethrow);
       this.persistedHardState = hs;
       finish();
       return;
     }
     await Promise.race([ranNow, written]).catch(() => undefined);
     if (!ran) {
-      await written.catch(failed);
+      await written.catch(rethrow);
       return;
     }
     this.persistedHardState = hs;
     const durable = written.then(finish, (e: unknown) => {
-      try {
-        failed(e);
-      } catch {
-        this.onFault(e);
-      }
+      undo(e);
+      this.onFault(e);
     }).finally(() => void this.inFlight.splice(this.inFlight.indexOf(durable), 1));
     this.inFlight.push(durable);
   }
