@@ -3,6 +3,7 @@
 // LUBM(1) and LUBM(10) (~1.3 M triples) to show that the cost follows the change, not the store.
 //
 //   npx tsx bench/hooks.ts [--sizes lubm1,lubm10] [--runs 3] [--tx 100] [--warmup 20] [--out FILE]
+//                          [--configs none,s10,s100,h10,h100,s10h10,store10]   (a subset of the configurations)
 //
 // In-process, on LMDB in a fresh temp directory per dataset (loaded with the engine's bulk import),
 // so what is measured is engine.transact (parse, hash, log, apply with the checks, commit, fsync-free
@@ -36,10 +37,12 @@ interface Options {
   warmup: number;
   dataDir: string;
   out: string | undefined;
+  /** Keys of CONFIGS to run (default all). */
+  configs: string[] | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { sizes: ['lubm1', 'lubm10'], runs: 3, tx: 100, warmup: 20, dataDir: '/work/shared/bench-data/lubm', out: undefined };
+  const o: Options = { sizes: ['lubm1', 'lubm10'], runs: 3, tx: 100, warmup: 20, dataDir: '/work/shared/bench-data/lubm', out: undefined, configs: undefined };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     switch (argv[i]) {
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
       case '--warmup': o.warmup = Number(v); i++; break;
       case '--data-dir': o.dataDir = v; i++; break;
       case '--out': o.out = v; i++; break;
+      case '--configs': o.configs = v.split(',').filter((s) => s !== ''); i++; break;
       default: throw new Error(`unknown option ${argv[i]} (see the header of bench/hooks.ts)`);
     }
   }
@@ -130,13 +134,13 @@ function storeHooks(n: number): unknown[] {
 }
 
 const CONFIGS = [
-  { name: 'none', shapes: 0, hooks: 0, storeHooks: 0 },
-  { name: '10 shapes', shapes: 10, hooks: 0, storeHooks: 0 },
-  { name: '100 shapes', shapes: 100, hooks: 0, storeHooks: 0 },
-  { name: '10 hooks', shapes: 0, hooks: 10, storeHooks: 0 },
-  { name: '100 hooks', shapes: 0, hooks: 100, storeHooks: 0 },
-  { name: '10 shapes + 10 hooks', shapes: 10, hooks: 10, storeHooks: 0 },
-  { name: '10 store-wide hooks', shapes: 0, hooks: 0, storeHooks: 10 },
+  { key: 'none', name: 'none', shapes: 0, hooks: 0, storeHooks: 0 },
+  { key: 's10', name: '10 shapes', shapes: 10, hooks: 0, storeHooks: 0 },
+  { key: 's100', name: '100 shapes', shapes: 100, hooks: 0, storeHooks: 0 },
+  { key: 'h10', name: '10 hooks', shapes: 0, hooks: 10, storeHooks: 0 },
+  { key: 'h100', name: '100 hooks', shapes: 0, hooks: 100, storeHooks: 0 },
+  { key: 's10h10', name: '10 shapes + 10 hooks', shapes: 10, hooks: 10, storeHooks: 0 },
+  { key: 'store10', name: '10 store-wide hooks', shapes: 0, hooks: 0, storeHooks: 10 },
 ] as const;
 
 // ---- instrumentation -------------------------------------------------------------------------------
@@ -232,6 +236,9 @@ async function measure(engine: Engine, n: number, warmup: number): Promise<Sampl
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const rows: Record<string, unknown>[] = [];
+  const unknown = (o.configs ?? []).filter((k) => !CONFIGS.some((c) => c.key === k));
+  if (unknown.length > 0) throw new Error(`unknown --configs ${unknown.join(',')} (known: ${CONFIGS.map((c) => c.key).join(',')})`);
+  const configs = CONFIGS.filter((c) => o.configs === undefined || o.configs.includes(c.key));
   for (const size of o.sizes) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `knowd-bench-hooks-${size}-`));
     dirs.add(dir);
@@ -243,10 +250,10 @@ async function main(): Promise<void> {
       log(`${size}: loading ${file}`);
       const loaded = await bulkImport(engine, createReadStream(file).pipe(createGunzip()), { namespace: 'default', format: 'n-triples', actor: 'bench' });
       log(`${size}: ${loaded.added} triples in ${(loaded.durationMs / 1000).toFixed(1)} s`);
-      const runs = new Map<string, Sample[]>(CONFIGS.map((c) => [c.name, []]));
+      const runs = new Map<string, Sample[]>(configs.map((c) => [c.name, []]));
       for (let r = 0; r < o.runs; r++) {
         // Rotate the order each run, so drift (LMDB growth, a noisy neighbour) does not favour one configuration.
-        const order = CONFIGS.map((_, i) => CONFIGS[(i + r) % CONFIGS.length]!);
+        const order = configs.map((_, i) => configs[(i + r) % configs.length]!);
         for (const cfg of order) {
           await configure(engine, cfg);
           // Store-wide rules take ~100× longer per tx: fewer of them keep the run short (and say so in the JSON).
@@ -256,7 +263,7 @@ async function main(): Promise<void> {
           log(`${size} run ${r + 1}/${o.runs} ${cfg.name}: tx p50 ${fmtMs(percentile(s.tx, 50))} p95 ${fmtMs(percentile(s.tx, 95))} ms, hooks p95 ${fmtMs(percentile(s.hook, 95))} ms, shacl p95 ${fmtMs(percentile(s.shacl, 95))} ms`);
         }
       }
-      for (const cfg of CONFIGS) {
+      for (const cfg of configs) {
         const ss = runs.get(cfg.name)!;
         const med = (f: (s: Sample) => number | null): number | null => median(ss.map(f).filter((x): x is number => x !== null));
         rows.push({

@@ -51,6 +51,8 @@ function changedNodes(delta: Delta): Term[] {
 }
 
 type Compiled = { readonly hook: StoredHook; readonly filter: HookFilter };
+/** What every hook of one entry reads through: the state after it, the state before it, its changed nodes. */
+type EntryViews = { readonly txn: ReadTxn; readonly nsId: number; readonly delta: Delta; readonly after: QueryableDataset; readonly before: QueryableDataset; readonly focus: readonly Term[] };
 type Phases = { readonly pre: readonly Compiled[]; readonly post: readonly Compiled[] };
 const NO_HOOKS: Phases = { pre: [], post: [] };
 
@@ -139,16 +141,33 @@ export class HooksCheck {
     return yes;
   }
 
+  private viewsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, insideWrite: boolean): EntryViews {
+    const after = memoDataset(this.env.dataset(txn, quads, ns.id, insideWrite));
+    return { txn, nsId: ns.id, delta, after, before: beforeView(after, delta), focus: changedNodes(delta) };
+  }
+
+  /**
+   * The views of the entry being applied, kept from its pre hooks for its post hooks: between the
+   * two, the apply writes only the receipt (and an idempotency record), never quads, so the post
+   * hooks see the very state the pre hooks read and replay its memo instead of reading it again.
+   */
+  private entryViews: EntryViews | undefined;
+
+  private viewsForPost(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta): EntryViews {
+    const v = this.entryViews;
+    this.entryViews = undefined;
+    if (v !== undefined && v.txn === txn && v.nsId === ns.id && v.delta === delta) return v;
+    return this.viewsOf(txn, quads, ns, delta, true);
+  }
+
   /**
    * The evaluation environments of one entry (or of a dry run: no delta), one per hook (`seed`):
    * the datasets, their term caches, the before-view and the changed nodes are built once and
    * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
    */
-  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number): (seed: string) => EvalEnv {
+  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number, views?: EntryViews): (seed: string) => EvalEnv {
     // Shared by every hook of the entry: one state, read once per pattern (memo.ts).
-    const after = memoDataset(this.env.dataset(txn, quads, ns.id, insideWrite));
-    const before = beforeView(after, delta);
-    const focus = changedNodes(delta);
+    const { after, before, focus } = views ?? this.viewsOf(txn, quads, ns, delta, insideWrite);
     let window: number | undefined;
     return (seed) => {
       const deadline = this.env.wallMs() + this.env.wallLimitMs;
@@ -172,6 +191,7 @@ export class HooksCheck {
 
   /** ApplyCheck: vetoes the transaction when a relevant pre hook's condition is TRUE, fails, or exceeds its budget. */
   check(txn: WriteTxn, quads: QuadStore, ns: Ns, requested: Delta & { readonly effective?: Delta }, entry?: EntryInfo): void {
+    this.entryViews = undefined;
     if (entry === undefined) return;
     // The namespace's hooks first: a bulk import hands over its delta lazily, decoded only if asked for.
     const hooks = this.hooksOf(txn, ns.id).pre;
@@ -182,7 +202,10 @@ export class HooksCheck {
     let envs: ((seed: string) => EvalEnv) | undefined;
     for (const { hook: h, filter } of hooks) {
       if (!this.relevant(filter, delta)) continue;
-      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1);
+      if (envs === undefined) {
+        this.entryViews = this.viewsOf(txn, quads, ns, delta, true);
+        envs = this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1, this.entryViews);
+      }
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
       try {
@@ -199,13 +222,16 @@ export class HooksCheck {
   /** Post hooks after the receipt: what fired (or failed), for the caller to record with receipts. */
   after(txn: WriteTxn, quads: QuadStore, ns: Ns, delta: Delta, entry: EntryInfo): Firing[] {
     const hooks = this.hooksOf(txn, ns.id).post;
-    if (hooks.length === 0 || delta.added.length + delta.removed.length === 0) return [];
+    if (hooks.length === 0 || delta.added.length + delta.removed.length === 0) {
+      this.entryViews = undefined;
+      return [];
+    }
     const out: Firing[] = [];
     let envs: ((seed: string) => EvalEnv) | undefined;
     for (const { hook: h, filter } of hooks) {
       if (!this.relevant(filter, delta)) continue;
       // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
-      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0);
+      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0, this.viewsForPost(txn, quads, ns, delta));
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };
       try {
         const v = evaluateHook(h, envs(`${entry.index}/${h.id}`));

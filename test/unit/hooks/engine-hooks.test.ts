@@ -296,3 +296,30 @@ ex:AgeShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex
     }
   });
 });
+
+test('post hooks read the state the pre hooks read in the same entry, and never a previous entry\'s', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const { engine, stop } = await open(storage, new FakeClock(T0));
+    try {
+      // Both phases read ?this's courses: the post hook replays what the pre hook read in that entry.
+      await engine.putHook(hook({ id: 'no-bad', scope: 'delta', phase: 'pre', condition: { ask: 'ASK { ?this <http://ex/takes> <http://ex/bad> }' } }), 'admin');
+      await engine.putHook(hook({ id: 'grew', scope: 'delta', phase: 'post', condition: { select: 'SELECT ?c { { ?this <http://ex/takes> ?c } UNION { ?this <http://ex/likes> ?c } }', delta: { op: '>', value: 0 } } }), 'admin');
+      await tx(engine, '<http://ex/s> <http://ex/takes> <http://ex/c1>, <http://ex/c2> .');
+      const e = await rejected(t, tx(engine, '<http://ex/s> <http://ex/takes> <http://ex/c3>, <http://ex/bad> .'));
+      t.is(e.details['hook'], 'no-bad');
+      await tx(engine, '<http://ex/s> <http://ex/takes> <http://ex/c4> .');
+      await tx(engine, '<http://ex/t> <http://ex/takes> <http://ex/c1> .');
+      // No pre hook sees <likes>: the post hook must not replay the previous entry's reads.
+      await tx(engine, '<http://ex/t> <http://ex/likes> <http://ex/c9> .');
+      const evidence = engine.firings(NS, 'grew', 10).sort((a, b) => a.logIndex - b.logIndex).map((f) => f.evidence);
+      t.deepEqual(evidence, [
+        { before: 0, after: 2, delta: 2 },
+        { before: 2, after: 3, delta: 1 },
+        { before: 0, after: 1, delta: 1 },
+        { before: 1, after: 2, delta: 1 },
+      ]);
+    } finally {
+      await stop();
+    }
+  });
+});
