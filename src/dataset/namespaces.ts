@@ -17,11 +17,14 @@ export function checkNamespaceName(name: string): void {
 }
 
 export function getNamespace(txn: ReadTxn, name: string): NamespaceInfo | undefined {
+  // A name no namespace can have is not looked up: it could also exceed the store's key size.
+  if (!NAMESPACE_NAME.test(name)) return undefined;
   const v = txn.get('namespaces', Buffer.from(name, 'utf8'));
   return v === undefined ? undefined : (JSON.parse(Buffer.from(v).toString('utf8')) as NamespaceInfo);
 }
 
 export function requireNamespace(txn: ReadTxn, name: string): NamespaceInfo {
+  checkNamespaceName(name);
   const ns = getNamespace(txn, name);
   if (ns === undefined) throw new KnowdError('NAMESPACE_NOT_FOUND', `Namespace "${name}" does not exist (create it with POST /v1/admin/namespaces)`, { namespace: name });
   return ns;

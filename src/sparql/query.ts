@@ -71,12 +71,22 @@ function injectDeep(op: Algebra.Operation, values: Algebra.Values): Algebra.Oper
   return { type: 'join', input: [values, op] } as Algebra.Join;
 }
 
-/** sparqlalgebrajs puts FROM above ASK/CONSTRUCT/DESCRIBE; the query form belongs on top. */
+/**
+ * sparqlalgebrajs puts FROM and LIMIT/OFFSET (slice) above ASK/CONSTRUCT/DESCRIBE
+ * (`from(slice(construct(where)))`); the query form belongs on top, and the modifiers apply to the
+ * WHERE clause's solutions (CONSTRUCT … LIMIT 10 builds from ten solutions), so they go under it.
+ */
 function formOnTop(op: Algebra.Operation): Algebra.Operation {
-  if (op.type !== 'from') return op;
-  const inner = (op as Algebra.From).input;
-  if (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe') return op;
-  return { ...inner, input: { ...op, input: (inner as Algebra.Single).input } } as Algebra.Operation;
+  const chain: Algebra.Operation[] = [];
+  let inner = op;
+  while (inner.type === 'from' || inner.type === 'slice') {
+    chain.push(inner);
+    inner = (inner as Algebra.Single).input;
+  }
+  if (chain.length === 0 || (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe')) return op;
+  let input = (inner as Algebra.Single).input;
+  for (let i = chain.length - 1; i >= 0; i--) input = { ...chain[i], input } as Algebra.Operation;
+  return { ...inner, input } as Algebra.Operation;
 }
 
 function stripFrom(op: Algebra.Operation): Algebra.Operation {

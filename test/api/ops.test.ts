@@ -69,6 +69,22 @@ test('unknown routes → 404 with the error shape', async (t) => {
   t.is(json<ErrorBody>(res).error.code, 'NOT_FOUND');
 });
 
+test('malformed URLs and impossible namespace names get the error shape and a 4xx, never a 500', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  for (const url of ['/v1/receipts/%ff%fe', '/v1/hooks/%zz/firings']) {
+    const res = await app.inject({ url });
+    t.is(res.statusCode, 400, url);
+    t.is(json<ErrorBody>(res).error.code, 'BAD_REQUEST', url);
+  }
+  // Longer than any namespace name may be (and than the store's largest key).
+  for (const url of [`/v1/shapes?namespace=${'x'.repeat(5000)}`, `/v1/hooks?namespace=${'x'.repeat(5000)}`, '/v1/shapes?namespace=..%2Fetc']) {
+    const res = await app.inject({ url });
+    t.is(res.statusCode, 400, url);
+    t.regex(json<ErrorBody>(res).error.message, /namespace name/, url);
+  }
+});
+
 test('/healthz includes the hook-execution self-test (a trivial ASK through the hook evaluator)', async (t) => {
   const { app, close } = await makeApp();
   t.teardown(close);

@@ -71,6 +71,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     requestTimeout: 0,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors fastify raises before routing (a malformed URL, a bad Content-Type header) get the same
+    // {"error": {code, message}} body as every other error.
+    frameworkErrors: (e, req, reply) => errorHandler(deps.log)(e, req, reply),
   });
   const secret = deps.config.tokenSecret === undefined ? undefined : new TextEncoder().encode(deps.config.tokenSecret);
 

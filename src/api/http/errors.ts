@@ -22,10 +22,14 @@ export function toKnowdError(e: unknown): KnowdError {
   return new KnowdError('INTERNAL', 'Internal error; the server log has the details');
 }
 
+/** Not configured here (501) and not available now (503) are states of the node, not faults in it. */
+const NODE_STATES = new Set([501, 503]);
+
 export function errorHandler(log: Logger) {
   return (e: unknown, req: FastifyRequest, reply: FastifyReply): void => {
     const ke = toKnowdError(e);
-    if (ke.status >= 500 || e instanceof AssertionError) log.error({ err: e, url: req.url, method: req.method }, 'request failed');
+    if (e instanceof AssertionError || (ke.status >= 500 && !NODE_STATES.has(ke.status))) log.error({ err: e, url: req.url, method: req.method }, 'request failed');
+    else if (ke.status >= 500) log.warn({ code: ke.code, reason: ke.message, url: req.url, method: req.method }, 'request refused');
     void reply.status(ke.status).type('application/json').send(ke.toJSON());
   };
 }

@@ -135,6 +135,19 @@ test('ASK, CONSTRUCT, DESCRIBE', async (t) => {
   t.deepEqual(await select(e, 'DESCRIBE :dave'), [':dave :name Dave']);
 });
 
+test('CONSTRUCT, DESCRIBE and ASK with LIMIT, OFFSET, ORDER BY and FROM: the modifiers apply to the WHERE solutions', async (t) => {
+  const e = await engine();
+  // Ordered by ?b: alice, bob, carol, carol (alice and bob both know carol).
+  t.deepEqual(await select(e, 'CONSTRUCT { ?b :knownBy ?a } WHERE { ?a :knows ?b } ORDER BY ?b ?a LIMIT 2'), [':alice :knownBy :carol', ':bob :knownBy :alice']);
+  t.deepEqual(await select(e, 'CONSTRUCT { ?b :knownBy ?a } WHERE { ?a :knows ?b } ORDER BY ?b ?a LIMIT 1 OFFSET 2'), [':carol :knownBy :alice']);
+  t.deepEqual(sorted(await select(e, 'CONSTRUCT WHERE { ?s :age ?o } LIMIT 5')), sorted([':alice :age 30', ':bob :age 25']));
+  t.deepEqual(await select(e, 'CONSTRUCT { ?s :p ?o } WHERE { ?s :p ?o } LIMIT 0'), []);
+  t.deepEqual(await select(e, 'DESCRIBE ?s WHERE { ?s :name "Dave" } LIMIT 1'), [':dave :name Dave']);
+  t.deepEqual(await select(e, 'ASK { ?s :knows ?o } LIMIT 1'), ['true']);
+  t.deepEqual(await select(e, 'ASK { ?s :knows ?o } OFFSET 10'), ['false']);
+  t.deepEqual(await select(e, 'CONSTRUCT { ?s :p ?o } FROM <http://e/g2> WHERE { ?s :p ?o } ORDER BY ?s LIMIT 1'), [':x :p in g2']);
+});
+
 test('params are bound as values, never spliced into the text', async (t) => {
   const e = await engine();
   const { DataFactory } = await import('n3');
