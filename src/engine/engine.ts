@@ -23,7 +23,7 @@ import { ShaclCheck, combineShapes, effectiveShapesOf, indexShapes, packShapesOf
 import { shapesCommand } from './shapes.js';
 import { HooksCheck, firingOfReceipt, getHook, listFirings, listHooks, type StoredFiring, type StoredHook } from '../hooks/index.js';
 import { hooksEnv } from './hooks.js';
-import { compilePacks, hookOwner, listPackRecords, type PackProblem, type PackRecord, type PackSource } from '../packs/index.js';
+import { compilePacks, hookOwner, listPackRecords, wellFormedPackProblems, type PackProblem, type PackRecord, type PackSource } from '../packs/index.js';
 import type { PacksOutcome } from './packs.js';
 import type { JsonValue } from '../receipts/index.js';
 
@@ -531,6 +531,7 @@ export class Engine {
     const compiled = compilePacks(sources, exists);
     const problems: PackProblem[] = compiled.ok ? [] : [...compiled.problems];
     const packs = compiled.ok ? compiled.packs : [];
+    problems.push(...(await wellFormedPackProblems(sources)));
     this.read((r) => {
       for (const p of packs) {
         for (const n of p.namespaces) {

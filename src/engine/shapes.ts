@@ -5,7 +5,7 @@
  */
 import { requireNamespace } from '../dataset/index.js';
 import { chainReceipt, deltaHash } from '../receipts/index.js';
-import { indexShapes, parseShapes, putShapes, warmCheckWorker } from '../shacl/index.js';
+import { assertWellFormed, indexShapes, parseShapes, putShapes, warmCheckWorker } from '../shacl/index.js';
 import type { WriteTxn } from '../storage/index.js';
 import type { ApplyContext, TxOutcome } from './apply.js';
 import type { ShapesPutCommand } from './commands.js';
@@ -14,6 +14,7 @@ import { chainHead, putReceipt } from './receipt-store.js';
 /** Proposer side: a malformed shapes text fails here (400), before anything is logged. */
 export async function shapesCommand(ns: string, text: string, actor: string, timeMs: number, canonTimeoutMs: number): Promise<ShapesPutCommand> {
   const quads = text.trim() === '' ? [] : indexShapes(text).quads;
+  await assertWellFormed(quads);
   if (quads.length > 0) warmCheckWorker();
   const hash = await deltaHash(quads, [], { timeoutMs: canonTimeoutMs });
   return { type: 'shapes-put', ns, actor, timeMs, text, deltaHash: hash };

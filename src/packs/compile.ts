@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { KnowdError } from '../base/index.js';
 import { parseHook, type StoredHook } from '../hooks/index.js';
-import { combineShapes, indexShapes } from '../shacl/index.js';
+import { combineShapes, indexShapes, parseShapes, wellFormedProblems } from '../shacl/index.js';
 import type { CompiledPack, PackFile, PackNamespace, PackProblem, PackSource } from './types.js';
 
 export const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -150,4 +150,29 @@ export function compilePacks(sources: readonly PackSource[], namespaceExists: (n
     packs.push({ name: src.name, digest: packDigest(src.files), namespaces });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, packs };
+}
+
+/** A pack file that compilePacks reads as SHACL shapes: `<namespace>/shapes/<name>.ttl`. */
+const isShapesFile = (path: string): boolean => /^[^/.][^/]*\/shapes\/[^/.][^/]*\.ttl$/.test(path);
+
+/**
+ * Every shapes file of every pack held to SHACL for SHACL (shacl/well-formed.ts), apart from
+ * compilePacks because the check is asynchronous; files that do not parse are compilePacks'
+ * problem and skipped here, so a load reports every problem at once either way.
+ */
+export async function wellFormedPackProblems(sources: readonly PackSource[]): Promise<PackProblem[]> {
+  const out: PackProblem[] = [];
+  for (const src of sources) {
+    for (const f of src.files) {
+      if (!isShapesFile(f.path)) continue;
+      let quads;
+      try {
+        quads = parseShapes(f.text);
+      } catch {
+        continue;
+      }
+      for (const message of await wellFormedProblems(quads)) out.push({ pack: src.name, file: `${src.name}/${f.path}`, message: `not well-formed SHACL: ${message}` });
+    }
+  }
+  return out;
 }

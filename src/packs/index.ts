@@ -1,4 +1,4 @@
-export { PACK_NAME, compilePacks, packDigest } from './compile.js';
+export { PACK_NAME, compilePacks, packDigest, wellFormedPackProblems } from './compile.js';
 export type { CompileResult } from './compile.js';
 export { deletePackRecord, forgetPackNamespace, hookOwner, listPackRecords, putPackRecord } from './store.js';
 export type { CompiledPack, PackFile, PackNamespace, PackProblem, PackRecord, PackSource } from './types.js';

@@ -107,6 +107,7 @@ test('a broken pack changes nothing: 422 PACK_INVALID lists every problem with f
     'bank/default/hooks/dup.json': { ...VETO, description: 'again' },
     'bank/nowhere/hooks/h.json': { id: 'h', phase: 'pre', condition: { ask: 'ASK {}' } },
     'bank/default/notes.txt': 'stray',
+    'bank/default/shapes/ill-formed.ttl': '@prefix sh: <http://www.w3.org/ns/shacl#> .\n<http://ex/S> a sh:NodeShape ; sh:property [ sh:path <http://ex/p> ; sh:minCount "one" ] .\n',
   });
   const res = await reload(a);
   t.is(res.statusCode, 422, res.body);
@@ -121,14 +122,15 @@ test('a broken pack changes nothing: 422 PACK_INVALID lists every problem with f
   t.regex(byFile.get('bank/default/hooks/veto.json')?.message ?? '', /"no-overdraft".*also defined in bank\/default\/hooks\/dup\.json/);
   t.regex(byFile.get('bank/nowhere')?.message ?? '', /unknown namespace "nowhere"/);
   t.regex(byFile.get('bank/default/notes.txt')?.message ?? '', /unexpected file/);
-  t.is(body.error.problems.length, 7);
+  t.regex(byFile.get('bank/default/shapes/ill-formed.ttl')?.message ?? '', /not well-formed SHACL: .*minCount/);
+  t.is(body.error.problems.length, 8);
 
   // Nothing moved: the same pack, the same hooks, no log entry; GET /v1/packs shows the failure.
   t.is((await storeStats(a.app)).log.entries, entries);
   const st = await status(a);
   t.deepEqual(st.packs, loaded.packs);
   t.false(st.lastLoad?.ok);
-  t.is(st.lastLoad?.problems?.length, 7);
+  t.is(st.lastLoad?.problems?.length, 8);
   t.deepEqual(await hookIds(a), ['no-overdraft']);
   t.is((await postTx(a.app, { add: `${P} ex:a a ex:Account ; ex:balance "lots" .` })).statusCode, 422);
 });

@@ -57,6 +57,31 @@ test('malformed shapes are refused with 400 before anything is logged', async (t
   t.is(badValidate.statusCode, 400);
 });
 
+test('ill-formed shapes (valid Turtle, invalid SHACL) are refused with 400 naming the problem, before anything is logged', async (t) => {
+  const { app } = await fresh(t);
+  await putShapes(app, SHAPES);
+  const before = fingerprint(await storeStats(app));
+  // Each would compile in the library and then check nothing (or something else) on every write.
+  const illFormed = [
+    [`${P} ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount "one" ] .`, /minCount/],
+    [`${P} ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:maxCount 1, 2 ] .`, /maxCount/],
+    [`${P} ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:minCount 1 ] .`, /property shape \(exactly one sh:path/],
+    [`${P} ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:nodeKind sh:Nothing .`, /nodeKind/],
+  ] as const;
+  for (const [text, problem] of illFormed) {
+    const res = await app.inject({ method: 'PUT', url: '/v1/shapes', payload: text, headers: { 'content-type': 'text/turtle' } });
+    t.is(res.statusCode, 400, text);
+    const body = json<ErrorBody & { error: { problems: string[] } }>(res);
+    t.is(body.error.code, 'BAD_REQUEST');
+    t.regex(body.error.message, /not well-formed SHACL/);
+    t.regex(body.error.problems.join('\n'), problem, text);
+    const v = await app.inject({ method: 'POST', url: '/v1/validate', payload: { data: '<http://ex/a> a <http://ex/C> .', shapes: text } });
+    t.is(v.statusCode, 400, `validate: ${text}`);
+  }
+  t.is(fingerprint(await storeStats(app)), before);
+  t.is((await app.inject({ url: '/v1/shapes' })).body, SHAPES);
+});
+
 test('a violating tx gets 422 with the report and changes nothing (quads, receipts, log effects); a fixing tx passes', async (t) => {
   const { app } = await fresh(t);
   await putShapes(app, SHAPES);
