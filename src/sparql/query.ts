@@ -71,10 +71,15 @@ function injectDeep(op: Algebra.Operation, values: Algebra.Values): Algebra.Oper
   return { type: 'join', input: [values, op] } as Algebra.Join;
 }
 
-/** sparqlalgebrajs puts FROM above ASK/CONSTRUCT/DESCRIBE; the query form belongs on top. */
+/**
+ * sparqlalgebrajs puts FROM and LIMIT/OFFSET above ASK/CONSTRUCT/DESCRIBE; the query form belongs on
+ * top, with the slice under it: a CONSTRUCT's LIMIT counts solutions, not triples (§16.2).
+ */
+const ABOVE_FORM = new Set(['from', 'slice']);
+
 function formOnTop(op: Algebra.Operation): Algebra.Operation {
-  if (op.type !== 'from') return op;
-  const inner = (op as Algebra.From).input;
+  if (!ABOVE_FORM.has(op.type)) return op;
+  const inner = formOnTop((op as Algebra.Single).input);
   if (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe') return op;
   return { ...inner, input: { ...op, input: (inner as Algebra.Single).input } } as Algebra.Operation;
 }
