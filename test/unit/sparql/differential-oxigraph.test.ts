@@ -62,7 +62,16 @@ function numericKey(lex: string, dt: string): string | undefined {
   if (['integer', 'int', 'long', 'short', 'byte', 'nonNegativeInteger', 'positiveInteger', 'negativeInteger', 'nonPositiveInteger', 'unsignedInt', 'unsignedLong'].includes(local)) {
     return /^[+-]?\d+$/.test(lex) ? BigInt(lex).toString() : undefined;
   }
-  if (local === 'decimal' || local === 'double' || local === 'float') {
+  if (local === 'decimal') {
+    // Exact: decimals carry more digits than a double holds.
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(lex.trim());
+    if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+    const int = m[2]!.replace(/^0+(?=\d)/, '') || '0';
+    const frac = (m[3] ?? '').replace(/0+$/, '');
+    const abs = frac === '' ? int : `${int}.${frac}`;
+    return m[1] === '-' && abs !== '0' ? `-${abs}` : abs;
+  }
+  if (local === 'double' || local === 'float') {
     const t = lex.trim();
     if (t === 'INF' || t === '+INF') return 'INF';
     if (t === '-INF') return '-INF';
