@@ -72,21 +72,16 @@ function injectDeep(op: Algebra.Operation, values: Algebra.Values): Algebra.Oper
 }
 
 /**
- * sparqlalgebrajs puts FROM and LIMIT/OFFSET (slice) above ASK/CONSTRUCT/DESCRIBE
- * (`from(slice(construct(where)))`); the query form belongs on top, and the modifiers apply to the
- * WHERE clause's solutions (CONSTRUCT … LIMIT 10 builds from ten solutions), so they go under it.
+ * sparqlalgebrajs puts FROM and LIMIT/OFFSET above ASK/CONSTRUCT/DESCRIBE; the query form belongs on
+ * top, with the slice under it: a CONSTRUCT's LIMIT counts solutions, not triples (§16.2).
  */
+const ABOVE_FORM = new Set(['from', 'slice']);
+
 function formOnTop(op: Algebra.Operation): Algebra.Operation {
-  const chain: Algebra.Operation[] = [];
-  let inner = op;
-  while (inner.type === 'from' || inner.type === 'slice') {
-    chain.push(inner);
-    inner = (inner as Algebra.Single).input;
-  }
-  if (chain.length === 0 || (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe')) return op;
-  let input = (inner as Algebra.Single).input;
-  for (let i = chain.length - 1; i >= 0; i--) input = { ...chain[i], input } as Algebra.Operation;
-  return { ...inner, input } as Algebra.Operation;
+  if (!ABOVE_FORM.has(op.type)) return op;
+  const inner = formOnTop((op as Algebra.Single).input);
+  if (inner.type !== 'ask' && inner.type !== 'construct' && inner.type !== 'describe') return op;
+  return { ...inner, input: { ...op, input: (inner as Algebra.Single).input } } as Algebra.Operation;
 }
 
 function stripFrom(op: Algebra.Operation): Algebra.Operation {

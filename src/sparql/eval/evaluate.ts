@@ -1,6 +1,6 @@
 import type { Term } from '@rdfjs/types';
 import { KnowdError } from '../../base/index.js';
-import { orderCompare } from '../functions/index.js';
+import { orderCompare, orderValueCompare } from '../functions/index.js';
 import type { Algebra } from '../parse/index.js';
 import { computeAggregates } from './aggregates.js';
 import { planBgp } from './bgp.js';
@@ -782,6 +782,11 @@ export class Evaluator {
       this.ctx.hold(r.length + keys.length);
     }
     rows.sort((a, b) => {
+      for (let i = 0; i < keys.length; i++) {
+        const c = orderValueCompare(a.vals[i], b.vals[i]);
+        if (c !== 0) return keys[i]!.desc ? -c : c;
+      }
+      // Tied on every key by value: the terms' order keeps the result deterministic.
       for (let i = 0; i < keys.length; i++) {
         const c = orderCompare(a.vals[i], b.vals[i]);
         if (c !== 0) return keys[i]!.desc ? -c : c;

@@ -173,7 +173,7 @@ export function effectiveBooleanValue(t: Term): boolean {
 const TERM_RANK: Readonly<Record<Term['termType'], number>> = { BlankNode: 1, NamedNode: 2, Literal: 3, Quad: 4, Variable: 5, DefaultGraph: 6 };
 const LITERAL_RANK: Readonly<Record<Classified['cls'], number>> = { numeric: 0, boolean: 1, dateTime: 2, date: 3, time: 4, string: 5, langString: 5, other: 6 };
 
-function orderLiterals(a: Literal, b: Literal): number {
+function orderLiterals(a: Literal, b: Literal, tiebreak: boolean): number {
   const x = classify(a);
   const y = classify(b);
   const rank = LITERAL_RANK[x.cls] - LITERAL_RANK[y.cls];
@@ -202,7 +202,7 @@ function orderLiterals(a: Literal, b: Literal): number {
     case 'other':
       break;
   }
-  if (c !== 0) return c;
+  if (c !== 0 || !tiebreak) return c;
   // Equal values (1 and 1.0, "1"^^xsd:int and "01"^^xsd:int, ...) still get a stable order.
   return compareCodepoints(a.datatype.value, b.datatype.value) || compareCodepoints(a.value, b.value) || compareCodepoints(a.language, b.language);
 }
@@ -216,12 +216,25 @@ function orderLiterals(a: Literal, b: Literal): number {
  * datatype and lexical form. Returns 0 only for the same term. MIN and MAX use this order too.
  */
 export function orderCompare(a: Term | undefined, b: Term | undefined): number {
+  return orderKeyCompare(a, b, true);
+}
+
+/**
+ * The ORDER BY order of one sort key: like orderCompare, but 0 for literals of equal value (1 and
+ * 1.0E0, the same instant in two timezones). §15.1 orders by the next key when '<' does not tell
+ * two solutions apart, so the tie must reach it; orderCompare's tiebreak applies only after the last key.
+ */
+export function orderValueCompare(a: Term | undefined, b: Term | undefined): number {
+  return orderKeyCompare(a, b, false);
+}
+
+function orderKeyCompare(a: Term | undefined, b: Term | undefined, tiebreak: boolean): number {
   if (a === undefined || b === undefined) return a === undefined ? (b === undefined ? 0 : -1) : 1;
   const rank = TERM_RANK[a.termType] - TERM_RANK[b.termType];
   if (rank !== 0) return rank;
   switch (a.termType) {
     case 'Literal':
-      return orderLiterals(a, b as Literal);
+      return orderLiterals(a, b as Literal, tiebreak);
     case 'Quad': {
       const q = b as typeof a;
       return orderCompare(a.subject, q.subject) || orderCompare(a.predicate, q.predicate) || orderCompare(a.object, q.object) || orderCompare(a.graph, q.graph);

@@ -23,7 +23,7 @@
 export { ExpressionError } from './errors.js';
 export { callFunction, isKnownFunction, SPECIAL_FORMS } from './registry.js';
 export type { FunctionContext } from './registry.js';
-export { effectiveBooleanValue, rdfTermEqual, sameTerm, valueCompare, orderCompare, compareCodepoints } from './compare.js';
+export { effectiveBooleanValue, rdfTermEqual, sameTerm, valueCompare, orderCompare, orderValueCompare, compareCodepoints } from './compare.js';
 export { castTo, CAST_DATATYPES } from './casts.js';
 export {
   numericValue,

@@ -60,7 +60,11 @@ export function parseQuery(text: string, baseIRI?: string): ParsedQuery {
   if (ast.type !== 'query') throw new KnowdError('BAD_REQUEST', 'Expected a query, got an update: send updates as application/sparql-update or update=');
   let algebra: Algebra.Operation;
   try {
+    // Walking the trees costs a query with a large VALUES block; only a text with a LIMIT 0 needs it.
+    const limitZero = LIMIT_ZERO_TEXT.test(text);
+    if (limitZero) markLimitZero(ast);
     algebra = translate(ast, { quads: false, ...(baseIRI !== undefined && { baseIRI }) });
+    if (limitZero) restoreLimitZero(algebra);
   } catch (e) {
     throw new KnowdError('SPARQL_SYNTAX', `SPARQL query error: ${(e as Error).message}`);
   }
@@ -68,6 +72,38 @@ export function parseQuery(text: string, baseIRI?: string): ParsedQuery {
   const variables = ast.queryType === 'SELECT' ? projectedVars(algebra) : [];
   const base = (ast as { base?: string }).base ?? baseIRI;
   return { kind: 'query', form, algebra, variables, ...(base !== undefined && { baseIRI: base }) };
+}
+
+/**
+ * sparqlalgebrajs only adds a slice when `offset || limit` is truthy, so LIMIT 0 (of the query or of
+ * a subquery) would vanish and return every row. The syntax tree's LIMIT 0 becomes -1 for the
+ * translator, and the slice it then creates gets its length 0 back.
+ */
+const LIMIT_ZERO = -1;
+const LIMIT_ZERO_TEXT = /limit\s+0+(?![0-9])/i;
+
+/** Calls `visit` on every object in a syntax tree or algebra (plain data, no cycles). */
+function eachObject(node: unknown, visit: (o: Record<string, unknown>) => void): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) eachObject(n, visit);
+    return;
+  }
+  const o = node as Record<string, unknown>;
+  visit(o);
+  for (const v of Object.values(o)) eachObject(v, visit);
+}
+
+function markLimitZero(ast: SparqlQuery): void {
+  eachObject(ast, (o) => {
+    if (o['type'] === 'query' && o['limit'] === 0) o['limit'] = LIMIT_ZERO;
+  });
+}
+
+function restoreLimitZero(algebra: Algebra.Operation): void {
+  eachObject(algebra, (o) => {
+    if (o['type'] === 'slice' && o['length'] === LIMIT_ZERO) o['length'] = 0;
+  });
 }
 
 function projectedVars(op: Algebra.Operation): string[] {
