@@ -600,7 +600,8 @@ export class Evaluator {
     let g = active;
     if (p.graph.termType === 'NamedNode') {
       const id = this.ctx.data.lookup(p.graph);
-      if (id === undefined) return;
+      // GRAPH <g> reads g only if the dataset names it (USING without USING NAMED names none).
+      if (id === undefined || !this.isNamedGraphVisible(id)) return;
       g = { kind: 'id', id };
     } else if (p.graph.termType === 'Variable') g = { kind: 'var', slot: this.slot(p.graph.value) };
     const c = this.compiled(p);

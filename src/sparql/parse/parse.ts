@@ -57,6 +57,7 @@ export function parseQuery(text: string, baseIRI?: string): ParsedQuery {
   } catch (e) {
     throw syntaxError(e, 'query');
   }
+  if ((ast as { type?: string }).type === undefined) throw new KnowdError('SPARQL_SYNTAX', 'The query is empty: there is nothing after the prologue (BASE/PREFIX)');
   if (ast.type !== 'query') throw new KnowdError('BAD_REQUEST', 'Expected a query, got an update: send updates as application/sparql-update or update=');
   let algebra: Algebra.Operation;
   try {
@@ -119,6 +120,8 @@ export function parseUpdate(text: string, baseIRI?: string): ParsedUpdate {
   } catch (e) {
     throw syntaxError(e, 'update');
   }
+  // A prologue alone (or nothing) is a valid, empty update request (grammar: Update ::= Prologue ( Update1 … )?).
+  if ((ast as { type?: string }).type === undefined) return { kind: 'update', algebra: { type: 'compositeupdate', updates: [] } as unknown as Algebra.Operation };
   if (ast.type !== 'update') throw new KnowdError('BAD_REQUEST', 'Expected an update, got a query: send queries as application/sparql-query or query=');
   try {
     return { kind: 'update', algebra: translate(ast, { quads: true, ...(baseIRI !== undefined && { baseIRI }) }) };
