@@ -35,3 +35,12 @@ export function passedCount(t: ExecutionContext, stdout: string): number | undef
   const m = /(\d+) passed, (\d+) failed/.exec(closing);
   return m === null ? undefined : Number(m[1]);
 }
+
+/** The W3C SPARQL 1.1 test data of the harness, or undefined when it is missing (a failure under CI=true). */
+export function sparql11Suite(t: ExecutionContext): string | undefined {
+  const suite = path.join(SHARED_CONFORMANCE, 'suites/rdf-tests/sparql/sparql11');
+  if (fs.existsSync(suite)) return suite;
+  if (process.env['CI'] === 'true') t.fail(`the W3C suite is missing at ${suite}`);
+  else t.pass(`SKIPPED: the W3C suite is not at ${suite}`);
+  return undefined;
+}
