@@ -183,3 +183,54 @@ test('Graph Store body over KNOWD_MAX_BODY_BYTES → 413, nothing changed', asyn
   t.is(json<ErrorBody>(res).error.code, 'TOO_LARGE');
   t.is(fingerprint(await storeStats(app)), before);
 });
+
+const multipart = (boundary: string, parts: { name: string; type: string; body: string }[]): string =>
+  parts.map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.name}"\r\nContent-Type: ${p.type}\r\n\r\n${p.body}\r\n`).join('') + `--${boundary}--\r\n`;
+
+test('POST to the Graph Store itself makes a new graph: 201 with its IRI in Location, GETtable with ?graph=', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  const res = await app.inject({ method: 'POST', url: '/store', headers: { 'content-type': 'text/turtle' }, payload: TTL_B });
+  t.is(res.statusCode, 201, res.body);
+  const iri = String(res.headers['location']);
+  t.regex(iri, /^http:\/\/knowd\.local\/ns\/default\/graphs\/[0-9a-f-]{36}$/);
+  t.is(json<{ graph: string }>(res).graph, iri);
+  const got = await getAs(app, `/store?${gq(iri)}`, 'application/n-triples');
+  t.is(got.status, 200);
+  t.deepEqual(rdfSet(got.body, 'N-Triples'), rdfSet(TTL_B, 'Turtle'));
+  // A second POST makes another graph; a dataset POSTed there is merged graph by graph, as before.
+  const again = await app.inject({ method: 'POST', url: '/store', headers: { 'content-type': 'text/turtle' }, payload: TTL_B });
+  t.not(String(again.headers['location']), iri);
+  const quads = await app.inject({ method: 'POST', url: '/store', headers: { 'content-type': 'application/n-quads' }, payload: `<http://example.org/a> <http://example.org/b> <http://example.org/c> <${G}> .\n` });
+  t.is(quads.statusCode, 200);
+  t.is(quads.headers['location'], undefined);
+  t.is((await getAs(app, `/store?${gq(G)}`, 'application/n-triples')).status, 200);
+});
+
+test('multipart/form-data POST merges every part (each its own document: blank nodes apart); a part in no RDF format → 415, nothing changed', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  const boundary = 'b0undary42';
+  const body = multipart(boundary, [
+    { name: 'a.ttl', type: 'text/turtle; charset=utf-8', body: '@prefix ex: <http://example.org/> .\n_:x ex:name "first" .' },
+    { name: 'b.nt', type: 'application/n-triples', body: '_:x <http://example.org/name> "second" .' },
+  ]);
+  const res = await app.inject({ method: 'POST', url: `/store?${gq(G)}`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+  t.is(res.statusCode, 200, res.body);
+  t.is(json<TxResponse>(res).delta.added, 2);
+  const got = await getAs(app, `/store?${gq(G)}`, 'application/n-triples');
+  const subjects = new Set(got.body.trim().split('\n').map((l) => l.split(' ')[0]));
+  t.is(subjects.size, 2, 'the two parts\' _:x are two nodes');
+
+  const before = fingerprint(await storeStats(app));
+  const bad = multipart(boundary, [
+    { name: 'ok.ttl', type: 'text/turtle', body: '<http://example.org/s> <http://example.org/p> 1 .' },
+    { name: 'notes.txt', type: 'application/pdf', body: 'not rdf' },
+  ]);
+  const refused = await app.inject({ method: 'POST', url: `/store?${gq(G)}`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: bad });
+  t.is(refused.statusCode, 415);
+  t.regex(json<ErrorBody>(refused).error.message, /notes\.txt/);
+  const malformed = await app.inject({ method: 'POST', url: `/store?${gq(G)}`, headers: { 'content-type': 'multipart/form-data' }, payload: 'garbage' });
+  t.is(malformed.statusCode, 400);
+  t.is(fingerprint(await storeStats(app)), before);
+});

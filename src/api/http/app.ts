@@ -18,6 +18,7 @@ import { registerVectorRoutes } from './routes/vectors.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerUiRoutes } from './routes/ui.js';
+import { parseMultipart } from './multipart.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +85,10 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.decorateRequest('session', undefined);
   app.addContentTypeParser(RDF_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(['application/sparql-query', 'application/sparql-update', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Several RDF documents in one Graph Store POST (routes/store.ts merges the parts).
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req, body, done) => {
+    parseMultipart(req.headers, body as Buffer).then((parts) => done(null, parts), (e: Error) => done(e, undefined));
+  });
 
   // SPEC: with a token secret every request needs a token — except on the admin socket, whose file
   // mode (0660, root and the knowd group) is the check: operators there use knowdctl without one

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KnowdError } from '../../../base/index.js';
-import { FORMAT_MEDIA_TYPE, factory, formatFromMediaType, serializeRdf, type RdfFormat } from '../../../rdf/index.js';
+import { FORMAT_MEDIA_TYPE, factory, formatFromFileName, formatFromMediaType, parseRdf, quadToNQuads, serializeRdf, type RdfFormat } from '../../../rdf/index.js';
+import { isMultipart, type MultipartBody } from '../multipart.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -60,20 +62,33 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     const ns = nsOf(req);
     can(req, 'writer', ns);
     const t = target(req.query as Record<string, unknown>);
-    const format = formatFromMediaType(req.headers['content-type']);
-    if (format === undefined) throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', `Send RDF as ${Object.values(FORMAT_MEDIA_TYPE).join(', ')}`);
-    const body = typeof req.body === 'string' ? req.body : '';
     if (t.kind === 'dataset' && mode === 'put') throw new KnowdError('BAD_REQUEST', 'PUT needs ?default or ?graph=IRI');
-    const graph = t.kind === 'default' ? '' : t.kind === 'graph' ? t.iri : undefined;
+    const storeBase = `http://knowd.local/ns/${encodeURIComponent(ns)}/store`;
+    let doc: { readonly format: RdfFormat; readonly text: string } | undefined;
+    if (isMultipart(req.body)) {
+      doc = { format: 'n-quads', text: mergeParts(req.body, t.kind === 'graph' ? t.iri : storeBase) };
+    } else {
+      const format = formatFromMediaType(req.headers['content-type']);
+      if (format === undefined) throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', `Send RDF as ${Object.values(FORMAT_MEDIA_TYPE).join(', ')}, or several documents as multipart/form-data`);
+      doc = { format, text: typeof req.body === 'string' ? req.body : '' };
+    }
+    // GSP §5.5: triples POSTed to the Graph Store itself make a new graph, named by the store (its IRI
+    // in Location, for ?graph=). A dataset (TriG, N-Quads) POSTed there is merged graph by graph.
+    const minted = t.kind === 'dataset' && mode === 'post' && (doc.format === 'turtle' || doc.format === 'n-triples' || isMultipart(req.body)) ? `http://knowd.local/ns/${encodeURIComponent(ns)}/graphs/${randomUUID()}` : undefined;
+    const graph = minted ?? (t.kind === 'default' ? '' : t.kind === 'graph' ? t.iri : undefined);
     const r = await deps.engine.transact({
       namespace: ns,
-      format,
-      add: body,
+      format: doc.format,
+      add: doc.text,
       actor: req.principal.sub,
-      baseIRI: t.kind === 'graph' ? t.iri : `http://knowd.local/ns/${encodeURIComponent(ns)}/store`,
+      baseIRI: t.kind === 'graph' ? t.iri : (minted ?? storeBase),
       ...(graph !== undefined && { graph }),
       ...(mode === 'put' && graph !== undefined && { replace: graph }),
     });
+    if (minted !== undefined) {
+      void reply.status(201).header('location', minted);
+      return { graph: minted, receipt: r.receipt, delta: r.delta };
+    }
     void reply.status(mode === 'put' && r.delta.removed === 0 && r.delta.added > 0 ? 201 : 200);
     return { receipt: r.receipt, delta: r.delta };
   };
@@ -99,4 +114,20 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     app.post(`${prefix}/store`, write('post'));
     app.delete(`${prefix}/store`, del);
   }
+}
+
+/**
+ * The parts of a multipart POST as one N-Quads document: each part in the format its Content-Type
+ * (or file name) names, with blank nodes kept apart per part, since each part is its own document.
+ */
+function mergeParts(body: MultipartBody, baseIRI: string): string {
+  if (body.multipart.length === 0) throw new KnowdError('BAD_REQUEST', 'The multipart/form-data request has no parts');
+  const lines: string[] = [];
+  body.multipart.forEach((part, i) => {
+    const what = part.filename ?? part.name;
+    const format = formatFromMediaType(part.contentType) ?? formatFromFileName(part.filename ?? '');
+    if (format === undefined) throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', `Part "${what}" of the multipart request: send RDF as ${Object.values(FORMAT_MEDIA_TYPE).join(', ')} (its Content-Type was "${part.contentType}")`);
+    for (const q of parseRdf(part.text, { format, baseIRI, blankNodePrefix: `part${i}_`, source: what })) lines.push(`${quadToNQuads(q)}\n`);
+  });
+  return lines.join('');
 }
