@@ -16,6 +16,7 @@ import {
   scanPrefix,
   type IdQuad,
 } from './layout.js';
+import { seeksBy, sliceRange, type IdSlice } from './slice-range.js';
 
 /** Which graphs a pattern ranges over (SPARQL's default graph, GRAPH ?g, both, or one graph). */
 export type GraphSel = { kind: 'default' } | { kind: 'named' } | { kind: 'all' } | { kind: 'graph'; id: number };
@@ -85,6 +86,19 @@ export class QuadStore {
       const { order, bound } = chooseScan(p, family);
       for (const key of txn.scanKeys('quads', prefixRange(scanPrefix(nsId, order, bound)))) yield decodeQuadKey(order, key);
     }
+  }
+
+  /**
+   * The quads of match() whose free component `at` lies in one of `slices` (sorted, disjoint), one
+   * range scan per slice; undefined when an index the pattern reads does not order its keys by
+   * `at` right after the bound prefix (the caller then filters match()).
+   */
+  seek(txn: ReadTxn, nsId: number, p: IdPattern, at: 0 | 1 | 2, slices: readonly IdSlice[]): IterableIterator<IdQuad> | undefined {
+    const scans = this.families(p).map((family) => chooseScan(p, family));
+    if (!scans.every((s) => seeksBy(s.order, s.bound, at))) return undefined;
+    return (function* () {
+      for (const { order, bound } of scans) for (const slice of slices) for (const key of txn.scanKeys('quads', sliceRange(nsId, order, bound, slice))) yield decodeQuadKey(order, key);
+    })();
   }
 
   /** Exact number of matching quads: O(1) for the kept counters, else a range count over one index. */
