@@ -85,14 +85,13 @@ export class Evaluator {
   }
 
   /**
-   * The position (0 s, 1 p, 2 o) at which a point's scan can seek to this participant's id slices
-   * instead of filtering: the driving variable is free there. Only for scans with nothing bound
-   * from outer rows (the scan that starts a part, run once): an inner probe would pay a seek per
-   * slice on every probe, more than the few keys it reads.
+   * The position (0 s, 1 p, 2 o) at which a point's scan may seek to this participant's id slices
+   * instead of filtering: the driving variable is free there (whether the index allows it and
+   * whether it pays is decided below: QueryableDataset.seek, ProbeSite.seek).
    */
-  private seekPosition(p: Algebra.Pattern, free: readonly (number | undefined)[], mask: number): 0 | 1 | 2 | undefined {
+  private seekPosition(p: Algebra.Pattern, free: readonly (number | undefined)[]): 0 | 1 | 2 | undefined {
     const part = this.partition;
-    if (part === undefined || mask !== 0 || this.ctx.data.seek === undefined || !part.filter.points.has(p)) return undefined;
+    if (part === undefined || !part.filter.points.has(p)) return undefined;
     const i = free.indexOf(part.slot);
     return i === 0 || i === 1 || i === 2 ? i : undefined;
   }
@@ -644,19 +643,24 @@ export class Evaluator {
     const gslot = graphs === 'var' && g.kind === 'var' ? g.slot : undefined;
     const targets: (number | 'named')[] = graphs === 'var' ? ['named'] : graphs;
     const dedupe = targets.length > 1 ? new Set<string>() : undefined;
-    const seekAt = this.seekPosition(p, free, mask);
+    const seekAt = this.seekPosition(p, free);
+    const slices = this.partition?.filter.slices ?? [];
     for (const target of targets) {
-      // A part's first scan seeks to its share where the index allows (then every row is its own);
-      // one plain graph: the adaptive probe site (probe.ts); GRAPH ?g and merged FROM graphs scan.
-      const seeked = seekAt === undefined ? undefined : this.ctx.data.seek!(sId, pId, oId, target, seekAt, this.partition!.filter.slices);
+      // One plain graph: the adaptive probe site (probe.ts), which may seek to a part's share; GRAPH ?g
+      // and merged FROM graphs scan, seeking only when nothing comes from outer rows (run once).
+      // Rows of a seek are all this part's own.
+      let seeked: Iterable<IdQuad> | undefined;
       let quads: Iterable<IdQuad>;
-      if (seeked !== undefined) quads = seeked;
-      else if (typeof target === 'number' && dedupe === undefined) {
+      if (typeof target === 'number' && dedupe === undefined) {
         const k = mask + target * 8;
         let site = c.sites.get(k);
         if (site === undefined) c.sites.set(k, (site = this.ctx.probeSite([c.ids[0] ?? undefined, c.ids[1] ?? undefined, c.ids[2] ?? undefined], [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0], target)));
-        quads = site.match(sId, pId, oId);
-      } else quads = this.ctx.data.match(sId, pId, oId, target);
+        seeked = seekAt === undefined ? undefined : site.seek(sId, pId, oId, seekAt, slices);
+        quads = seeked ?? site.match(sId, pId, oId);
+      } else {
+        seeked = seekAt === undefined || mask !== 0 ? undefined : this.ctx.data.seek?.(sId, pId, oId, target, seekAt, slices);
+        quads = seeked ?? this.ctx.data.match(sId, pId, oId, target);
+      }
       for (const q of quads) {
         this.ctx.tick();
         if (gslot !== undefined && !this.isNamedGraphVisible(q[3])) continue;

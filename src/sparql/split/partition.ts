@@ -16,7 +16,7 @@ import { encodeTerm } from '../../rdf/index.js';
  *
  * Ids are allocated in load order, so the density of one variable's values varies along the id
  * space: the space is cut into many slices (SLICES_PER_PART per participant) dealt round-robin, so
- * each part gets an even share of a smoothly varying density. The last slice is open-ended: ids a
+ * each part gets an even share of a density that varies smoothly at the scale of a few slices. The last slice is open-ended: ids a
  * participant's snapshot allocated after the coordinator planned still have an owner.
  *
  * Values that are not stored terms (computed by BIND, paths with constant ends…) have no id: they are
@@ -26,7 +26,13 @@ import { encodeTerm } from '../../rdf/index.js';
 export const HASH_SPACE = 2 ** 32;
 /** Term ids are 5 bytes (dataset/layout.ts): every id is below this. */
 export const ID_SPACE = 2 ** 40;
-export const SLICES_PER_PART = 16;
+/**
+ * Measured on LUBM (bench/README.md, federation.ts): at 16 a part, LUBM(1)'s departments (one id
+ * block each, about 3 slices wide) aliased with the round-robin and q14x split 1808/3678/430; at 64
+ * the parts are within 3 % (q14x, q06x). A seek costs a cursor (~4 µs), so 64 is well under a
+ * millisecond a scan.
+ */
+export const SLICES_PER_PART = 64;
 /** More slices than a coordinator ever sends: a bound on a participant's loops over a share from the wire. */
 export const MAX_SLICES = 4096;
 
@@ -146,8 +152,13 @@ export function rangeLabel(r: PartitionRange): string {
   return `[0x${hex(r.lo)}, 0x${r.hi === HASH_SPACE ? '100000000' : hex(r.hi)})`;
 }
 
-/** The share in words, exact enough to re-run it by hand: for explain and FEDERATION_INCOMPLETE. */
+/**
+ * The share in a line, for explain and FEDERATION_INCOMPLETE: which part, its first and last id
+ * slices (the details of the error carry every slice).
+ */
 export function shareLabel(share: PartitionShare): string {
-  const ids = share.slices.map((s) => `[${s.lo}, ${s.hi === ID_SPACE ? '2^40' : s.hi})`).join(' ');
-  return `part ${share.part + 1}/${share.parts} (ids ${ids === '' ? 'none' : ids}; computed values hashing into ${rangeLabel(share.terms)})`;
+  const slice = (s: PartitionRange): string => `[${s.lo}, ${s.hi === ID_SPACE ? '2^40' : s.hi})`;
+  const n = share.slices.length;
+  const ids = n === 0 ? 'no ids' : n === 1 ? `ids ${slice(share.slices[0]!)}` : `ids in ${n} slices ${slice(share.slices[0]!)}${n > 2 ? ' … ' : ' '}${slice(share.slices[n - 1]!)}`;
+  return `part ${share.part + 1}/${share.parts} (${ids}; computed values hashing into ${rangeLabel(share.terms)})`;
 }

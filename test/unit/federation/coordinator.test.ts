@@ -170,7 +170,7 @@ test('a share no node can run fails the query, naming the share; never a partial
   try {
     const e = await t.throwsAsync(run(r, Q));
     t.is((e as KnowdError).code, 'FEDERATION_INCOMPLETE');
-    t.regex(e!.message, /missing part \d\/3 \(ids \[\d+, \d+\) .*; computed values hashing into \[0x[0-9a-f]{8}, 0x[0-9a-f]+\)\) of \?/);
+    t.regex(e!.message, /missing part \d\/3 \(ids in \d+ slices \[\d+, \d+\) … \[\d+, (\d+|2\^40)\); computed values hashing into \[0x[0-9a-f]{8}, 0x[0-9a-f]+\)\) of \?/);
     const share = (e as KnowdError).details['share'] as { parts: number; slices: unknown[] };
     t.is(share.parts, 3);
     t.true(share.slices.length > 1, 'the details carry the exact share to re-run');
