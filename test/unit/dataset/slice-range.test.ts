@@ -93,3 +93,26 @@ for (const kind of STORAGE_KINDS) {
     });
   });
 }
+
+test('a skip scan seeks at most once a slice, and only past gaps it meets: a sparse prefix costs a few scans, not one a slice', async (t) => {
+  await withStorage('memory', async ({ storage }) => {
+    const dense: Quad4[] = Array.from({ length: 1000 }, (_, i): Quad4 => [i + 1, 7, 9, 0]);
+    const sparse: Quad4[] = [100, 5015, 90_000].map((s): Quad4 => [s, 8, 9, 0]);
+    const { store, nsId } = await load(storage, [...dense, ...sparse]);
+    // Every other slice of width 10 over [0, 100 000): 5 000 slices.
+    const slices = Array.from({ length: 5000 }, (_, j) => ({ lo: j * 20, hi: j * 20 + 10 }));
+    const scans = (p: IdPattern): { ids: number[]; scans: number } =>
+      storage.read((txn) => {
+        let n = 0;
+        const counted = new Proxy(txn, { get: (target, prop, recv) => (prop === 'scanKeys' ? (...a: Parameters<typeof txn.scanKeys>) => (n++, target.scanKeys(...a)) : Reflect.get(target, prop, recv) as unknown) });
+        const ids = [...store.seek(counted, nsId, p, 0, slices)!].map((q) => q[0]);
+        return { ids, scans: n };
+      });
+    const d = scans({ p: 7, o: 9, graph: { kind: 'default' } });
+    t.deepEqual(d.ids, dense.map((q) => q[0]).filter((s) => s % 20 < 10));
+    t.true(d.scans <= 51, `${d.scans} scans for the 50 slices the dense keys reach`);
+    const s = scans({ p: 8, o: 9, graph: { kind: 'default' } });
+    t.deepEqual(s.ids, [100, 90_000]);
+    t.true(s.scans <= 3, `${s.scans} scans for 3 sparse keys over 5 000 slices`);
+  });
+});
