@@ -92,10 +92,11 @@ export class Participant {
   serve(raw: string, signal: AbortSignal): AsyncGenerator<string> {
     let body: PartBody;
     try {
-      const json = JSON.parse(raw) as { kind?: unknown; version?: unknown } | null;
+      const json = JSON.parse(raw) as { kind?: unknown; version?: unknown; lo?: unknown } | null;
       if (json?.kind === 'similar') return this.similar(SimilarPart.parse(json));
-      if (json?.version !== PART_VERSION) {
-        const theirs = typeof json?.version === 'number' ? json.version : 1;
+      // Format 1 had no version field, and a hash range lo/hi.
+      const theirs = typeof json?.version === 'number' ? json.version : json !== null && typeof json === 'object' && 'lo' in json ? 1 : undefined;
+      if (theirs !== undefined && theirs !== PART_VERSION) {
         throw new KnowdError('PART_VERSION', `This node runs query parts of format ${PART_VERSION}, the coordinator sent format ${theirs}: the cluster is mid-upgrade; upgrade every node to one version`, {
           version: PART_VERSION,
           received: theirs,

@@ -301,4 +301,7 @@ test('a participant refuses a part of another format version clearly (PART_VERSI
   const bad = t.throws(() => p.serve(JSON.stringify({ ...common, version: 2, share: { part: 0, parts: 2, slices: [{ lo: 5, hi: 9 }, { lo: 7, hi: 20 }], terms: { lo: 0, hi: 10 } } }), new AbortController().signal)) as KnowdError;
   t.is(bad.code, 'BAD_REQUEST');
   t.regex(bad.message, /share has id slice \[7, 20\)/);
+  // Neither format: malformed, not a version question.
+  t.is((t.throws(() => p.serve(JSON.stringify({ ...common }), new AbortController().signal)) as KnowdError).code, 'BAD_REQUEST');
+  t.is((t.throws(() => p.serve('[1]', new AbortController().signal)) as KnowdError).code, 'BAD_REQUEST');
 });
