@@ -9,6 +9,7 @@ import {
   DEFAULT_ORDERS,
   NAMED_ORDERS,
   ORDER_COMPONENTS,
+  MAX_TERM_ID,
   Order,
   decodeQuadKey,
   nsPrefix,
@@ -16,6 +17,7 @@ import {
   scanPrefix,
   type IdQuad,
 } from './layout.js';
+import { seeksBy, sliceRange, type IdSlice } from './slice-range.js';
 
 /** Which graphs a pattern ranges over (SPARQL's default graph, GRAPH ?g, both, or one graph). */
 export type GraphSel = { kind: 'default' } | { kind: 'named' } | { kind: 'all' } | { kind: 'graph'; id: number };
@@ -85,6 +87,19 @@ export class QuadStore {
       const { order, bound } = chooseScan(p, family);
       for (const key of txn.scanKeys('quads', prefixRange(scanPrefix(nsId, order, bound)))) yield decodeQuadKey(order, key);
     }
+  }
+
+  /**
+   * The quads of match() whose free component `at` lies in one of `slices` (sorted, disjoint);
+   * undefined when an index the pattern reads does not order its keys by `at` right after the bound
+   * prefix (the caller then filters match()).
+   */
+  seek(txn: ReadTxn, nsId: number, p: IdPattern, at: 0 | 1 | 2, slices: readonly IdSlice[]): IterableIterator<IdQuad> | undefined {
+    const scans = this.families(p).map((family) => chooseScan(p, family));
+    if (!scans.every((s) => seeksBy(s.order, s.bound, at))) return undefined;
+    return (function* () {
+      for (const { order, bound } of scans) yield* skipScan(txn, nsId, order, bound, at, slices);
+    })();
   }
 
   /** Exact number of matching quads: O(1) for the kept counters, else a range count over one index. */
@@ -176,6 +191,32 @@ export class QuadStore {
     for (const table of ['quads', 'terms', 'ids', 'counts'] as const) txn.delRange(table, range);
     Dictionary.deleteNamespace(txn, nsId);
     this.dict.forgetNamespace(nsId);
+  }
+}
+
+/**
+ * The keys of one prefix whose next component (`at`) lies in the slices, as a skip scan: read on
+ * while keys fall in a slice, and seek past a gap only when a key lands in one. A range scan costs
+ * about as much as a dozen keys (probe.ts), so a seek per slice would cost a small scan more than
+ * reading it whole (bench/federation.ts's 15-row probe: 64 slices a part); this way the seeks are
+ * at most one per slice, and one per gap actually met.
+ */
+function* skipScan(txn: ReadTxn, nsId: number, order: Order, bound: readonly number[], at: 0 | 1 | 2, slices: readonly IdSlice[]): Generator<IdQuad> {
+  let i = 0;
+  while (i < slices.length) {
+    let gap = false;
+    for (const key of txn.scanKeys('quads', sliceRange(nsId, order, bound, { lo: slices[i]!.lo, hi: MAX_TERM_ID + 1 }))) {
+      const q = decodeQuadKey(order, key);
+      const id = q[at];
+      while (i < slices.length && id >= slices[i]!.hi) i++;
+      if (i === slices.length) return;
+      if (id < slices[i]!.lo) {
+        gap = true;
+        break;
+      }
+      yield q;
+    }
+    if (!gap) return;
   }
 }
 

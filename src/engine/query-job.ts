@@ -4,7 +4,7 @@ import { KnowdError } from '../base/index.js';
 import { requireNamespace, type QuadStore } from '../dataset/index.js';
 import type { Quad } from '../rdf/index.js';
 import { factory } from '../rdf/index.js';
-import { executeQuery, parseQuery, planSplit, prepareQuery, type ParsedQuery, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
+import { executeQuery, parseQuery, planSplit, prepareQuery, type ParsedQuery, type PartitionShare, type QueryOptions, type QueryResult, type SimilarSearch } from '../sparql/index.js';
 import {
   createBindingsWriter,
   createGraphWriter,
@@ -41,13 +41,13 @@ export interface QueryJob {
    */
   readonly format: ResultFormatName | 'v1-json' | 'v1-ndjson' | 'knowd-part';
   readonly explain?: boolean;
-  /** Run only this hash range of the split plan (sparql/split) of the query: a federated query's part. */
+  /** Run only this share of the split plan (sparql/split) of the query: a federated query's part. */
   readonly part?: QueryPart;
 }
 
 export interface QueryPart {
-  readonly lo: number;
-  readonly hi: number;
+  /** The ids and computed values this part owns (sparql/split/partition.ts). */
+  readonly share: PartitionShare;
   /** The driving variable the coordinator chose (every part must split on the same one). */
   readonly driving: string;
   /** The coordinator's NOW(), so every part and the merge agree on it. */
@@ -240,12 +240,12 @@ export async function runQueryJob(
 
 /**
  * A federated query's part: the same split plan the coordinator made (planSplit is a pure function
- * of the prepared query), restricted to this part's hash range.
+ * of the prepared query), restricted to this part's share.
  */
 function partOf(parsed: ParsedQuery, opts: QueryOptions, part: QueryPart): { query: ParsedQuery; options: QueryOptions } {
   const decision = planSplit(prepareQuery(parsed, opts), { variable: part.driving });
   if (!decision.splittable) throw new KnowdError('BAD_REQUEST', `The query cannot be split: ${decision.reason}`);
   const p = decision.plan;
   const { params: _p, dataset: _d, ...rest } = opts;
-  return { query: p.participant, options: { ...rest, queryTimeMs: part.queryTimeMs, partition: { lo: part.lo, hi: part.hi, variable: p.driving, points: p.points } } };
+  return { query: p.participant, options: { ...rest, queryTimeMs: part.queryTimeMs, partition: { ...part.share, variable: p.driving, points: p.points } } };
 }

@@ -43,6 +43,9 @@ export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, o
     match(s, p, o, g) {
       return quads.match(txn, nsId, pattern(s, p, o, g));
     },
+    seek(s, p, o, g, at, slices) {
+      return quads.seek(txn, nsId, pattern(s, p, o, g), at, slices);
+    },
     count(s, p, o, g) {
       return quads.count(txn, nsId, pattern(s, p, o, g));
     },

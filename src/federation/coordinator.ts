@@ -2,9 +2,9 @@ import { KnowdError, isKnowdError, type ErrorCode } from '../base/index.js';
 import { PartReader, parseCached, parseParamTerm, resultChunks, type Engine, type PartIds, type QueryJob } from '../engine/index.js';
 import type { Logger } from '../obs/index.js';
 import { factory } from '../rdf/index.js';
-import { estimateCost, executeQuery, patternCost, planSplit, prepareQuery, rangeLabel, splitRanges, type ParsedQuery, type PartitionRange, type QueryOptions, type SplitPlan } from '../sparql/index.js';
+import { estimateCost, executeQuery, patternCost, planShares, planSplit, prepareQuery, shareLabel, type ParsedQuery, type PartitionShare, type QueryOptions, type SplitPlan } from '../sparql/index.js';
 import { gather, type PartResult } from './merge.js';
-import type { PartBody, Participant } from './participant.js';
+import { PART_VERSION, type PartBody, type Participant } from './participant.js';
 
 /** Streams one part from a peer (the gRPC Query.Run client). */
 export type PeerCall = (to: string, body: string, timeoutMs: number, signal: AbortSignal) => AsyncIterable<string>;
@@ -46,6 +46,7 @@ export interface Decision {
 }
 
 export interface PartReport {
+  /** The part's share (shareLabel): what a re-run on another node runs again. */
   readonly range: string;
   node: string;
   rows: number;
@@ -53,16 +54,25 @@ export interface PartReport {
   readonly attempts: { node: string; error?: string }[];
 }
 
-/** Errors that are the query's own (the same on every node): re-running the range elsewhere cannot help. */
+/** Errors that are the query's own (the same on every node): re-running the share elsewhere cannot help. */
 const QUERY_ERRORS = new Set<ErrorCode>(['BAD_REQUEST', 'SPARQL_SYNTAX', 'TOO_LARGE', 'NOT_SUPPORTED', 'NAMESPACE_NOT_FOUND', 'QUERY_TIMEOUT', 'BAD_TERM', 'FORBIDDEN']);
 
 const DEFAULT_DOWN_MS = 5_000;
 
 /**
- * The coordinator of federated queries: decides whether to split, scatters the hash ranges to
- * participants (itself included), re-runs a failed range on another node within the query's time
- * limit, gathers, and writes the answer in the job's format. Never a partial answer: a range no node
- * could run fails the query with FEDERATION_INCOMPLETE naming it.
+ * A node of an older version refuses a part of this format as malformed (PartBody was strict before
+ * it had a version): that is the node's limit, not the query's, so the part runs elsewhere.
+ */
+function olderNodeRefused(e: unknown): boolean {
+  return isKnowdError(e) && e.code === 'BAD_REQUEST' && e.message.startsWith('Malformed query part');
+}
+
+/**
+ * The coordinator of federated queries: decides whether to split, scatters the shares (id slices
+ * of the driving variable's values, sparql/split/partition.ts) to participants (itself included),
+ * re-runs a failed share on another node within the query's time limit, gathers, and writes the
+ * answer in the job's format. Never a partial answer: a share no node could run fails the query
+ * with FEDERATION_INCOMPLETE naming it.
  */
 export class Coordinator {
   /** Peer → until when it is passed over (it failed a part). */
@@ -107,11 +117,14 @@ export class Coordinator {
     const readIndex = this.deps.readIndex();
     const queryTimeMs = Date.now();
     const nodes = this.participants();
-    const ranges = splitRanges(nodes.length);
+    // The id space the coordinator's store had allocated when it planned, cut for the participants
+    // (newer ids fall in the last, open-ended slice).
+    const shares = planShares(nodes.length, (decision.ids?.upTo ?? 0) + 1);
     const ac = new AbortController();
     const abort = (): void => ac.abort();
     signal.addEventListener('abort', abort, { once: true });
-    const base: Omit<PartBody, 'lo' | 'hi'> = {
+    const base: Omit<PartBody, 'share'> = {
+      version: PART_VERSION,
       namespace: job.namespace,
       driving: plan.driving,
       query: job.query,
@@ -124,10 +137,10 @@ export class Coordinator {
       ...(job.dataset !== undefined && { dataset: { default: [...job.dataset.default], named: [...job.dataset.named] } }),
       ...(decision.ids !== undefined && { ids: decision.ids }),
     };
-    const reports: PartReport[] = ranges.map((r) => ({ range: rangeLabel(r), node: '', rows: 0, ms: 0, attempts: [] }));
+    const reports: PartReport[] = shares.map((sh) => ({ range: shareLabel(sh), node: '', rows: 0, ms: 0, attempts: [] }));
     let parts: PartResult[];
     try {
-      const runs = ranges.map((r, i) => this.runRange(plan, r, i, nodes, { ...base, lo: r.lo, hi: r.hi }, deadline, ac.signal, reports[i]!));
+      const runs = shares.map((share, i) => this.runShare(plan, share, nodes, { ...base, share: { ...share, slices: [...share.slices] } }, deadline, ac.signal, reports[i]!));
       parts = plan.kind === 'ask' ? await firstTrue(runs, ac) : await Promise.all(runs);
     } catch (e) {
       ac.abort();
@@ -154,9 +167,9 @@ export class Coordinator {
     yield* out;
   }
 
-  /** One range: on its preferred node, then on the others until one answers or time runs out. */
-  private async runRange(plan: SplitPlan, range: PartitionRange, preferred: number, nodes: readonly string[], body: PartBody, deadline: number, signal: AbortSignal, report: PartReport): Promise<PartResult> {
-    const order = nodes.map((_, k) => nodes[(preferred + k) % nodes.length]!);
+  /** One share: on its preferred node, then on the others until one answers or time runs out. */
+  private async runShare(plan: SplitPlan, share: PartitionShare, nodes: readonly string[], body: PartBody, deadline: number, signal: AbortSignal, report: PartReport): Promise<PartResult> {
+    const order = nodes.map((_, k) => nodes[(share.part + k) % nodes.length]!);
     const tried = new Set<string>();
     for (;;) {
       const next = order.find((n) => !tried.has(n) && (this.down.get(n) ?? 0) <= Date.now()) ?? order.find((n) => !tried.has(n));
@@ -178,13 +191,14 @@ export class Coordinator {
         if (signal.aborted) throw e;
         const code = isKnowdError(e) ? e.code : 'INTERNAL';
         attempt.error = `${code}: ${(e as Error).message}`;
-        if (QUERY_ERRORS.has(code)) throw e;
+        if (QUERY_ERRORS.has(code) && !olderNodeRefused(e)) throw e;
         if (next !== this.deps.self()) this.down.set(next, Date.now() + (this.deps.downMs ?? DEFAULT_DOWN_MS));
-        this.deps.log.warn({ node: next, range: report.range, err: attempt.error }, 'a federated query part failed; re-running its range on another node');
+        this.deps.log.warn({ node: next, share: report.range, err: attempt.error }, 'a federated query part failed; re-running its share on another node');
       }
     }
-    throw new KnowdError('FEDERATION_INCOMPLETE', `The federated query is missing hash range ${report.range} of ?${plan.driving}: ${report.attempts.length === 0 ? 'no node was left to run it' : `every node tried failed (${report.attempts.map((a) => `${a.node}: ${a.error ?? 'no answer'}`).join('; ')})`}; no partial answer is given`, {
+    throw new KnowdError('FEDERATION_INCOMPLETE', `The federated query is missing ${report.range} of ?${plan.driving}'s values: ${report.attempts.length === 0 ? 'no node was left to run it' : `every node tried failed (${report.attempts.map((a) => `${a.node}: ${a.error ?? 'no answer'}`).join('; ')})`}; no partial answer is given`, {
       range: report.range,
+      share,
       attempts: report.attempts,
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KnowdError } from '../base/index.js';
 import type { QueryExecutor, QueryJob, VectorService } from '../engine/index.js';
+import { HASH_SPACE, ID_SPACE, MAX_SLICES, shareProblem } from '../sparql/index.js';
 
 /** A shard of a scattered vector search (federation/vectors.ts). */
 const SimilarPart = z
@@ -17,16 +18,28 @@ const SimilarPart = z
   })
   .strict();
 
+/**
+ * The version of PartBody. 1 (no `version` field) sent a hash range `lo`/`hi` of the driving
+ * variable's values; 2 sends a share: id slices and a hash range for computed values
+ * (sparql/split/partition.ts). A node refuses a version it does not speak; a coordinator then runs
+ * the part elsewhere (Coordinator: a cluster mid-upgrade still answers).
+ */
+export const PART_VERSION = 2;
+
+const Range = (max: number) => z.object({ lo: z.number().int().min(0), hi: z.number().int().min(1).max(max) }).strict();
+
 /** One part of a federated query as it travels (the JSON body of Query.Run). */
 export const PartBody = z
   .object({
+    version: z.literal(PART_VERSION),
     namespace: z.string().min(1),
     query: z.string().min(1),
     baseIRI: z.string().optional(),
     params: z.record(z.string(), z.string()).optional(),
     dataset: z.object({ default: z.array(z.string()), named: z.array(z.string()) }).strict().optional(),
-    lo: z.number().int().min(0),
-    hi: z.number().int().min(1).max(2 ** 32),
+    share: z
+      .object({ part: z.number().int().min(0), parts: z.number().int().min(1), slices: z.array(Range(ID_SPACE)).max(MAX_SLICES), terms: Range(HASH_SPACE) })
+      .strict(),
     driving: z.string().min(1),
     /** The coordinator's commit index: the part reads a snapshot that includes it. */
     readIndex: z.number().int().min(0),
@@ -79,13 +92,23 @@ export class Participant {
   serve(raw: string, signal: AbortSignal): AsyncGenerator<string> {
     let body: PartBody;
     try {
-      const json = JSON.parse(raw) as { kind?: unknown };
-      if (json.kind === 'similar') return this.similar(SimilarPart.parse(json));
+      const json = JSON.parse(raw) as { kind?: unknown; version?: unknown; lo?: unknown } | null;
+      if (json?.kind === 'similar') return this.similar(SimilarPart.parse(json));
+      // Format 1 had no version field, and a hash range lo/hi.
+      const theirs = typeof json?.version === 'number' ? json.version : json !== null && typeof json === 'object' && 'lo' in json ? 1 : undefined;
+      if (theirs !== undefined && theirs !== PART_VERSION) {
+        throw new KnowdError('PART_VERSION', `This node runs query parts of format ${PART_VERSION}, the coordinator sent format ${theirs}: the cluster is mid-upgrade; upgrade every node to one version`, {
+          version: PART_VERSION,
+          received: theirs,
+        });
+      }
       body = PartBody.parse(json);
     } catch (e) {
+      if (e instanceof KnowdError) throw e;
       throw new KnowdError('BAD_REQUEST', `Malformed query part: ${(e as Error).message.slice(0, 300)}`);
     }
-    if (body.lo >= body.hi) throw new KnowdError('BAD_REQUEST', `Empty hash range [${body.lo}, ${body.hi})`);
+    const problem = shareProblem(body.share);
+    if (problem !== undefined) throw new KnowdError('BAD_REQUEST', `Malformed query part: its share has ${problem}`);
     return this.run(body, signal);
   }
 
@@ -122,7 +145,7 @@ export class Participant {
         timeoutMs: Math.max(1, body.timeoutMs - (Date.now() - started)),
         maxHeldValues: body.maxHeldValues,
         format: 'knowd-part',
-        part: { lo: body.lo, hi: body.hi, driving: body.driving, queryTimeMs: body.queryTimeMs, ...(body.ids !== undefined && { ids: body.ids }) },
+        part: { share: body.share, driving: body.driving, queryTimeMs: body.queryTimeMs, ...(body.ids !== undefined && { ids: body.ids }) },
         ...(body.baseIRI !== undefined && { baseIRI: body.baseIRI }),
         ...(body.params !== undefined && { params: body.params }),
         ...(body.dataset !== undefined && { dataset: body.dataset }),

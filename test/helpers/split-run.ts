@@ -5,7 +5,7 @@
 import type { Engine, PartIds } from '../../src/engine/index.js';
 import { PartReader, partLines } from '../../src/engine/index.js';
 import { gather, type Gathered, type PartResult } from '../../src/federation/index.js';
-import { executeQuery, splitRanges, type QueryOptions, type QueryResult, type SplitPlan } from '../../src/sparql/index.js';
+import { executeQuery, planShares, type QueryOptions, type QueryResult, type SplitPlan } from '../../src/sparql/index.js';
 
 /** How the parts send stored terms: 'text' (no ids), 'ids' (every stored term), 'half' (ids up to half the allocated ids, text above). */
 export type IdMode = 'text' | 'ids' | 'half';
@@ -19,14 +19,15 @@ export async function shipPart(r: QueryResult, width: number, ids: PartIds | und
 }
 
 /**
- * The parts of `plan` over k hash ranges, gathered, and `finish` given the merged answer (the
+ * The parts of `plan` over k shares (id slices of the ids the store has, as a coordinator cuts them), gathered, and `finish` given the merged answer (the
  * coordinator's result) while the coordinator's snapshot is open.
  */
 export async function runSplitPlan<T>(e: Engine, ns: string, plan: SplitPlan, vars: readonly string[], k: number, mode: IdMode, limits: () => QueryOptions, finish: (r: QueryResult, parts: readonly PartResult[], g: Gathered) => T): Promise<T> {
   const ids = e.withDataset(ns, (_d, info): PartIds | undefined => (mode === 'text' ? undefined : { nsId: info.id, upTo: mode === 'ids' ? info.termIds : Math.floor(info.termIds / 2) }));
+  const idEnd = e.withDataset(ns, (_d, info) => info.termIds + 1);
   const out: PartResult[] = [];
-  for (const range of splitRanges(k)) {
-    out.push(await e.query(ns, plan.participant, { ...limits(), partition: { ...range, variable: plan.driving, points: plan.points } }, (r) => shipPart(r, plan.participant.variables.length, ids)));
+  for (const share of planShares(k, idEnd)) {
+    out.push(await e.query(ns, plan.participant, { ...limits(), partition: { ...share, variable: plan.driving, points: plan.points } }, (r) => shipPart(r, plan.participant.variables.length, ids)));
   }
   return e.withDataset(ns, (data) => {
     const g = gather(plan, vars, out, (id) => data.term(id));

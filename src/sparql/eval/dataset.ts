@@ -8,11 +8,24 @@ import type { Term } from '@rdfjs/types';
  */
 export type IdQuad = readonly [number, number, number, number];
 
+/** A [lo, hi) range of dictionary ids. */
+export interface IdSlice {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export interface QueryableDataset {
   lookup(term: Term): number | undefined;
   term(id: number): Term;
   /** Quads matching the bound positions; `graph` is 0 (default graph), a graph id, or 'named' (any named graph). */
   match(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named'): Iterable<IdQuad>;
+  /**
+   * The quads of match() whose position `at` (0 s, 1 p, 2 o; free in the call) holds an id in one of
+   * `slices` (sorted, disjoint [lo, hi) id ranges), read by seeking to each slice: only where the
+   * index that answers the pattern orders its keys by `at` right after the bound positions. Else
+   * undefined (the caller filters a full match instead). Absent: never seeks.
+   */
+  seek?(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named', at: 0 | 1 | 2, slices: readonly IdSlice[]): Iterable<IdQuad> | undefined;
   /** Exact or estimated number of matches (the planner's statistics). */
   count(s: number | undefined, p: number | undefined, o: number | undefined, graph: number | 'named'): number;
   /** Ids of the graph names in the store. */

@@ -14,7 +14,7 @@ import { certainVars, inScopeVars } from './scope.js';
 import { knownValues } from './known-values.js';
 import { hasSimilar, similarRows, splitSimilar, type SimilarGroup } from './similar.js';
 import type { ProbeSite } from './probe.js';
-import { idHash, inRange, termHash, type PartitionFilter } from '../split/partition.js';
+import { owns, type PartitionFilter } from '../split/partition.js';
 
 const DEFAULT: ActiveGraph = { kind: 'default' };
 
@@ -56,7 +56,7 @@ export class Evaluator {
   private readonly compiledPatterns = new Map<Algebra.Pattern, CompiledPattern>();
   /** VALUES blocks as hash sets of their rows, for joins that have bound all their variables (valuesFilter). */
   private readonly valueSets = new Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }>();
-  /** A split query's hash range (split/plan.ts), checked where its driving variable is scanned. */
+  /** A split query's share (split/partition.ts), checked where its driving variable is scanned. */
   private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
   constructor(
@@ -70,18 +70,30 @@ export class Evaluator {
     return this.ctx.vars.slot(name);
   }
 
-  /** Restricts the query to solutions whose driving variable hashes into the filter's range. */
+  /** Restricts the query to solutions whose driving variable's value the filter's share owns. */
   restrict(filter: PartitionFilter): void {
     this.partition = { filter, slot: this.slot(filter.variable) };
   }
 
-  /** False when a split query's point `at` produced a row outside this participant's range. */
+  /** False when a split query's point `at` produced a row outside this participant's share. */
   private inPartition(at: object, row: Row): boolean {
     const part = this.partition;
     if (part === undefined || !part.filter.points.has(at)) return true;
     const v = row[part.slot];
     if (v === undefined) return true;
-    return inRange(typeof v === 'number' ? idHash(v) : termHash(v), part.filter);
+    return owns(part.filter, v);
+  }
+
+  /**
+   * The position (0 s, 1 p, 2 o) at which a point's scan may seek to this participant's id slices
+   * instead of filtering: the driving variable is free there (whether the index allows it and
+   * whether it pays is decided below: QueryableDataset.seek, ProbeSite.seek).
+   */
+  private seekPosition(p: Algebra.Pattern, free: readonly (number | undefined)[]): 0 | 1 | 2 | undefined {
+    const part = this.partition;
+    if (part === undefined || !part.filter.points.has(p)) return undefined;
+    const i = free.indexOf(part.slot);
+    return i === 0 || i === 1 || i === 2 ? i : undefined;
   }
 
   private exists(op: Algebra.Operation, row: Row): boolean {
@@ -632,15 +644,24 @@ export class Evaluator {
     const gslot = graphs === 'var' && g.kind === 'var' ? g.slot : undefined;
     const targets: (number | 'named')[] = graphs === 'var' ? ['named'] : graphs;
     const dedupe = targets.length > 1 ? new Set<string>() : undefined;
+    const seekAt = this.seekPosition(p, free);
+    const slices = this.partition?.filter.slices ?? [];
     for (const target of targets) {
-      // One plain graph: the adaptive probe site (probe.ts); GRAPH ?g and merged FROM graphs scan.
+      // One plain graph: the adaptive probe site (probe.ts), which may seek to a part's share; GRAPH ?g
+      // and merged FROM graphs scan, seeking only when nothing comes from outer rows (run once).
+      // Rows of a seek are all this part's own.
+      let seeked: Iterable<IdQuad> | undefined;
       let quads: Iterable<IdQuad>;
       if (typeof target === 'number' && dedupe === undefined) {
         const k = mask + target * 8;
         let site = c.sites.get(k);
         if (site === undefined) c.sites.set(k, (site = this.ctx.probeSite([c.ids[0] ?? undefined, c.ids[1] ?? undefined, c.ids[2] ?? undefined], [(mask & 1) !== 0, (mask & 2) !== 0, (mask & 4) !== 0], target)));
-        quads = site.match(sId, pId, oId);
-      } else quads = this.ctx.data.match(sId, pId, oId, target);
+        seeked = seekAt === undefined ? undefined : site.seek(sId, pId, oId, seekAt, slices);
+        quads = seeked ?? site.match(sId, pId, oId);
+      } else {
+        seeked = seekAt === undefined || mask !== 0 ? undefined : this.ctx.data.seek?.(sId, pId, oId, target, seekAt, slices);
+        quads = seeked ?? this.ctx.data.match(sId, pId, oId, target);
+      }
       for (const q of quads) {
         this.ctx.tick();
         if (gslot !== undefined && !this.isNamedGraphVisible(q[3])) continue;
@@ -652,7 +673,7 @@ export class Evaluator {
         const out = row.slice();
         if (!bind(out, sSlot, q[0]) || !bind(out, pSlot, q[1]) || !bind(out, oSlot, q[2])) continue;
         if (gslot !== undefined && !bind(out, gslot, q[3])) continue;
-        if (!this.inPartition(p, out)) continue;
+        if (seeked === undefined && !this.inPartition(p, out)) continue;
         yield out;
       }
     }

@@ -1,5 +1,5 @@
 import type { Context } from './context.js';
-import type { IdQuad } from './dataset.js';
+import type { IdQuad, IdSlice } from './dataset.js';
 
 /**
  * The inner side of an index nested-loop join, made adaptive: one place in the query (a triple
@@ -30,6 +30,8 @@ const KEYS_PER_GET_ONE_ID = 2.5;
 /** Largest hash table built (quads); larger inner sides keep scanning. */
 const MAX_INDEX_QUADS = 4_000_000;
 const NONE: readonly IdQuad[] = [];
+/** Probes of a site that may seek to a federated part's id slices (seek()). */
+const SEEK_PROBES = 4;
 
 export class ProbeSite {
   private probes = 0;
@@ -56,6 +58,20 @@ export class ProbeSite {
     if (t !== undefined) return t.get(this.key(s, p, o)) ?? NONE;
     if (++this.probes >= MIN_PROBES && this.pays()) return this.build().get(this.key(s, p, o)) ?? NONE;
     return this.ctx.data.match(s, p, o, this.graph);
+  }
+
+  /**
+   * A federated part's probe that may seek to the part's id slices at position `at` (evaluate.ts):
+   * only for the first SEEK_PROBES probes of the site. The outer side is tiny so far, so each probe
+   * is likely a large scan (the start of a part, or a few VALUES rows: LUBM q06x), and a wrong
+   * guess costs at most SEEK_PROBES × slices short seeks. Later probes go the usual way (the caller
+   * filters). Undefined: no seek here.
+   */
+  seek(s: number | undefined, p: number | undefined, o: number | undefined, at: 0 | 1 | 2, slices: readonly IdSlice[]): Iterable<IdQuad> | undefined {
+    if (this.table !== undefined || this.probes >= SEEK_PROBES || this.ctx.data.seek === undefined) return undefined;
+    const quads = this.ctx.data.seek(s, p, o, this.graph, at, slices);
+    if (quads !== undefined) this.probes++;
+    return quads;
   }
 
   private pays(): boolean {

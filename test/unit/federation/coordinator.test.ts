@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { FakeClock, KnowdError } from '../../../src/base/index.js';
-import { inlineQueryExecutor, type Engine, type QueryJob } from '../../../src/engine/index.js';
+import { inlineQueryExecutor, type Engine, type QueryExecutor, type QueryJob } from '../../../src/engine/index.js';
 import { Coordinator, Participant, type PeerCall } from '../../../src/federation/index.js';
 import { createLogger } from '../../../src/obs/index.js';
 import { openStandalone } from '../../../src/replication/node/index.js';
@@ -15,7 +15,7 @@ import { openMemoryStorage } from '../../../src/storage/index.js';
 
 const DATA = Array.from({ length: 60 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i % 7}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n<http://e/s${i}> <http://e/q> <http://e/s${(i * 5) % 60}> .`).join('\n');
 
-type Behaviour = 'ok' | 'refuse' | 'cut' | 'fail-mid' | 'hang' | 'bad-request';
+type Behaviour = 'ok' | 'refuse' | 'cut' | 'fail-mid' | 'hang' | 'bad-request' | 'old-version';
 
 interface Rig {
   readonly engine: Engine;
@@ -56,6 +56,8 @@ async function rig(opts: { localInflight?: number; minCost?: number } = {}): Pro
     const b = r.behaviour[to] ?? 'ok';
     if (b === 'refuse') throw new KnowdError('NOT_READY', `Cannot reach ${to} for query: connection refused`);
     if (b === 'bad-request') throw new KnowdError('BAD_REQUEST', 'The query cannot be split: test');
+    // What a node of part format 1 answered a body it did not know (its schema was strict).
+    if (b === 'old-version') throw new KnowdError('BAD_REQUEST', 'Malformed query part: Unrecognized key(s) in object: \'version\', \'share\'');
     if (b === 'hang') {
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       throw new KnowdError('QUERY_CANCELLED', 'cancelled');
@@ -141,8 +143,8 @@ test('three healthy nodes: the parts cover every row once, and explain shows eac
   }
 });
 
-for (const b of ['refuse', 'cut', 'fail-mid'] as const) {
-  test(`a peer that fails (${b}) has its range re-run on another node: the answer is whole`, async (t) => {
+for (const b of ['refuse', 'cut', 'fail-mid', 'old-version'] as const) {
+  test(`a peer that fails (${b}) has its share re-run on another node: the answer is whole`, async (t) => {
     const r = await rig();
     r.behaviour['p1'] = b;
     try {
@@ -161,14 +163,17 @@ for (const b of ['refuse', 'cut', 'fail-mid'] as const) {
   });
 }
 
-test('a range no node can run fails the query, naming the range; never a partial answer', async (t) => {
+test('a share no node can run fails the query, naming the share; never a partial answer', async (t) => {
   const r = await rig({ localInflight: 0 });
   r.behaviour['p1'] = 'refuse';
   r.behaviour['p2'] = 'refuse';
   try {
     const e = await t.throwsAsync(run(r, Q));
     t.is((e as KnowdError).code, 'FEDERATION_INCOMPLETE');
-    t.regex(e!.message, /hash range \[0x[0-9a-f]{8}, 0x[0-9a-f]+\) of \?/);
+    t.regex(e!.message, /missing part \d\/3 \(ids in \d+ slices \[\d+, \d+\) … \[\d+, (\d+|2\^40)\); computed values hashing into \[0x[0-9a-f]{8}, 0x[0-9a-f]+\)\) of \?/);
+    const share = (e as KnowdError).details['share'] as { parts: number; slices: unknown[] };
+    t.is(share.parts, 3);
+    t.true(share.slices.length > 1, 'the details carry the exact share to re-run');
     t.regex(e!.message, /no partial answer/);
     t.deepEqual(r.counters.outcomes, ['error']);
   } finally {
@@ -284,4 +289,19 @@ test('routing: unasked queries split only from KNOWD_FEDERATION_MIN_COST; asked 
   } finally {
     await r.stop();
   }
+});
+
+test('a participant refuses a part of another format version clearly (PART_VERSION), and a malformed share as BAD_REQUEST', (t) => {
+  const p = new Participant({ executor: { run: () => (async function* () {})() } as unknown as QueryExecutor, waitForApplied: async () => undefined, readyForReads: () => ({ ok: true }), maxInflight: 1 });
+  const common = { namespace: 't', query: 'ASK {}', driving: 'x', readIndex: 0, queryTimeMs: 0, timeoutMs: 10, maxHeldValues: 10 };
+  // What a coordinator of format 1 sends: a hash range.
+  const old = t.throws(() => p.serve(JSON.stringify({ ...common, lo: 0, hi: 100 }), new AbortController().signal)) as KnowdError;
+  t.is(old.code, 'PART_VERSION');
+  t.regex(old.message, /format 2, the coordinator sent format 1.*upgrade every node/);
+  const bad = t.throws(() => p.serve(JSON.stringify({ ...common, version: 2, share: { part: 0, parts: 2, slices: [{ lo: 5, hi: 9 }, { lo: 7, hi: 20 }], terms: { lo: 0, hi: 10 } } }), new AbortController().signal)) as KnowdError;
+  t.is(bad.code, 'BAD_REQUEST');
+  t.regex(bad.message, /share has id slice \[7, 20\)/);
+  // Neither format: malformed, not a version question.
+  t.is((t.throws(() => p.serve(JSON.stringify({ ...common }), new AbortController().signal)) as KnowdError).code, 'BAD_REQUEST');
+  t.is((t.throws(() => p.serve('[1]', new AbortController().signal)) as KnowdError).code, 'BAD_REQUEST');
 });

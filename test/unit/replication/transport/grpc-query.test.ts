@@ -62,3 +62,15 @@ test('the caller stopping early or aborting cancels the part where it runs', asy
   while (cancelled.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(cancelled.sort(), ['abort', 'stop']);
 });
+
+test('PART_VERSION travels with its code, as gRPC UNAVAILABLE: a coordinator that does not know the code reads "not ready" and runs the part elsewhere', async (t) => {
+  const [a, b] = await startCluster(t, 2);
+  b!.rec.onQueryImpl = async function* () {
+    yield* [];
+    throw new KnowdError('PART_VERSION', 'This node runs query parts of format 2, the coordinator sent format 1');
+  };
+  const e = (await t.throwsAsync(collect(a!.transport.query!(b!.id, { body: 'x' }, 5000, new AbortController().signal)))) as KnowdError;
+  t.is(e.code, 'PART_VERSION');
+  // 14 = UNAVAILABLE, which a node of the previous version maps to NOT_READY (retried elsewhere).
+  t.is(e.details['grpcCode'], 14);
+});
