@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ADMIN_CREDENTIAL_FILE, KnowdError, hashAdminPassword, isKnowdError, writeAdminCredential } from '../base/index.js';
 import { describeSettings, loadConfig, redactedConfig } from '../config/index.js';
 import { VERSION } from '../daemon/version.js';
@@ -36,6 +36,18 @@ function target(g: GlobalOpts): Target {
   return { socketPath, ...(token !== undefined && { token }) };
 }
 
+/** --url: an http(s) address (commander reports a bad one as usage, exit 2). */
+function httpUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(`"${v}" is not a URL; give the node's HTTP address, e.g. http://10.0.0.1:8090`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError(`"${v}" is not an http(s) URL`);
+  return v;
+}
+
 function dataDirOf(g: GlobalOpts): string {
   return g.dataDir ?? process.env['KNOWD_DATA_DIR'] ?? './data';
 }
@@ -47,7 +59,7 @@ function print(g: GlobalOpts, value: unknown, human: () => string): void {
 const program = new Command('knowdctl')
   .description('Maintenance of a Knowd node over its admin socket (or --url)')
   .version(VERSION)
-  .option('--url <url>', 'talk to this HTTP address instead of the admin socket')
+  .option('--url <url>', 'talk to this HTTP address instead of the admin socket', httpUrl)
   .option('--data-dir <dir>', 'data directory whose admin.sock to use (default: $KNOWD_DATA_DIR or ./data)')
   .option('--token <token>', 'bearer token (default: $KNOWDCTL_TOKEN)')
   .option('--json', 'machine-readable output')
@@ -426,7 +438,7 @@ cluster
   .command('join')
   .description('join a cluster (run with knowd stopped; then start knowd): the cluster is found by mDNS, or at --url')
   .option('--token <token>', 'join token from `knowdctl cluster token`')
-  .option('--url <url>', 'HTTP address of the cluster node that issued the token (default: find the cluster by mDNS)')
+  .option('--url <url>', 'HTTP address of the cluster node that issued the token (default: find the cluster by mDNS)', httpUrl)
   .option('--grpc-addr <host:port>', "this node's gRPC address as its peers reach it (default $KNOWD_GRPC_ADVERTISE, $KNOWD_GRPC_ADDR, or with mDNS this host's address toward the cluster)")
   .option('--discover-timeout <ms>', 'how long to listen on mDNS for the cluster', '15000')
   .option('--wipe', 'remove this node\'s existing store first (it receives the cluster\'s data)')

@@ -108,6 +108,11 @@ test('knowdctl status, health, import, export, receipts verify; SIGTERM; restart
   t.is(unknownFormat.code, 2, unknownFormat.stderr);
   const notThere = await ctl(['import', path.join(dir, 'absent.nt')]);
   t.is(notThere.code, 1, notThere.stderr);
+  for (const url of ['notaurl', 'ftp://127.0.0.1/']) {
+    const badUrl = await knowdctl(t, ['--url', url, 'status']);
+    t.is(badUrl.code, 2, badUrl.stderr);
+    t.regex(badUrl.stderr, /--url/);
+  }
 
   const before = await getJson<StoreStats>(`${node.url}/v1/store/stats`);
   t.is(quadsOf(before), 503);
