@@ -8,9 +8,12 @@
 //
 // --orders: which orders to write (012 = SPO, 120 = POS, 201 = OSP); --sorted sorts each batch's keys
 // per order before writing. Prints triples/s and µs per put, time inside the transactions.
+import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 import zlib from 'node:zlib';
 import { open } from 'lmdb';
 import { Parser } from 'n3';
@@ -73,7 +76,7 @@ await root.flushed;
 const ms = performance.now() - t0;
 await root.close();
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(
+process.stdout.write(
   `${path.basename(file)}: ${n} triples, ${ids.size} terms; orders ${orders.map((o) => o.join('')).join(',')}${sorted ? ' (sorted per batch)' : ''}: ` +
-    `${Math.round((n / ms) * 1000)} triples/s, ${((inTxn * 1000) / n / orders.length).toFixed(2)} µs a put, ${Math.round(inTxn)} ms inside the transactions of ${Math.round(ms)} ms`,
+    `${Math.round((n / ms) * 1000)} triples/s, ${((inTxn * 1000) / n / orders.length).toFixed(2)} µs a put, ${Math.round(inTxn)} ms inside the transactions of ${Math.round(ms)} ms\n`,
 );
