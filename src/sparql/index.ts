@@ -1,5 +1,5 @@
-export { parseQuery, parseUpdate } from './parse/index.js';
-export type { ParsedQuery, ParsedUpdate, QueryForm } from './parse/index.js';
+export { parseQuery, parseUpdate, updateWithDataset } from './parse/index.js';
+export type { ParsedQuery, ParsedUpdate, ProtocolDataset, QueryForm } from './parse/index.js';
 export { executeQuery } from './query.js';
 export type { QueryOptions, QueryResult, Solution, ValRows } from './query.js';
 export type { QueryableDataset, IdQuad as QueryIdQuad, SimilarHit, SimilarRequest, SimilarSearch, SimilarTarget } from './eval/dataset.js';

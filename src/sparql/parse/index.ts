@@ -1,2 +1,2 @@
-export { parseQuery, parseUpdate, Algebra } from './parse.js';
-export type { ParsedQuery, ParsedUpdate, QueryForm } from './parse.js';
+export { parseQuery, parseUpdate, updateWithDataset, Algebra } from './parse.js';
+export type { ParsedQuery, ParsedUpdate, ProtocolDataset, QueryForm } from './parse.js';

@@ -2,7 +2,7 @@
  * SPARQL text → algebra. The only importer of sparqljs and sparqlalgebrajs' translator: everything
  * after this works on the algebra (sparqlalgebrajs' types, re-exported as our algebra).
  */
-import { Parser, type SparqlQuery } from 'sparqljs';
+import { Generator, Parser, type IriTerm, type SparqlQuery, type Update } from 'sparqljs';
 import { Algebra, translate } from 'sparqlalgebrajs';
 import { KnowdError } from '../../base/index.js';
 
@@ -128,4 +128,46 @@ export function parseUpdate(text: string, baseIRI?: string): ParsedUpdate {
   } catch (e) {
     throw new KnowdError('SPARQL_SYNTAX', `SPARQL update error: ${(e as Error).message}`);
   }
+}
+
+/** The dataset of a SPARQL Protocol update request (using-graph-uri / using-named-graph-uri). */
+export interface ProtocolDataset {
+  readonly default: readonly string[];
+  readonly named: readonly string[];
+}
+
+/**
+ * An update request with the protocol's dataset written into it, as USING / USING NAMED on every
+ * operation that has a WHERE clause (a DELETE WHERE becomes the DELETE … USING … WHERE it abbreviates).
+ * Rewritten as text so that the log entry stays an update string: every replica, older ones
+ * included, applies the same request. SPARQL 1.1 Protocol §2.2.3: a request that names a dataset
+ * both ways (USING, USING NAMED or WITH in the text, and the parameters) is refused.
+ */
+export function updateWithDataset(text: string, dataset: ProtocolDataset, baseIRI?: string): string {
+  let ast: SparqlQuery;
+  try {
+    ast = parser(baseIRI).parse(text);
+  } catch (e) {
+    throw syntaxError(e, 'update');
+  }
+  if ((ast as { type?: string }).type === undefined) return text;
+  if (ast.type !== 'update') throw new KnowdError('BAD_REQUEST', 'Expected an update, got a query: send queries as application/sparql-query or query=');
+  const iri = (v: string): IriTerm => ({ termType: 'NamedNode', value: v }) as IriTerm;
+  const using = { default: dataset.default.map(iri), named: dataset.named.map(iri) };
+  const updates = (ast as Update).updates.map((op) => {
+    const o = op as unknown as Record<string, unknown>;
+    if (o['updateType'] === 'insertdelete') {
+      if (o['using'] !== undefined || o['graph'] !== undefined) {
+        throw new KnowdError('BAD_REQUEST', 'The update names its dataset with USING, USING NAMED or WITH and the request names one with using-graph-uri / using-named-graph-uri: give one or the other');
+      }
+      return { ...o, using };
+    }
+    if (o['updateType'] === 'deletewhere') {
+      const quads = o['delete'] as { type: string; name?: unknown; triples: unknown[] }[];
+      const where = quads.map((q) => (q.type === 'graph' ? { type: 'graph', name: q.name, patterns: [{ type: 'bgp', triples: q.triples }] } : { type: 'bgp', triples: q.triples }));
+      return { updateType: 'insertdelete', delete: quads, insert: [], where, using };
+    }
+    return o;
+  });
+  return new Generator().stringify({ ...(ast as Update), updates } as unknown as Update);
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { inlineQueryExecutor, resultKindOf, type QueryExecutor, type QueryJob } from '../../../engine/index.js';
 import { formatFromName, negotiateResults } from '../../../sparql/results/index.js';
+import { updateWithDataset } from '../../../sparql/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from './common.js';
@@ -32,11 +33,14 @@ function protocolRequest(req: FastifyRequest): ProtocolRequest {
     if (typeof q['query'] !== 'string') throw new KnowdError('BAD_REQUEST', 'Give the query as ?query=');
     return { query: q['query'], ...fromQuery };
   }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new KnowdError('UNSUPPORTED_MEDIA_TYPE', `SPARQL requests are UTF-8 (SPARQL 1.1 Protocol); the body says charset=${charset}`);
   const body = typeof req.body === 'string' ? req.body : '';
   if (ct === 'application/sparql-query') return { query: body, ...fromQuery };
   if (ct === 'application/sparql-update') return { update: body, ...fromQuery };
   if (ct === 'application/x-www-form-urlencoded') {
     const form = new URLSearchParams(body);
+    if (form.getAll('query').length > 1 || form.getAll('update').length > 1) throw new KnowdError('BAD_REQUEST', 'Give one query= or one update= per request');
     const query = form.get('query');
     const update = form.get('update');
     const dg = [...form.getAll('default-graph-uri'), ...form.getAll('using-graph-uri')];
@@ -51,6 +55,13 @@ function protocolRequest(req: FastifyRequest): ProtocolRequest {
 }
 
 const MAX_HELD_VALUES = 20_000_000;
+
+/**
+ * The base IRI of requests to a namespace's SPARQL endpoint, for relative IRIs in a query or update
+ * without BASE (SPARQL 1.1 Protocol: "service-defined", which "MAY be the service endpoint"). Not
+ * taken from the Host header: an update's base is logged with it, and every replica must read it alike.
+ */
+const serviceBase = (ns: string): string => `http://knowd.local/ns/${encodeURIComponent(ns)}/sparql`;
 
 export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
   const vectors = deps.vectors;
@@ -132,8 +143,8 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     if (p.update !== undefined) {
       can(req, 'writer', ns);
       if (!deps.ready()) throw new KnowdError('NOT_READY', 'The node is not ready for writes');
-      if (p.defaultGraphs.length > 0 || p.namedGraphs.length > 0) throw new KnowdError('NOT_SUPPORTED', 'using-graph-uri / using-named-graph-uri are not supported; use USING in the update');
-      const r = await deps.engine.update(ns, p.update, req.principal.sub);
+      const text = p.defaultGraphs.length > 0 || p.namedGraphs.length > 0 ? updateWithDataset(p.update, { default: p.defaultGraphs, named: p.namedGraphs }, serviceBase(ns)) : p.update;
+      const r = await deps.engine.update(ns, text, req.principal.sub, serviceBase(ns));
       deps.metrics.txTotal.inc({ outcome: 'committed' });
       return { receipt: r.receipt, delta: r.delta };
     }
@@ -141,7 +152,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     deps.engine.namespace(ns);
     const query = p.query!;
     // Parsed here too: a syntax error or an unacceptable format answers before any work is queued.
-    const kind = resultKindOf(query);
+    const kind = resultKindOf(query, serviceBase(ns));
     const q = (req.query ?? {}) as Record<string, unknown>;
     const fmt = typeof q['format'] === 'string' ? formatFromName(q['format'], kind) : negotiateResults(req.headers.accept, kind);
     const job: QueryJob = {
@@ -150,6 +161,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       timeoutMs: deps.config.clusterReadTimeoutMs,
       maxHeldValues: MAX_HELD_VALUES,
       format: fmt.name,
+      baseIRI: serviceBase(ns),
       ...((p.defaultGraphs.length > 0 || p.namedGraphs.length > 0) && { dataset: { default: p.defaultGraphs, named: p.namedGraphs } }),
     };
     return respond(reply, job, fmt.contentType, runnerOf(req, reply, job, undefined));
