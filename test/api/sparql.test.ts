@@ -133,3 +133,18 @@ test('"explain": true returns the plan with estimated and actual row counts', as
   t.is(bgp.patterns?.[0]?.rows, 1);
   t.is(bgp.patterns?.[1]?.rows, 1);
 });
+
+test('GET on the endpoint without a query is its SPARQL 1.1 Service Description, with the endpoint the client used', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  const res = await app.inject({ url: '/sparql', headers: { host: 'knowd.example:8090', accept: 'application/n-triples' } });
+  t.is(res.statusCode, 200);
+  t.regex(String(res.headers['content-type']), /^application\/n-triples/);
+  t.regex(res.body, /<http:\/\/www\.w3\.org\/ns\/sparql-service-description#endpoint> <http:\/\/knowd\.example:8090\/sparql> \./);
+  t.regex(res.body, /#supportedLanguage> <http:\/\/www\.w3\.org\/ns\/sparql-service-description#SPARQL11Update> \./);
+  const turtle = await app.inject({ url: '/ns/default/sparql' });
+  t.is(turtle.statusCode, 200);
+  t.regex(String(turtle.headers['content-type']), /^text\/turtle/);
+  t.is((await app.inject({ url: '/ns/nope/sparql' })).statusCode, 404);
+  t.is((await app.inject({ url: '/sparql', headers: { accept: 'application/sparql-results+json' } })).statusCode, 406);
+});

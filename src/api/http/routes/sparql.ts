@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { inlineQueryExecutor, resultKindOf, type QueryExecutor, type QueryJob } from '../../../engine/index.js';
-import { formatFromName, negotiateResults } from '../../../sparql/results/index.js';
+import { createGraphWriter, formatFromName, graphToString, negotiateResults } from '../../../sparql/results/index.js';
+import { serviceDescription } from '../service-description.js';
 import { updateWithDataset } from '../../../sparql/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
@@ -139,6 +140,17 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
 
   const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const ns = nsOf(req);
+    const params = (req.query ?? {}) as Record<string, unknown>;
+    if (req.method === 'GET' && params['query'] === undefined && params['update'] === undefined) {
+      // No query: the endpoint describes itself (SPARQL 1.1 Service Description, §2). Its address is
+      // the one the client used, so the sd:endpoint triple matches what it dereferenced.
+      can(req, 'reader', ns);
+      deps.engine.namespace(ns);
+      const fmt = negotiateResults(req.headers.accept, 'graph');
+      const endpoint = `${req.protocol}://${req.headers.host ?? 'localhost'}${req.url.split('?')[0]}`;
+      void reply.type(fmt.contentType);
+      return graphToString(createGraphWriter(fmt, { prefixes: { sd: 'http://www.w3.org/ns/sparql-service-description#' } }), serviceDescription(endpoint));
+    }
     const p = protocolRequest(req);
     if (p.update !== undefined) {
       can(req, 'writer', ns);
