@@ -191,4 +191,8 @@ test('GET /v1/events streams post-hook firings as server-sent events', async (t)
   const f = JSON.parse(data) as Firing;
   t.is(f.hook, 'big');
   t.true(f.ok);
+  // A stream of a namespace that does not exist would never say anything: 404 at once instead.
+  const none = await app.inject({ url: '/v1/events?namespace=nope' });
+  t.is(none.statusCode, 404);
+  t.is(json<{ error: { code: string } }>(none).error.code, 'NAMESPACE_NOT_FOUND');
 });

@@ -73,7 +73,11 @@ export function registerHookRoutes({ app, can }: BuiltApp, deps: ApiDeps): void 
    */
   app.get('/v1/events', async (req, reply) => {
     const q = parseWith(NsQuery, req.query, 'query');
-    if (q.namespace !== undefined) can(req, 'reader', q.namespace);
+    if (q.namespace !== undefined) {
+      can(req, 'reader', q.namespace);
+      // A stream of a namespace that does not exist would stay silent forever: say so instead.
+      deps.engine.namespace(q.namespace);
+    }
     else can(req, 'reader', deps.config.defaultNamespace);
     const allowed = (f: StoredFiring): boolean => {
       if (q.namespace !== undefined) return f.namespace === q.namespace;
