@@ -138,7 +138,8 @@ export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'para
  */
 export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
   const ctx = new Context(data, opts);
-  const ev = new Evaluator(ctx, opts.baseIRI ?? parsed.baseIRI);
+  // The query's own BASE wins; parsed.baseIRI already falls back to the base it was parsed with.
+  const ev = new Evaluator(ctx, parsed.baseIRI ?? opts.baseIRI);
   if (opts.explain === true) ev.profile = { ops: new Map(), patterns: new Map() };
   if (opts.partition !== undefined) ev.restrict(opts.partition);
   const algebra = prepareQuery(parsed, opts).algebra;

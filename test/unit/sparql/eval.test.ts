@@ -185,3 +185,13 @@ test('syntax errors carry line and column', async (t) => {
   t.is((err as KnowdError).details['line'], 2);
   t.truthy((err as KnowdError).details['column']);
 });
+
+test("IRI() resolves against the query's own BASE, even when the endpoint supplies a base of its own", async (t) => {
+  const e = await engine();
+  const parsed = parseQuery('BASE <http://example.org/> SELECT (IRI("iri") AS ?i) {}', 'http://knowd.local/ns/t/sparql');
+  const rows = await e.query('t', parsed, { deadlineMs: Date.now() + 10_000, timeoutMs: 10_000, maxHeldValues: 1000, nowMs: Date.now, baseIRI: 'http://knowd.local/ns/t/sparql' }, (r: QueryResult) => (r.kind === 'bindings' ? [...r.rows].map((row) => row['i']?.value) : []));
+  t.deepEqual(rows, ['http://example.org/iri']);
+  const noBase = parseQuery('SELECT (IRI("iri") AS ?i) {}', 'http://knowd.local/ns/t/sparql');
+  const fallback = await e.query('t', noBase, { deadlineMs: Date.now() + 10_000, timeoutMs: 10_000, maxHeldValues: 1000, nowMs: Date.now }, (r: QueryResult) => (r.kind === 'bindings' ? [...r.rows].map((row) => row['i']?.value) : []));
+  t.deepEqual(fallback, ['http://knowd.local/ns/t/iri']);
+});
