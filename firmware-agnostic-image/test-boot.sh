@@ -86,11 +86,13 @@ cat > "$WORK/knowd-seed.json" <<SEED
 SEED
 mkfs.vfat -C -n KNOWD-SEED "$WORK/seed.img" 2048 >/dev/null
 MTOOLS_SKIP_CHECK=1 mcopy -i "$WORK/seed.img" "$WORK/knowd-seed.json" ::/
-TOKEN=$(cd "$REPO" && node --input-type=module -e "
+# The secret goes in the environment, not argv: not in ps, and a value starting with '-' is not
+# taken for one of node's options (it was, once in 64 runs: 'node: bad option').
+TOKEN=$(cd "$REPO" && KNOWD_TEST_SECRET="$SECRET" node --input-type=module -e "
   import { SignJWT } from 'jose';
   const t = await new SignJWT({ role: 'admin', ns: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('boot-test')
-    .setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(process.argv[1]));
-  console.log(t);" "$SECRET")
+    .setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(process.env.KNOWD_TEST_SECRET));
+  console.log(t);")
 
 HTTP=18090 SSHP=10022
 boot() { # bios|uefi logfile

@@ -58,10 +58,12 @@ inns ip link set br0 up
 
 ssh-keygen -q -t ed25519 -N '' -C knowd-cluster-test -f "$WORK/id"
 SECRET=$(head -c 36 /dev/urandom | base64 | tr '+/' '-_')
-TOKEN=$(cd "$REPO" && node --input-type=module -e "
+# The secret goes in the environment, not argv: not in ps, and a value starting with '-' is not
+# taken for one of node's options (it was, once in 64 runs: 'node: bad option').
+TOKEN=$(cd "$REPO" && KNOWD_TEST_SECRET="$SECRET" node --input-type=module -e "
   import { SignJWT } from 'jose';
   console.log(await new SignJWT({ role: 'admin', ns: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('cluster-test')
-    .setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(process.argv[1])));" "$SECRET")
+    .setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(process.env.KNOWD_TEST_SECRET)));")
 # One seed for all: the test key and one token secret (so one bearer token works on every node).
 printf '{"version": 1, "sshAuthorizedKeys": ["%s"], "settings": {"KNOWD_TOKEN_SECRET": "%s"}}\n' "$(cat "$WORK/id.pub")" "$SECRET" > "$WORK/knowd-seed.json"
 mkfs.vfat -C -n KNOWD-SEED "$WORK/seed.img" 2048 >/dev/null
