@@ -19,7 +19,7 @@ import { checkUpdate } from './update.js';
 import type { VectorDeleteCommand, VectorUpsertCommand } from './commands.js';
 import type { VectorOutcome } from './vector-apply.js';
 import type { VectorIndexes } from '../vector/index.js';
-import { ShaclCheck, combineShapes, effectiveShapesOf, indexShapes, packShapesOf, shapesTextOf, warmCheckWorker, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
+import { ShaclCheck, assertWellFormed, combineShapes, effectiveShapesOf, indexShapes, packShapesOf, parseShapes, shapesTextOf, warmCheckWorker, validateNamespace, validateQuads, type FullReport } from '../shacl/index.js';
 import { shapesCommand } from './shapes.js';
 import { HooksCheck, firingOfReceipt, getHook, listFirings, listHooks, type StoredFiring, type StoredHook } from '../hooks/index.js';
 import { hooksEnv } from './hooks.js';
@@ -583,6 +583,8 @@ export class Engine {
    */
   async validate(ns: string, opts: { readonly data?: readonly Quad[]; readonly shapes?: string; readonly maxQuads: number }): Promise<FullReport> {
     const info = this.namespace(ns);
+    // Shapes the request brings are held to SHACL for SHACL; the stored ones were when they arrived.
+    if (opts.shapes !== undefined) await assertWellFormed(parseShapes(opts.shapes));
     const shapes = opts.shapes ?? this.read((r) => effectiveShapesOf(r, info.id)) ?? '';
     if (opts.data !== undefined) return validateQuads(shapes, opts.data);
     return this.read(async (r) => {

@@ -75,11 +75,9 @@ export function compilePacks(sources: readonly PackSource[], namespaceExists: (n
     const unknownNs = new Set<string>();
     for (const f of [...src.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       const file = `${src.name}/${f.path}`;
-      const parts = f.path.split('/');
-      const base = parts.at(-1) ?? '';
-      if (base.startsWith('.') || base.endsWith('.md') || parts.some((p) => p.startsWith('.'))) continue;
-      const ns = parts[0] ?? '';
-      const kind = parts.length === 3 && parts[1] === 'shapes' && base.endsWith('.ttl') ? 'shapes' : parts.length === 3 && parts[1] === 'hooks' && base.endsWith('.json') ? 'hooks' : undefined;
+      const kind = packFileKind(f.path);
+      if (kind === 'ignored') continue;
+      const ns = f.path.split('/')[0] ?? '';
       if (kind === undefined) {
         problem({ file, message: 'unexpected file: a pack holds <namespace>/shapes/*.ttl and <namespace>/hooks/*.json' });
         continue;
@@ -152,8 +150,18 @@ export function compilePacks(sources: readonly PackSource[], namespaceExists: (n
   return problems.length > 0 ? { ok: false, problems } : { ok: true, packs };
 }
 
-/** A pack file that compilePacks reads as SHACL shapes: `<namespace>/shapes/<name>.ttl`. */
-const isShapesFile = (path: string): boolean => /^[^/.][^/]*\/shapes\/[^/.][^/]*\.ttl$/.test(path);
+/**
+ * What a file of a pack directory is: `<namespace>/shapes/*.ttl`, `<namespace>/hooks/*.json`,
+ * ignored (*.md and dotfiles), or undefined (a stray file, which is a problem).
+ */
+function packFileKind(path: string): 'shapes' | 'hooks' | 'ignored' | undefined {
+  const parts = path.split('/');
+  const base = parts.at(-1) ?? '';
+  if (base.startsWith('.') || base.endsWith('.md') || parts.some((p) => p.startsWith('.'))) return 'ignored';
+  if (parts.length === 3 && parts[1] === 'shapes' && base.endsWith('.ttl')) return 'shapes';
+  if (parts.length === 3 && parts[1] === 'hooks' && base.endsWith('.json')) return 'hooks';
+  return undefined;
+}
 
 /**
  * Every shapes file of every pack held to SHACL for SHACL (shacl/well-formed.ts), apart from
@@ -164,7 +172,7 @@ export async function wellFormedPackProblems(sources: readonly PackSource[]): Pr
   const out: PackProblem[] = [];
   for (const src of sources) {
     for (const f of src.files) {
-      if (!isShapesFile(f.path)) continue;
+      if (packFileKind(f.path) !== 'shapes') continue;
       let quads;
       try {
         quads = parseShapes(f.text);

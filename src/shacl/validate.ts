@@ -5,13 +5,10 @@ import type { Quad } from '@rdfjs/types';
 import { ShapesValidator, type FullReport } from './library.js';
 import { parseShapes } from './shapes.js';
 import { MatchDataset, txnMatcher } from './view.js';
-import { assertWellFormed } from './well-formed.js';
 
 /** Full validation of given data (POST /v1/validate with "data"). */
 export async function validateQuads(shapesText: string, data: readonly Quad[]): Promise<FullReport> {
-  const shapes = parseShapes(shapesText);
-  const v = ShapesValidator.fromQuads(shapes);
-  await assertWellFormed(shapes);
+  const v = ShapesValidator.fromQuads(parseShapes(shapesText));
   return v.validateAll(new Store([...data]));
 }
 
@@ -20,9 +17,7 @@ export async function validateQuads(shapesText: string, data: readonly Quad[]): 
  * resolves the targets). The caller bounds the namespace's size.
  */
 export async function validateNamespace(shapesText: string, quads: QuadStore, txn: ReadTxn, nsId: number): Promise<FullReport> {
-  const shapes = parseShapes(shapesText);
-  const v = ShapesValidator.fromQuads(shapes);
-  await assertWellFormed(shapes);
+  const v = ShapesValidator.fromQuads(parseShapes(shapesText));
   const size = quads.count(txn, nsId, { graph: { kind: 'all' } });
   const match = txnMatcher(quads, txn, nsId, { insideWrite: false, maxTriplesPerMatch: Number.MAX_SAFE_INTEGER });
   return v.validateAll(new MatchDataset(match, size));

@@ -113,16 +113,25 @@ function projectedVars(op: Algebra.Operation): string[] {
   return cur.type === 'project' ? (cur as Algebra.Project).variables.map((v) => v.value) : [];
 }
 
-export function parseUpdate(text: string, baseIRI?: string): ParsedUpdate {
+/**
+ * An update request's syntax tree, or undefined for a prologue alone (or nothing): a valid, empty
+ * update request (grammar: Update ::= Prologue ( Update1 … )?).
+ */
+function updateAst(text: string, baseIRI: string | undefined): Update | undefined {
   let ast: SparqlQuery;
   try {
     ast = parser(baseIRI).parse(text);
   } catch (e) {
     throw syntaxError(e, 'update');
   }
-  // A prologue alone (or nothing) is a valid, empty update request (grammar: Update ::= Prologue ( Update1 … )?).
-  if ((ast as { type?: string }).type === undefined) return { kind: 'update', algebra: { type: 'compositeupdate', updates: [] } as unknown as Algebra.Operation };
+  if ((ast as { type?: string }).type === undefined) return undefined;
   if (ast.type !== 'update') throw new KnowdError('BAD_REQUEST', 'Expected an update, got a query: send queries as application/sparql-query or query=');
+  return ast;
+}
+
+export function parseUpdate(text: string, baseIRI?: string): ParsedUpdate {
+  const ast = updateAst(text, baseIRI);
+  if (ast === undefined) return { kind: 'update', algebra: { type: 'compositeupdate', updates: [] } as unknown as Algebra.Operation };
   try {
     return { kind: 'update', algebra: translate(ast, { quads: true, ...(baseIRI !== undefined && { baseIRI }) }) };
   } catch (e) {
@@ -144,17 +153,11 @@ export interface ProtocolDataset {
  * both ways (USING, USING NAMED or WITH in the text, and the parameters) is refused.
  */
 export function updateWithDataset(text: string, dataset: ProtocolDataset, baseIRI?: string): string {
-  let ast: SparqlQuery;
-  try {
-    ast = parser(baseIRI).parse(text);
-  } catch (e) {
-    throw syntaxError(e, 'update');
-  }
-  if ((ast as { type?: string }).type === undefined) return text;
-  if (ast.type !== 'update') throw new KnowdError('BAD_REQUEST', 'Expected an update, got a query: send queries as application/sparql-query or query=');
+  const ast = updateAst(text, baseIRI);
+  if (ast === undefined) return text;
   const iri = (v: string): IriTerm => ({ termType: 'NamedNode', value: v }) as IriTerm;
   const using = { default: dataset.default.map(iri), named: dataset.named.map(iri) };
-  const updates = (ast as Update).updates.map((op) => {
+  const updates = ast.updates.map((op) => {
     const o = op as unknown as Record<string, unknown>;
     if (o['updateType'] === 'insertdelete') {
       if (o['using'] !== undefined || o['graph'] !== undefined) {
@@ -169,5 +172,5 @@ export function updateWithDataset(text: string, dataset: ProtocolDataset, baseIR
     }
     return o;
   });
-  return new Generator().stringify({ ...(ast as Update), updates } as unknown as Update);
+  return new Generator().stringify({ ...ast, updates } as unknown as Update);
 }

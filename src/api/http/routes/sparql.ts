@@ -9,7 +9,7 @@ import { serviceDescription } from '../service-description.js';
 import { updateWithDataset } from '../../../sparql/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
-import { parseWith } from './common.js';
+import { localIri, parseWith } from './common.js';
 
 /** SPARQL 1.1 Protocol (/sparql, /ns/{name}/sparql) and the Knowd JSON query API (/v1/query). */
 
@@ -59,10 +59,9 @@ const MAX_HELD_VALUES = 20_000_000;
 
 /**
  * The base IRI of requests to a namespace's SPARQL endpoint, for relative IRIs in a query or update
- * without BASE (SPARQL 1.1 Protocol: "service-defined", which "MAY be the service endpoint"). Not
- * taken from the Host header: an update's base is logged with it, and every replica must read it alike.
+ * without BASE (SPARQL 1.1 Protocol: "service-defined", which "MAY be the service endpoint").
  */
-const serviceBase = (ns: string): string => `http://knowd.local/ns/${encodeURIComponent(ns)}/sparql`;
+const serviceBase = (ns: string): string => localIri(ns, 'sparql');
 
 export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
   const vectors = deps.vectors;
@@ -165,8 +164,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     const query = p.query!;
     // Parsed here too: a syntax error or an unacceptable format answers before any work is queued.
     const kind = resultKindOf(query, serviceBase(ns));
-    const q = (req.query ?? {}) as Record<string, unknown>;
-    const fmt = typeof q['format'] === 'string' ? formatFromName(q['format'], kind) : negotiateResults(req.headers.accept, kind);
+    const fmt = typeof params['format'] === 'string' ? formatFromName(params['format'], kind) : negotiateResults(req.headers.accept, kind);
     const job: QueryJob = {
       namespace: ns,
       query,

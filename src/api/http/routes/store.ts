@@ -5,6 +5,7 @@ import { FORMAT_MEDIA_TYPE, factory, formatFromFileName, formatFromMediaType, pa
 import { isMultipart, type MultipartBody } from '../multipart.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
+import { localIri } from './common.js';
 
 /** SPARQL 1.1 Graph Store HTTP Protocol; writes go through the same transaction pipeline. */
 type Target = { kind: 'default' } | { kind: 'graph'; iri: string } | { kind: 'dataset' };
@@ -63,7 +64,7 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     can(req, 'writer', ns);
     const t = target(req.query as Record<string, unknown>);
     if (t.kind === 'dataset' && mode === 'put') throw new KnowdError('BAD_REQUEST', 'PUT needs ?default or ?graph=IRI');
-    const storeBase = `http://knowd.local/ns/${encodeURIComponent(ns)}/store`;
+    const storeBase = localIri(ns, 'store');
     let doc: { readonly format: RdfFormat; readonly text: string } | undefined;
     if (isMultipart(req.body)) {
       doc = { format: 'n-quads', text: mergeParts(req.body, t.kind === 'graph' ? t.iri : storeBase) };
@@ -74,7 +75,7 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     }
     // GSP §5.5: triples POSTed to the Graph Store itself make a new graph, named by the store (its IRI
     // in Location, for ?graph=). A dataset (TriG, N-Quads) POSTed there is merged graph by graph.
-    const minted = t.kind === 'dataset' && mode === 'post' && (doc.format === 'turtle' || doc.format === 'n-triples' || isMultipart(req.body)) ? `http://knowd.local/ns/${encodeURIComponent(ns)}/graphs/${randomUUID()}` : undefined;
+    const minted = t.kind === 'dataset' && mode === 'post' && (doc.format === 'turtle' || doc.format === 'n-triples' || isMultipart(req.body)) ? localIri(ns, `graphs/${randomUUID()}`) : undefined;
     const graph = minted ?? (t.kind === 'default' ? '' : t.kind === 'graph' ? t.iri : undefined);
     const r = await deps.engine.transact({
       namespace: ns,
