@@ -70,6 +70,13 @@ export class Dictionary {
   private readonly toId = new Map<number, BoundedCache<string, number>>();
   private readonly toTerm = new Map<number, BoundedCache<number, string>>();
   private readonly toDecoded = new Map<number, BoundedCache<number, Term>>();
+  /**
+   * Per namespace, an id below which every mapping is durable (published): ids are handed out in
+   * log order and never reused, so inside a write such an id may be decoded through the shared
+   * caches, and a lookup that finds one may be cached. Above it, an id may belong to a write that
+   * rolls back and is handed out again for another term.
+   */
+  private readonly durableBelow = new Map<number, number>();
 
   // 250k mappings per namespace (~50 MB of heap) keep hot terms of large loads without holding
   // the whole dictionary in memory; misses cost one B-tree lookup.
@@ -136,6 +143,29 @@ export class Dictionary {
     return t;
   }
 
+  /** As lookup(), inside a write: a durable mapping found in storage is cached, a new one is not. */
+  lookupInWrite(txn: ReadTxn, nsId: number, term: string): number | undefined {
+    const cached = this.cachedId(nsId, term);
+    if (cached !== undefined) return cached;
+    const id = this.stored(txn, termKey(nsId, term));
+    if (id !== undefined && id < this.durableFloor(nsId)) this.idCache(nsId).set(term, id);
+    return id;
+  }
+
+  /** As term(), inside a write: through the shared cache only for ids below the durable floor. */
+  termInWrite(txn: ReadTxn, nsId: number, id: number): string {
+    return id < this.durableFloor(nsId) ? this.term(txn, nsId, id) : this.termUncached(txn, nsId, id);
+  }
+
+  /** As decoded(), inside a write: through the shared cache only for ids below the durable floor. */
+  decodedInWrite(txn: ReadTxn, nsId: number, id: number): Term {
+    return id < this.durableFloor(nsId) ? this.decoded(txn, nsId, id) : decodeTerm(this.termUncached(txn, nsId, id));
+  }
+
+  private durableFloor(nsId: number): number {
+    return this.durableBelow.get(nsId) ?? 0;
+  }
+
   /** Decodes an id without touching the shared cache: safe inside a write that may roll back. */
   termUncached(txn: ReadTxn, nsId: number, id: number): string {
     const v = txn.get('ids', idKey(nsId, id));
@@ -146,7 +176,12 @@ export class Dictionary {
   /** Publishes mappings created by a committed write, so later lookups skip storage. */
   publish(nsId: number, created: ReadonlyMap<string, number>): void {
     const ids = this.idCache(nsId);
-    for (const [t, id] of created) ids.set(t, id);
+    let floor = this.durableFloor(nsId);
+    for (const [t, id] of created) {
+      ids.set(t, id);
+      if (id >= floor) floor = id + 1;
+    }
+    this.durableBelow.set(nsId, floor);
   }
 
   /** Drops every cached mapping (the store under the cache was replaced). */
@@ -154,12 +189,14 @@ export class Dictionary {
     this.toId.clear();
     this.toTerm.clear();
     this.toDecoded.clear();
+    this.durableBelow.clear();
   }
 
   forgetNamespace(nsId: number): void {
     this.toId.delete(nsId);
     this.toTerm.delete(nsId);
     this.toDecoded.delete(nsId);
+    this.durableBelow.delete(nsId);
   }
 
   /** A writer for one write transaction; its new mappings become visible through publish(). */

@@ -1,6 +1,6 @@
 import type { Term } from '@rdfjs/types';
 import { DEFAULT_GRAPH_ID, type GraphSel, type IdPattern, type QuadStore } from '../dataset/index.js';
-import { decodeTerm, encodeTerm } from '../rdf/index.js';
+import { encodeTerm } from '../rdf/index.js';
 import type { QueryableDataset, SimilarSearch } from '../sparql/index.js';
 import type { ReadTxn } from '../storage/index.js';
 
@@ -15,18 +15,19 @@ function pattern(s: number | undefined, p: number | undefined, o: number | undef
 
 /** The query evaluator's view of one namespace in one read snapshot. */
 export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, opts: { insideWrite?: boolean; similar?: SimilarSearch } = {}): QueryableDataset {
-  // Inside a write, ids may belong to terms this very transaction created and may roll back:
-  // decode them without the shared cache (memoized for this query only).
+  // Inside a write, ids may belong to terms this very transaction (or one not yet durable) created
+  // and may roll back: those are decoded without the shared cache (memoized for this query only).
+  const insideWrite = opts.insideWrite === true;
   const terms = new Map<number, Term>();
-  const uncached = (id: number): Term => {
+  const inWrite = (id: number): Term => {
     let t = terms.get(id);
     if (t === undefined) {
-      t = decodeTerm(quads.dict.termUncached(txn, nsId, id));
+      t = quads.dict.decodedInWrite(txn, nsId, id);
       if (terms.size < 1_000_000) terms.set(id, t);
     }
     return t;
   };
-  const term = opts.insideWrite === true ? uncached : (id: number): Term => quads.dict.decoded(txn, nsId, id);
+  const term = insideWrite ? inWrite : (id: number): Term => quads.dict.decoded(txn, nsId, id);
   const ids = new Map<string, number | null>();
   return {
     ...(opts.similar !== undefined && { similar: opts.similar }),
@@ -35,7 +36,7 @@ export function queryableDataset(quads: QuadStore, txn: ReadTxn, nsId: number, o
       const key = encodeTerm(t);
       const hit = ids.get(key);
       if (hit !== undefined) return hit ?? undefined;
-      const id = quads.dict.lookup(txn, nsId, key);
+      const id = insideWrite ? quads.dict.lookupInWrite(txn, nsId, key) : quads.dict.lookup(txn, nsId, key);
       if (ids.size < 100_000) ids.set(key, id ?? null);
       return id;
     },

@@ -20,7 +20,7 @@ export type EncodedTriple = readonly [string, string, string];
 export type MatchFn = (s: string | null, p: string | null, o: string | null, limit?: number) => EncodedTriple[];
 
 export interface ViewOptions {
-  /** Inside a write, decode without the shared term cache (the write may roll back). */
+  /** Inside a write: only terms known durable go through the shared term cache (the write may roll back). */
   readonly insideWrite: boolean;
   /** A pattern matching more triples than this fails the validation (TOO_LARGE) instead of reading on. */
   readonly maxTriplesPerMatch: number;
@@ -28,6 +28,8 @@ export interface ViewOptions {
 
 /** Bound on the terms one matcher keeps (a runaway validation fails on its own limits first). */
 const MAX_CACHED = 100_000;
+/** A node with at most this many triples (out, or in) is read whole once per matcher (see txnMatcher). */
+const NODE_MEMO_MAX = 64;
 
 export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: ViewOptions): MatchFn {
   // One check reads the same terms again and again (rdf:type, the shapes' predicates, the focus
@@ -37,7 +39,7 @@ export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: V
   const decode = (id: number): string => {
     let t = terms.get(id);
     if (t === undefined) {
-      t = opts.insideWrite ? quads.dict.termUncached(txn, nsId, id) : quads.dict.term(txn, nsId, id);
+      t = opts.insideWrite ? quads.dict.termInWrite(txn, nsId, id) : quads.dict.term(txn, nsId, id);
       if (terms.size < MAX_CACHED) terms.set(id, t);
     }
     return t;
@@ -45,11 +47,11 @@ export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: V
   const idOf = (t: string | null): number | undefined | null => {
     if (t === null) return undefined;
     if (ids.has(t)) return ids.get(t) ?? null;
-    const id = quads.dict.lookup(txn, nsId, t);
+    const id = opts.insideWrite ? quads.dict.lookupInWrite(txn, nsId, t) : quads.dict.lookup(txn, nsId, t);
     if (ids.size < MAX_CACHED) ids.set(t, id);
     return id ?? null;
   };
-  return (s, p, o, limit) => {
+  const direct: MatchFn = (s, p, o, limit) => {
     const si = idOf(s);
     const pi = idOf(p);
     const oi = idOf(o);
@@ -68,6 +70,27 @@ export function txnMatcher(quads: QuadStore, txn: ReadTxn, nsId: number, opts: V
       out.push([s ?? decode(q[0]), p ?? decode(q[1]), o ?? decode(q[2])]);
     }
     return out;
+  };
+  // A check asks about the same few nodes pattern after pattern (focus planning: a node's types and
+  // the edges into it; read-ahead: everything it has; the validator: one path at a time), and each
+  // pattern is a range scan. A node with few triples is read whole once, into `whole`, and every
+  // pattern on it is answered from there; a hub (more than NODE_MEMO_MAX) is read pattern by pattern.
+  const outgoing = new Map<string, readonly EncodedTriple[] | null>();
+  const incoming = new Map<string, readonly EncodedTriple[] | null>();
+  const whole = (memo: Map<string, readonly EncodedTriple[] | null>, node: string, read: () => EncodedTriple[]): readonly EncodedTriple[] | null => {
+    let w = memo.get(node);
+    if (w === undefined) {
+      const all = read();
+      w = all.length > NODE_MEMO_MAX ? null : all;
+      if (memo.size < MAX_CACHED) memo.set(node, w);
+    }
+    return w;
+  };
+  return (s, p, o, limit) => {
+    const w = s !== null ? whole(outgoing, s, () => direct(s, null, null, NODE_MEMO_MAX + 1)) : o !== null && p !== null ? whole(incoming, o, () => direct(null, null, o, NODE_MEMO_MAX + 1)) : null;
+    if (w === null) return direct(s, p, o, limit);
+    const out = w.filter((t) => (p === null || t[1] === p) && (o === null || t[2] === o) && (s === null || t[0] === s));
+    return limit !== undefined && out.length > limit ? out.slice(0, limit) : out;
   };
 }
 

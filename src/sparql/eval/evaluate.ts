@@ -102,12 +102,14 @@ export class Evaluator {
     return false;
   }
 
-  *exec(op: Algebra.Operation, parent: Row, g: ActiveGraph = DEFAULT): Generator<Row> {
+  /**
+   * An operator's rows joined with a parent row: the bindings the operator is certain to bind are
+   * passed in (sideways), the rest merged afterwards. Not a generator (see runOp): it returns the
+   * operator's own rows when nothing is left to merge, which is the common case.
+   */
+  exec(op: Algebra.Operation, parent: Row, g: ActiveGraph = DEFAULT): Iterable<Row> {
     const certain = this.certainSlots(op);
-    if (certain.length === 0 && OPAQUE.has(op.type)) {
-      yield* this.hashJoin(op, parent, g);
-      return;
-    }
+    if (certain.length === 0 && OPAQUE.has(op.type)) return this.hashJoin(op, parent, g);
     const passed: Row = [];
     let restricted = false;
     for (const s of certain) {
@@ -123,10 +125,10 @@ export class Evaluator {
     if (single !== undefined) rows = this.matchPattern(single, passed, g);
     else if (op.type === 'path' && this.profile === undefined) rows = this.path(op as Algebra.Path, passed, g);
     else rows = this.run(op, passed, g, false);
-    if (!restricted) {
-      yield* rows;
-      return;
-    }
+    return restricted ? this.mergedWith(parent, rows) : rows;
+  }
+
+  private *mergedWith(parent: Row, rows: Iterable<Row>): Generator<Row> {
     for (const r of rows) {
       const m = mergeRows(parent, r);
       if (m !== undefined) yield m;
@@ -217,11 +219,11 @@ export class Evaluator {
   }
 
   /** The operator's own semantics; `passed` holds bindings to respect (all of them when `subst`). */
-  run(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+  run(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Iterable<Row> {
     return this.profile === undefined ? this.runOp(op, passed, g, subst) : this.counted(op, this.runOp(op, passed, g, subst));
   }
 
-  private *counted(op: Algebra.Operation, rows: Generator<Row>): Generator<Row> {
+  private *counted(op: Algebra.Operation, rows: Iterable<Row>): Generator<Row> {
     const ops = this.profile!.ops;
     let stat = ops.get(op);
     if (stat === undefined) ops.set(op, (stat = { calls: 0, rows: 0 }));
@@ -232,157 +234,167 @@ export class Evaluator {
     }
   }
 
-  private *runOp(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+  /**
+   * Picks the operator's evaluation. Not a generator itself: each operator is its own (small)
+   * generator, returned as is, so a row does not pass through one more delegating generator per
+   * operator, and a call does not allocate this switch's large generator frame (a hook's queries
+   * run thousands of operators per second, each mostly set-up).
+   */
+  private runOp(op: Algebra.Operation, passed: Row, g: ActiveGraph, subst: boolean): Iterable<Row> {
     this.ctx.tick();
     switch (op.type) {
       case 'bgp':
-        yield* this.bgp(op as Algebra.Bgp, passed, g);
-        return;
+        return this.bgp(op as Algebra.Bgp, passed, g);
       case 'path':
-        yield* this.path(op as Algebra.Path, passed, g);
-        return;
-      case 'join': {
-        const j = op as Algebra.Join;
-        let vars = this.joinVars.get(j);
-        if (vars === undefined) this.joinVars.set(j, (vars = [...inScopeVars(j)].sort().map((name) => ({ name, slot: this.slot(name) }))));
-        let key = '';
-        for (const v of vars) if (passed[v.slot] !== undefined) key += `${v.name},`;
-        let perJoin = this.joinOrders.get(j);
-        if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
-        let order = perJoin.get(key);
-        if (order === undefined) {
-          const bound = new Set(vars.filter((v) => passed[v.slot] !== undefined).map((v) => v.name));
-          perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
-        }
-        yield* this.joinChain(order, passed, g, subst);
-        return;
-      }
-      case 'leftjoin': {
-        const lj = op as Algebra.LeftJoin;
-        for (const a of this.sub(lj.input[0], passed, g, subst)) {
-          let found = false;
-          for (const b of this.sub(lj.input[1], a, g, subst)) {
-            if (lj.expression !== undefined && !this.filterTest(lj.expression, b, g)) continue;
-            found = true;
-            yield b;
-          }
-          if (!found) yield a;
-        }
-        return;
-      }
+        return this.path(op as Algebra.Path, passed, g);
+      case 'join':
+        return this.join(op as Algebra.Join, passed, g, subst);
+      case 'leftjoin':
+        return this.leftJoin(op as Algebra.LeftJoin, passed, g, subst);
       case 'union':
-        for (const input of (op as Algebra.Union).input) yield* this.sub(input, passed, g, subst);
-        return;
-      case 'minus': {
-        const m = op as Algebra.Minus;
-        const right = this.materialize(m.input[1], g);
-        for (const a of this.sub(m.input[0], passed, g, subst)) {
-          const excluded = right.some((b) => {
-            let shared = false;
-            for (let i = 0; i < b.length; i++) {
-              const x = a[i];
-              const y = b[i];
-              if (x === undefined || y === undefined) continue;
-              if (!sameVal(x, y)) return false;
-              shared = true;
-            }
-            return shared;
-          });
-          if (!excluded) yield a;
-        }
-        return;
-      }
-      case 'filter': {
-        const f = op as Algebra.Filter;
-        for (const r of this.sub(f.input, passed, g, subst)) if (this.filterTest(f.expression, r, g)) yield r;
-        return;
-      }
-      case 'extend': {
-        const e = op as Algebra.Extend;
-        const s = this.slot(e.variable.value);
-        // BNODE(str) is scoped to one solution: a chain of BINDs / SELECT expressions shares one
-        // scope, started by the innermost extend (evaluation is lazy, so the outer ones see the
-        // same solution before the inner one moves on).
-        const startsScope = e.input.type !== 'extend';
-        for (const r of this.sub(e.input, passed, g, subst)) {
-          this.existsGraph = g;
-          if (startsScope) this.expr.newRow();
-          const v = this.expr.tryEval(e.expression, r);
-          if (v === undefined) {
-            yield r;
-            continue;
-          }
-          const val = this.ctx.canon(v);
-          if (r[s] !== undefined) {
-            if (sameVal(r[s]!, val)) yield r;
-            continue;
-          }
-          const out = r.slice();
-          out[s] = val;
-          yield out;
-        }
-        return;
-      }
+        return this.union(op as Algebra.Union, passed, g, subst);
+      case 'minus':
+        return this.minus(op as Algebra.Minus, passed, g, subst);
+      case 'filter':
+        return this.filter(op as Algebra.Filter, passed, g, subst);
+      case 'extend':
+        return this.extend(op as Algebra.Extend, passed, g, subst);
       case 'graph':
-        yield* this.graph(op as Algebra.Graph, passed, subst);
-        return;
-      case 'project': {
-        const p = op as Algebra.Project;
-        const slots = p.variables.map((v) => this.slot(v.value));
-        for (const r of this.sub(p.input, passed, g, subst)) {
-          const out: Row = [];
-          for (const s of slots) if (r[s] !== undefined) out[s] = r[s];
-          yield out;
-        }
-        return;
-      }
+        return this.graph(op as Algebra.Graph, passed, subst);
+      case 'project':
+        return this.project(op as Algebra.Project, passed, g, subst);
       case 'distinct':
-      case 'reduced': {
-        const seen = new Set<string>();
-        const all = Array.from({ length: this.ctx.vars.size }, (_, i) => i);
-        for (const r of this.sub((op as Algebra.Distinct).input, passed, g, subst)) {
-          const k = rowKey(r, all);
-          if (seen.has(k)) continue;
-          seen.add(k);
-          this.ctx.hold(1);
-          yield r;
-        }
-        return;
-      }
+      case 'reduced':
+        return this.distinct(op as Algebra.Distinct, passed, g, subst);
       case 'orderby':
-        yield* this.orderBy(op as Algebra.OrderBy, passed, g, subst);
-        return;
-      case 'slice': {
-        const s = op as Algebra.Slice;
-        let skipped = 0;
-        let taken = 0;
-        if (s.length === 0) return;
-        for (const r of this.sub(s.input, passed, g, subst)) {
-          if (skipped < s.start) {
-            skipped++;
-            continue;
-          }
-          yield r;
-          if (s.length !== undefined && ++taken >= s.length) return;
-        }
-        return;
-      }
+        return this.orderBy(op as Algebra.OrderBy, passed, g, subst);
+      case 'slice':
+        return this.slice(op as Algebra.Slice, passed, g, subst);
       case 'group':
-        yield* computeAggregates(this, op as Algebra.Group, this.sub((op as Algebra.Group).input, passed, g, subst), g);
-        return;
+        return computeAggregates(this, op as Algebra.Group, this.sub((op as Algebra.Group).input, passed, g, subst), g);
       case 'values':
-        yield* this.values(op as Algebra.Values, passed);
-        return;
+        return this.values(op as Algebra.Values, passed);
       case 'from':
-        yield* this.from(op as Algebra.From, passed, g, subst);
-        return;
+        return this.from(op as Algebra.From, passed, g, subst);
       case 'nop':
-        yield passed;
-        return;
+        return [passed];
       case 'service':
         throw new KnowdError('NOT_SUPPORTED', 'SERVICE (federated query to other endpoints) is not supported by Knowd');
       default:
         throw new KnowdError('NOT_SUPPORTED', `The SPARQL operator "${op.type}" is not supported here`);
+    }
+  }
+
+  private join(j: Algebra.Join, passed: Row, g: ActiveGraph, subst: boolean): Iterable<Row> {
+    let vars = this.joinVars.get(j);
+    if (vars === undefined) this.joinVars.set(j, (vars = [...inScopeVars(j)].sort().map((name) => ({ name, slot: this.slot(name) }))));
+    let key = '';
+    for (const v of vars) if (passed[v.slot] !== undefined) key += `${v.name},`;
+    let perJoin = this.joinOrders.get(j);
+    if (perJoin === undefined) this.joinOrders.set(j, (perJoin = new Map()));
+    let order = perJoin.get(key);
+    if (order === undefined) {
+      const bound = new Set(vars.filter((v) => passed[v.slot] !== undefined).map((v) => v.name));
+      perJoin.set(key, (order = orderJoin(this.ctx, j.input, bound)));
+    }
+    return this.joinChain(order, passed, g, subst);
+  }
+
+  private *leftJoin(lj: Algebra.LeftJoin, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    for (const a of this.sub(lj.input[0], passed, g, subst)) {
+      let found = false;
+      for (const b of this.sub(lj.input[1], a, g, subst)) {
+        if (lj.expression !== undefined && !this.filterTest(lj.expression, b, g)) continue;
+        found = true;
+        yield b;
+      }
+      if (!found) yield a;
+    }
+  }
+
+  private *union(op: Algebra.Union, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    for (const input of op.input) yield* this.sub(input, passed, g, subst);
+  }
+
+  private *minus(m: Algebra.Minus, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const right = this.materialize(m.input[1], g);
+    for (const a of this.sub(m.input[0], passed, g, subst)) {
+      const excluded = right.some((b) => {
+        let shared = false;
+        for (let i = 0; i < b.length; i++) {
+          const x = a[i];
+          const y = b[i];
+          if (x === undefined || y === undefined) continue;
+          if (!sameVal(x, y)) return false;
+          shared = true;
+        }
+        return shared;
+      });
+      if (!excluded) yield a;
+    }
+  }
+
+  private *filter(f: Algebra.Filter, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    for (const r of this.sub(f.input, passed, g, subst)) if (this.filterTest(f.expression, r, g)) yield r;
+  }
+
+  private *extend(e: Algebra.Extend, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const s = this.slot(e.variable.value);
+    // BNODE(str) is scoped to one solution: a chain of BINDs / SELECT expressions shares one
+    // scope, started by the innermost extend (evaluation is lazy, so the outer ones see the
+    // same solution before the inner one moves on).
+    const startsScope = e.input.type !== 'extend';
+    for (const r of this.sub(e.input, passed, g, subst)) {
+      this.existsGraph = g;
+      if (startsScope) this.expr.newRow();
+      const v = this.expr.tryEval(e.expression, r);
+      if (v === undefined) {
+        yield r;
+        continue;
+      }
+      const val = this.ctx.canon(v);
+      if (r[s] !== undefined) {
+        if (sameVal(r[s]!, val)) yield r;
+        continue;
+      }
+      const out = r.slice();
+      out[s] = val;
+      yield out;
+    }
+  }
+
+  private *project(p: Algebra.Project, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const slots = p.variables.map((v) => this.slot(v.value));
+    for (const r of this.sub(p.input, passed, g, subst)) {
+      const out: Row = [];
+      for (const s of slots) if (r[s] !== undefined) out[s] = r[s];
+      yield out;
+    }
+  }
+
+  private *distinct(op: Algebra.Distinct | Algebra.Reduced, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    const seen = new Set<string>();
+    const all = Array.from({ length: this.ctx.vars.size }, (_, i) => i);
+    for (const r of this.sub(op.input, passed, g, subst)) {
+      const k = rowKey(r, all);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      this.ctx.hold(1);
+      yield r;
+    }
+  }
+
+  private *slice(s: Algebra.Slice, passed: Row, g: ActiveGraph, subst: boolean): Generator<Row> {
+    let skipped = 0;
+    let taken = 0;
+    if (s.length === 0) return;
+    for (const r of this.sub(s.input, passed, g, subst)) {
+      if (skipped < s.start) {
+        skipped++;
+        continue;
+      }
+      yield r;
+      if (s.length !== undefined && ++taken >= s.length) return;
     }
   }
 
