@@ -8,3 +8,4 @@ export { ADMIN_CREDENTIAL_FILE, ADMIN_PASSWORD_MIN_LENGTH, hashAdminPassword, re
 export type { AdminCredential } from './admin-credential.js';
 export { mix32 } from './hash.js';
 export { interleaveNodes } from './numa.js';
+export { hasAny } from './iter.js';

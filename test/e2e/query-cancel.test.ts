@@ -63,3 +63,22 @@ test('a long query runs in a worker: other requests are served meanwhile, and it
   t.is(res.status, 408);
   t.is(res.body.error?.code, 'QUERY_TIMEOUT');
 });
+
+test('queries that stop early (ASK, LIMIT) between writes do not use up LMDB reader slots', async (t) => {
+  // Each stopped query used to leave its index scans open, each pinning the read transaction of
+  // its moment; with writes in between every one was a new transaction, and after about 130 of
+  // them every query answered 500 MDB_READERS_FULL.
+  t.timeout(120_000);
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 50 }, (_, i) => `<http://e/s${i}> <http://e/p> <http://e/o${i % 5}> .\n<http://e/o${i % 5}> <http://e/q> "${i}" .`).join('\n');
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
+  const queries = ['ASK { ?s <http://e/p> ?o . ?o <http://e/q> ?v }', 'SELECT * { ?s <http://e/p> ?o . ?o <http://e/q> ?v } LIMIT 1'];
+  for (let i = 0; i < 300; i++) {
+    const q = await fetch(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query', accept: 'application/sparql-results+json' }, body: queries[i % 2]! });
+    const body = await q.text();
+    if (q.status !== 200) return t.fail(`query ${i} answered ${q.status}: ${body.slice(0, 300)}`);
+    const w = await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: `<http://e/n${i}> <http://e/p> <http://e/o1> .`, format: 'n-triples' });
+    if (w.status !== 200) return t.fail(`write ${i} answered ${w.status}`);
+  }
+  t.pass();
+});

@@ -232,6 +232,16 @@ export function recordStream(txn: ReadTxn, meta: SnapshotMeta, createdAtMs: numb
   });
 
   return (function* (): Generator<Buffer> {
+    try {
+      yield* records();
+    } finally {
+      // A stream stopped early (the receiver went away) must close its scans: an open cursor pins
+      // the read transaction (and its LMDB reader slot) until the process ends.
+      for (const s of sources) for (const { it } of s) it.return?.();
+    }
+  })();
+
+  function* records(): Generator<Buffer> {
     yield header;
     let batch = Buffer.allocUnsafe(batchBytes);
     let used = 0;
@@ -273,7 +283,7 @@ export function recordStream(txn: ReadTxn, meta: SnapshotMeta, createdAtMs: numb
     TRAILER_MAGIC.copy(batch, used + 1);
     batch.writeBigUInt64BE(BigInt(total), used + 1 + TRAILER_MAGIC.length);
     yield batch.subarray(0, used + TRAILER_BYTES);
-  })();
+  }
 }
 
 export interface DecodedRecord {

@@ -37,6 +37,11 @@ export interface Profile {
 /** Plans of one BGP in a row that must agree before its order is reused without planning (Evaluator.bgp). */
 const STABLE_PLANS = 4;
 
+/** Closes iterators a loop may have left open (return() on a finished one does nothing). */
+function closeAll(iters: readonly (Iterator<Row> | undefined)[]): void {
+  for (const it of iters) it?.return?.();
+}
+
 export class Evaluator {
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
@@ -432,38 +437,44 @@ export class Evaluator {
     // Entering level d with a row: a filter-VALUES level passes the row on or drops it at once.
     let d = 0;
     let cur: Row = row;
-    for (;;) {
-      // Descend as far as possible with `cur` at level d.
-      while (d < n) {
-        const test = subst ? undefined : this.valuesFilter(inputs[d]!, cur);
-        if (test === false) break;
-        if (test === true) {
-          iters[d] = undefined;
-          rows[d] = cur;
-          d++;
-          continue;
-        }
-        iters[d] = this.sub(inputs[d]!, cur, g, subst)[Symbol.iterator]();
-        break;
-      }
-      if (d === n) yield cur;
-      // Find the deepest level with another row.
-      let next: Row | undefined;
+    try {
       for (;;) {
-        if (d === n) d--;
-        while (d >= 0 && iters[d] === undefined) d--;
-        if (d < 0) return;
-        const r = iters[d]!.next();
-        if (r.done !== true) {
-          next = r.value;
+        // Descend as far as possible with `cur` at level d.
+        while (d < n) {
+          const test = subst ? undefined : this.valuesFilter(inputs[d]!, cur);
+          if (test === false) break;
+          if (test === true) {
+            iters[d] = undefined;
+            rows[d] = cur;
+            d++;
+            continue;
+          }
+          iters[d] = this.sub(inputs[d]!, cur, g, subst)[Symbol.iterator]();
           break;
         }
-        iters[d] = undefined;
-        d--;
-        if (d < 0) return;
+        if (d === n) yield cur;
+        // Find the deepest level with another row.
+        let next: Row | undefined;
+        for (;;) {
+          if (d === n) d--;
+          while (d >= 0 && iters[d] === undefined) d--;
+          if (d < 0) return;
+          const r = iters[d]!.next();
+          if (r.done !== true) {
+            next = r.value;
+            break;
+          }
+          iters[d] = undefined;
+          d--;
+          if (d < 0) return;
+        }
+        cur = next;
+        d++;
       }
-      cur = next;
-      d++;
+    } finally {
+      // Stopped early (ASK, LIMIT, EXISTS): the inputs still open must close their index scans, or
+      // each leaves a cursor holding its read transaction, and LMDB runs out of reader slots.
+      closeAll(iters);
     }
   }
 
@@ -589,20 +600,24 @@ export class Evaluator {
     const stats = this.profile === undefined ? undefined : ps.map((p) => this.profile!.patterns.get(p));
     const iters: Iterator<Row>[] = [this.matchPattern(ps[0]!, row, g)];
     let d = 0;
-    while (d >= 0) {
-      const r = iters[d]!.next();
-      if (r.done === true) {
-        d--;
-        continue;
+    try {
+      while (d >= 0) {
+        const r = iters[d]!.next();
+        if (r.done === true) {
+          d--;
+          continue;
+        }
+        const stat = stats?.[d];
+        if (stat !== undefined) stat.rows++;
+        if (d === n - 1) {
+          yield r.value;
+          continue;
+        }
+        d++;
+        iters[d] = this.matchPattern(ps[d]!, r.value, g);
       }
-      const stat = stats?.[d];
-      if (stat !== undefined) stat.rows++;
-      if (d === n - 1) {
-        yield r.value;
-        continue;
-      }
-      d++;
-      iters[d] = this.matchPattern(ps[d]!, r.value, g);
+    } finally {
+      closeAll(iters); // as joinChain
     }
   }
 

@@ -3,36 +3,20 @@
  * ask for the same count twice, nor count at all where the answer cannot change the plan.
  */
 import test from 'ava';
-import type { Term } from '@rdfjs/types';
-import { factory } from '../../../src/rdf/index.js';
-import { executeQuery, parseQuery, type QueryableDataset, type QueryIdQuad } from '../../../src/sparql/index.js';
-
-const EX = 'http://e/';
+import { executeQuery, parseQuery, type QueryableDataset } from '../../../src/sparql/index.js';
+import { EX, idTriples } from '../../helpers/id-dataset.js';
 
 /** An in-memory dataset over ids that records every count() it answers. */
 function dataset(triples: readonly (readonly [string, string, string])[]): { data: QueryableDataset; counts: string[] } {
-  const ids = new Map<string, number>();
-  const terms: Term[] = [];
-  const id = (v: string): number => {
-    let i = ids.get(v);
-    if (i === undefined) {
-      ids.set(v, (i = terms.length + 1));
-      terms.push(factory.namedNode(EX + v));
-    }
-    return i;
-  };
-  const quads: QueryIdQuad[] = triples.map(([s, p, o]) => [id(s), id(p), id(o), 0]);
+  const { match, terms } = idTriples(triples);
   const counts: string[] = [];
-  const match = (s?: number, p?: number, o?: number): QueryIdQuad[] => quads.filter((q) => (s === undefined || q[0] === s) && (p === undefined || q[1] === p) && (o === undefined || q[2] === o));
   const data: QueryableDataset = {
-    lookup: (t) => (t.termType === 'NamedNode' && t.value.startsWith(EX) ? ids.get(t.value.slice(EX.length)) : undefined),
-    term: (i) => terms[i - 1]!,
+    ...terms,
     match: (s, p, o, g) => (g === 0 ? match(s, p, o) : []),
     count: (s, p, o, g) => {
       counts.push(`${s ?? '_'} ${p ?? '_'} ${o ?? '_'}`);
       return g === 0 ? match(s, p, o).length : 0;
     },
-    namedGraphs: () => [],
   };
   return { data, counts };
 }

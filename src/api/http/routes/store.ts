@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KnowdError } from '../../../base/index.js';
+import { KnowdError, hasAny } from '../../../base/index.js';
 import { FORMAT_MEDIA_TYPE, factory, formatFromFileName, formatFromMediaType, parseRdf, quadToNQuads, serializeRdf, type RdfFormat } from '../../../rdf/index.js';
 import { isMultipart, type MultipartBody } from '../multipart.js';
 import type { BuiltApp } from '../app.js';
@@ -102,7 +102,7 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     const graph = t.kind === 'default' ? '' : t.iri;
     if (t.kind === 'graph') {
       const info = deps.engine.namespace(ns);
-      const exists = deps.engine.read((r) => !deps.engine.quads.matchTerms(r, info.id, null, null, null, factory.namedNode(t.iri)).next().done);
+      const exists = deps.engine.read((r) => hasAny(deps.engine.quads.matchTerms(r, info.id, null, null, null, factory.namedNode(t.iri))));
       if (!exists) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
     }
     const r = await deps.engine.transact({ namespace: ns, format: 'n-quads', actor: req.principal.sub, replace: graph });
