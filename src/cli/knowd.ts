@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { isKnowdError } from '../base/index.js';
 import { describeSettings, loadConfig, type Config } from '../config/index.js';
-import { createNotifier, notifyPlan, readClusterEnv, startDaemon } from '../daemon/index.js';
+import { createNotifier, limitHeapGrowth, notifyPlan, readClusterEnv, startDaemon } from '../daemon/index.js';
 import { createLogger } from '../obs/index.js';
 
 function usage(): string {
@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  // Before the store opens and the worker threads start: every isolate of the process grows by it.
+  const heapGrowingPercent = limitHeapGrowth();
+  log.info({ heapGrowingPercent: heapGrowingPercent ?? 'as set on node\'s command line' }, 'V8 heap growth per full GC');
   // Read once and removed, as sd_notify(3) does with unset_environment: nothing knowd starts later
   // should talk to systemd on its behalf.
   const notifier = createNotifier(notifyPlan(process.env, process.pid, process.ppid), log);

@@ -1,6 +1,7 @@
 export { startDaemon } from './daemon.js';
 export type { Daemon } from './daemon.js';
 export { VERSION } from './version.js';
+export { HEAP_GROWING_PERCENT, limitHeapGrowth } from './heap.js';
 export { joinCluster, restoreSnapshotOffline, verifySnapshotFile } from './offline.js';
 export { readClusterEnv } from '../replication/join/index.js';
 export { discoverCluster, joinCandidates, localAddressToward } from './join-discovery.js';

@@ -58,6 +58,22 @@ test('the import worker prepares batches in another thread and hands errors back
   await t.throwsAsync(prep.prepare({ text: NQ, format: 'n-quads', bnodePrefix: 'y', firstLine: 1, canonTimeoutMs: 5000 }), { instanceOf: KnowdError, message: /shutting down/ });
 });
 
+test.serial('an idle import worker is stopped, and the next batch starts a new one', async (t) => {
+  // The diagnostic report lists this process's live worker threads (serial: no other test's are counted).
+  const workers = (): number => (process.report.getReport() as { workers: unknown[] }).workers.length;
+  const before = workers();
+  const prep = createImportPreparer(createLogger('silent'), 100);
+  t.teardown(() => prep.close());
+  const req = { text: NQ, format: 'n-quads', bnodePrefix: 'i1_', firstLine: 1, canonTimeoutMs: 5000 } as const;
+  const first = await prep.prepare(req);
+  t.is(workers(), before + 1);
+  await new Promise((r) => setTimeout(r, 400));
+  t.is(workers(), before);
+  const again = await prep.prepare(req);
+  t.is(again.deltaHash, first.deltaHash);
+  t.is(workers(), before + 1);
+});
+
 /**
  * Every row of the tables an import writes, so two stores can be compared exactly; of `meta`, the
  * dictionary's id allocators only (the raft state — vote, commit — is each node's own).
