@@ -132,17 +132,47 @@ export function prepareQuery(parsed: ParsedQuery, opts: Pick<QueryOptions, 'para
   return algebra === parsed.algebra ? parsed : { ...parsed, algebra };
 }
 
+type Prepared = { readonly algebra: Algebra.Operation; readonly values: Algebra.Values };
+const templates = new WeakMap<ParsedQuery, Map<string, Prepared>>();
+
+/**
+ * A query run again and again with other rows of the same parameters (a hook's ?this, once per
+ * transaction): its prepared algebra is built once, around a VALUES node with no rows of its own
+ * that each run fills through its Context. So the plan's nodes are the same objects every run, and
+ * what is worked out per node and cached by node (variable scopes) is worked out once, not per run.
+ * Only when every row binds every parameter (else a row's unbound cell would change which
+ * variables are certain) and nothing else is injected.
+ */
+function paramTemplate(parsed: ParsedQuery, opts: Pick<QueryOptions, 'params' | 'paramRows' | 'dataset'>): { algebra: Algebra.Operation; params: NonNullable<Context['params']> } | undefined {
+  const rows = opts.paramRows;
+  if (rows === undefined || rows.length === 0 || opts.dataset !== undefined || (opts.params !== undefined && Object.keys(opts.params).length > 0)) return undefined;
+  const names = Object.keys(rows[0]!).sort();
+  if (!rows.every((r) => Object.keys(r).length === names.length && names.every((n) => r[n] !== undefined))) return undefined;
+  const key = names.join('\0');
+  let byNames = templates.get(parsed);
+  if (byNames === undefined) templates.set(parsed, (byNames = new Map()));
+  let t = byNames.get(key);
+  if (t === undefined) {
+    const values: Algebra.Values = { type: 'values' as Algebra.Values['type'], variables: names.map((n) => factory.variable(n)), bindings: [] };
+    t = { algebra: formOnTop(injectDeep(parsed.algebra, values)), values };
+    byNames.set(key, t);
+  }
+  const bindings = rows.map((r) => Object.fromEntries(names.map((n) => [`?${n}`, r[n] as Algebra.Values['bindings'][number][string]])));
+  return { algebra: t.algebra, params: { node: t.values, bindings } };
+}
+
 /**
  * Runs a parsed query over a dataset. Results are lazy: rows are produced as they are pulled, so
  * the caller must consume them while the dataset's snapshot is open.
  */
 export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: QueryOptions): QueryResult {
-  const ctx = new Context(data, opts);
+  const template = paramTemplate(parsed, opts);
+  const ctx = new Context(data, opts, template?.params);
   // The query's own BASE wins; parsed.baseIRI already falls back to the base it was parsed with.
   const ev = new Evaluator(ctx, parsed.baseIRI ?? opts.baseIRI);
   if (opts.explain === true) ev.profile = { ops: new Map(), patterns: new Map() };
   if (opts.partition !== undefined) ev.restrict(opts.partition);
-  const algebra = prepareQuery(parsed, opts).algebra;
+  const algebra = template?.algebra ?? prepareQuery(parsed, opts).algebra;
   switch (algebra.type) {
     case 'ask': {
       for (const _ of ev.exec((algebra as Algebra.Ask).input, [])) return { kind: 'boolean', value: true };

@@ -64,9 +64,19 @@ export class Context {
   constructor(
     readonly data: QueryableDataset,
     readonly limits: EvalLimits,
+    /**
+     * This run's rows of a VALUES node of a cached plan (query.ts, paramTemplate), which carries
+     * none itself: the plan is shared by every run, the rows are the run's own.
+     */
+    readonly params?: { readonly node: Algebra.Values; readonly bindings: Algebra.Values['bindings'] },
   ) {
     this.now = new Date(limits.queryTimeMs ?? limits.nowMs());
     this.entropy = limits.entropy ?? defaultEntropy;
+  }
+
+  /** A VALUES node's rows in this run (see `params`). */
+  bindingsOf(op: Algebra.Values): Algebra.Values['bindings'] {
+    return this.params !== undefined && op === this.params.node ? this.params.bindings : op.bindings;
   }
 
   /** Called in every loop that produces rows: enforces the time limit and cancellation. */

@@ -43,24 +43,53 @@ function closeAll(iters: readonly (Iterator<Row> | undefined)[]): void {
 }
 
 export class Evaluator {
+  // The per-node caches below are made on first use: a hook's small query runs thousands of times a
+  // second and uses few of them, and ten empty Maps a run were a tenth of what it allocated.
   readonly expr: ExprEvaluator;
   private existsGraph: ActiveGraph = DEFAULT;
   profile: Profile | undefined;
   /** Hash indexes of materialized operators, per memo key and set of variables the parent binds. */
-  private readonly indexes = new Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>>();
-  private readonly slotsOf = new Map<Algebra.Operation, readonly number[]>();
-  private readonly single = new Map<Algebra.Operation, Algebra.Pattern | null>();
+  private indexesMap: Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>> | undefined;
+  private get indexes(): Map<object, Map<string, { byKey: Map<string, Row[]>; partial: Row[] }>> {
+    return (this.indexesMap ??= new Map());
+  }
+  private slotsOfMap: Map<Algebra.Operation, readonly number[]> | undefined;
+  private get slotsOf(): Map<Algebra.Operation, readonly number[]> {
+    return (this.slotsOfMap ??= new Map());
+  }
+  private singleMap: Map<Algebra.Operation, Algebra.Pattern | null> | undefined;
+  private get single(): Map<Algebra.Operation, Algebra.Pattern | null> {
+    return (this.singleMap ??= new Map());
+  }
   /** A join's in-scope variables, sorted, with their slots (the key of its orders by bound variables). */
-  private readonly joinVars = new Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]>();
+  private joinVarsMap: Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]> | undefined;
+  private get joinVars(): Map<Algebra.Join, readonly { readonly name: string; readonly slot: number }[]> {
+    return (this.joinVarsMap ??= new Map());
+  }
   /** Join input orders, per join and set of variables bound on entry. */
-  private readonly joinOrders = new Map<Algebra.Join, Map<string, Algebra.Operation[]>>();
-  private readonly similarSplits = new Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }>();
+  private joinOrdersMap: Map<Algebra.Join, Map<string, Algebra.Operation[]>> | undefined;
+  private get joinOrders(): Map<Algebra.Join, Map<string, Algebra.Operation[]>> {
+    return (this.joinOrdersMap ??= new Map());
+  }
+  private similarSplitsMap: Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }> | undefined;
+  private get similarSplits(): Map<Algebra.Bgp, { groups: SimilarGroup[]; rest: Algebra.Bgp }> {
+    return (this.similarSplitsMap ??= new Map());
+  }
   /** BGP orders per BGP and entry shape (bound variables, graph), with how many plans in a row chose each (bgp()). */
-  private readonly bgpPlans = new Map<Algebra.Bgp, Map<string, { order: readonly Algebra.Pattern[]; agreeing: number }>>();
+  private bgpPlansMap: Map<Algebra.Bgp, Map<string, { order: readonly Algebra.Pattern[]; agreeing: number }>> | undefined;
+  private get bgpPlans(): Map<Algebra.Bgp, Map<string, { order: readonly Algebra.Pattern[]; agreeing: number }>> {
+    return (this.bgpPlansMap ??= new Map());
+  }
   /** Patterns with their constants looked up once, and their probe sites (probe.ts). */
-  private readonly compiledPatterns = new Map<Algebra.Pattern, CompiledPattern>();
+  private compiledPatternsMap: Map<Algebra.Pattern, CompiledPattern> | undefined;
+  private get compiledPatterns(): Map<Algebra.Pattern, CompiledPattern> {
+    return (this.compiledPatternsMap ??= new Map());
+  }
   /** VALUES blocks as hash sets of their rows, for joins that have bound all their variables (valuesFilter). */
-  private readonly valueSets = new Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }>();
+  private valueSetsMap: Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }> | undefined;
+  private get valueSets(): Map<Algebra.Values, { slots: number[]; keys: Set<string> | null }> {
+    return (this.valueSetsMap ??= new Map());
+  }
   /** A split query's share (split/partition.ts), checked where its driving variable is scanned. */
   private partition: { readonly filter: PartitionFilter; readonly slot: number } | undefined;
 
@@ -489,7 +518,7 @@ export class Evaluator {
       const v = op as Algebra.Values;
       const slots = v.variables.map((x) => this.slot(x.value));
       let keys: Set<string> | null = new Set<string>();
-      for (const b of v.bindings) {
+      for (const b of this.ctx.bindingsOf(v)) {
         const r: Row = [];
         for (const x of v.variables) {
           const t = b[`?${x.value}`];
@@ -790,7 +819,7 @@ export class Evaluator {
       }
       return;
     }
-    for (const b of op.bindings) {
+    for (const b of this.ctx.bindingsOf(op)) {
       const row: Row = [];
       for (const v of op.variables) {
         const t = b[`?${v.value}`];
