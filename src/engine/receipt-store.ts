@@ -10,10 +10,20 @@ import { prefixRange, u64Key } from '../storage/index.js';
  * Receipts by id, the per-namespace chain head, and secondary indexes:
  *   't' + timeMs(u64) + id        — time ranges
  *   'a' + actor + 0x00 + timeMs + id — one actor's receipts in time order
- *   'w' + namespace + 0x00 + timeMs + id — a namespace's data writes (kind tx or import): what a
- *                                    hook's WINDOW counts, natively (storage count of a key range)
+ *   'w' + namespace + 0x00 + time(u64) + id → ordinal(u64) — a namespace's data writes (kind tx
+ *                                    or import): what a hook's WINDOW counts
  * The 'w' index is newer than the others: meta `winidx/since` holds the entry time of the first
  * receipt written with it, and a window reaching further back is counted the old way.
+ *
+ * A WINDOW is evaluated for every transaction while such a hook exists, and its span (KNOWD_WINDOW_SEC,
+ * 300 s by default) can hold hundreds of thousands of writes: counting the range key by key cost
+ * milliseconds per transaction, more the faster the namespace was written. So each 'w' entry carries
+ * its ordinal (its rank in key order: the namespace's data writes up to it, itself included), and a
+ * count is the difference of two ordinals, two one-key reads. Entries are stamped when proposed and
+ * may reach the log a few milliseconds out of time order: such an entry lands before the last ones
+ * and renumbers those after it (a few), so counts stay exactly those of the range, as every
+ * replica, of any version, counts them. Entries written before ordinals (empty values) are counted
+ * natively.
  */
 function chainKey(ns: string): Buffer {
   return Buffer.from(`chain/${ns}`, 'utf8');
@@ -31,7 +41,7 @@ export function putReceipt(txn: WriteTxn, r: ChainedReceipt): void {
   const empty = Buffer.alloc(0);
   txn.put('receiptIdx', Buffer.concat([Buffer.from('t'), u64Key(r.timeMs), id]), empty);
   txn.put('receiptIdx', Buffer.concat([Buffer.from('a'), Buffer.from(r.actor, 'utf8'), Buffer.from([0]), u64Key(r.timeMs), id]), empty);
-  if (r.kind === 'tx' || r.kind === 'import') txn.put('receiptIdx', Buffer.concat([windowPrefix(r.namespace), u64Key(r.timeMs), id]), empty);
+  if (r.kind === 'tx' || r.kind === 'import') putWindowEntry(txn, r.namespace, r.timeMs, id);
   if (txn.get('meta', WINDOW_SINCE) === undefined) {
     // A store with no receipts before this one has the index complete from the start.
     const older = [...txn.scanKeys('receiptIdx', { start: Buffer.from('t'), end: Buffer.from('u'), limit: 2 })].length > 1;
@@ -41,6 +51,49 @@ export function putReceipt(txn: WriteTxn, r: ChainedReceipt): void {
 
 const WINDOW_SINCE = Buffer.from('winidx/since', 'utf8');
 const windowPrefix = (ns: string): Buffer => Buffer.concat([Buffer.from('w'), Buffer.from(ns, 'utf8'), Buffer.from([0])]);
+
+/** A 'w' entry's ordinal, undefined for an entry written before ordinals. */
+interface WindowEntry {
+  readonly ordinal: number | undefined;
+}
+
+/** The namespace's last 'w' entry before `end` (a key bound, exclusive; the last of all without it). */
+function lastWindowEntry(txn: ReadTxn, base: Buffer, end?: Buffer): WindowEntry | undefined {
+  const range = end === undefined ? { ...prefixRange(base), reverse: true, limit: 1 } : { start: base, end, reverse: true, limit: 1 };
+  for (const { value } of txn.scan('receiptIdx', range)) return { ordinal: ordinalOf(value) };
+  return undefined;
+}
+
+const ordinalOf = (value: Uint8Array): number | undefined => (value.length === 8 ? Number(Buffer.from(value.buffer, value.byteOffset, 8).readBigUInt64BE(0)) : undefined);
+
+/** The key bound just past every entry of time `ms` (undefined before time 0: nothing is there). */
+const pastTime = (base: Buffer, ms: number): Buffer | undefined => (ms < 0 ? undefined : Buffer.concat([base, u64Key(ms + 1)]));
+
+function putWindowEntry(txn: WriteTxn, ns: string, timeMs: number, id: Buffer): void {
+  const base = windowPrefix(ns);
+  const key = Buffer.concat([base, u64Key(timeMs), id]);
+  const prev = lastWindowEntry(txn, base, key);
+  // After an upgrade, the first entry counts the older ones (no ordinals) once.
+  const before = prev === undefined ? 0 : (prev.ordinal ?? txn.count('receiptIdx', { start: base, end: key }));
+  txn.put('receiptIdx', key, u64Key(before + 1));
+  // Usually nothing is after it; a write logged out of time order moves the later ones up by one.
+  const after = [...txn.scan('receiptIdx', { ...prefixRange(base), start: Buffer.concat([key, Buffer.from([0])]) })];
+  for (const { key: k, value } of after) {
+    const n = ordinalOf(value);
+    if (n !== undefined) txn.put('receiptIdx', k, u64Key(n + 1));
+  }
+}
+
+/** Data writes of the namespace with sinceMs < time <= untilMs from two ordinals, or undefined where an end lies before ordinals. */
+function windowByOrdinals(txn: ReadTxn, base: Buffer, sinceMs: number, untilMs: number): number | undefined {
+  const untilEnd = pastTime(base, untilMs);
+  const hi = untilEnd === undefined ? undefined : lastWindowEntry(txn, base, untilEnd);
+  if (hi === undefined) return 0;
+  const sinceEnd = pastTime(base, sinceMs);
+  const lo = sinceEnd === undefined ? undefined : lastWindowEntry(txn, base, sinceEnd);
+  if (hi.ordinal === undefined || (lo !== undefined && lo.ordinal === undefined)) return undefined;
+  return Math.max(0, hi.ordinal - (lo?.ordinal ?? 0));
+}
 
 export function getReceipt(txn: ReadTxn, id: string): StoredReceipt | undefined {
   const v = txn.get('receipts', Buffer.from(id, 'utf8'));
@@ -84,15 +137,16 @@ const TX_KINDS = [Buffer.from('"kind":"tx"'), Buffer.from('"kind":"import"')];
 
 /**
  * How many data writes (receipts of kind tx or import) of `ns` have sinceMs < time <= untilMs: a
- * WINDOW condition's count, run for every transaction while such a hook exists. A native count of
- * the 'w' index range; for a window that starts before that index existed (a store written by an
- * older version), the time index is scanned instead.
+ * WINDOW condition's count, run for every transaction while such a hook exists. From the 'w'
+ * index's ordinals (two reads), or a native count of its range where the window reaches entries
+ * written before ordinals; for a window that starts before that index existed (a store written by
+ * an older version), the time index is scanned instead.
  */
 export function countDataReceipts(txn: ReadTxn, ns: string, sinceMs: number, untilMs: number): number {
   const since = txn.get('meta', WINDOW_SINCE);
   if (since !== undefined && Buffer.from(since.buffer, since.byteOffset, since.byteLength).readBigUInt64BE() <= BigInt(sinceMs + 1)) {
     const base = windowPrefix(ns);
-    return txn.count('receiptIdx', { start: Buffer.concat([base, u64Key(sinceMs + 1)]), end: Buffer.concat([base, u64Key(untilMs + 1)]) });
+    return windowByOrdinals(txn, base, sinceMs, untilMs) ?? txn.count('receiptIdx', { start: Buffer.concat([base, u64Key(Math.max(0, sinceMs + 1))]), end: Buffer.concat([base, u64Key(Math.max(0, untilMs + 1))]) });
   }
   return scanDataReceipts(txn, ns, sinceMs, untilMs);
 }
