@@ -42,8 +42,12 @@ export class UsearchIndex implements VectorIndex {
   }
 
   addMany(keys: readonly number[], vectors: Float32Array): void {
-    if (keys.length === 0) return;
-    this.native.add(BigUint64Array.from(keys, (k) => BigInt(k)), vectors, 0);
+    // One at a time, on this thread. usearch's batch add on several threads decides whether to grow
+    // the index from its live size, while removed vectors still hold their slots: after removals a
+    // batch could run out of slots and fail ("Reserve capacity ahead of insertions!", seen once in
+    // CI as an unhandled error after a commit). Single adds grow it as needed.
+    const dims = this.options.dims;
+    for (let i = 0; i < keys.length; i++) this.native.add(BigInt(keys[i]!), vectors.subarray(i * dims, (i + 1) * dims), 1);
   }
 
   remove(key: number): boolean {

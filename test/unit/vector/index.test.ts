@@ -115,3 +115,23 @@ test('the memory backend keeps copies, not the live index', (t) => {
   idx.add(2, Float32Array.of(1, 1));
   t.is(backend.load('x')!.index.size(), 1);
 });
+
+test('usearch: a batch add after removals never runs out of slots', (t) => {
+  // usearch's multi-threaded batch add sized the index from its live count while removed vectors
+  // still held slots, and failed ("Reserve capacity ahead of insertions!") for some sizes, e.g. 20
+  // added, 1 removed, 3 more in one batch. Every size up to 40 added and removed, then a batch.
+  const v = (i: number): Float32Array => Float32Array.from([i, 1, 2, 3]);
+  for (let n = 1; n < 40; n++) {
+    for (let r = 1; r <= n; r++) {
+      const idx = new UsearchIndex({ dims: 4, metric: 'cos', quantization: 'f32', m: 16, efConstruction: 64 });
+      for (let i = 1; i <= n; i++) idx.add(i, v(i));
+      for (let i = 1; i <= r; i++) idx.remove(i);
+      const keys = [1000, 1001, 1002];
+      const flat = new Float32Array(12);
+      keys.forEach((k, j) => flat.set(v(k), j * 4));
+      idx.addMany(keys, flat);
+      if (idx.size() !== n - r + 3) return t.fail(`n ${n} r ${r}: size ${idx.size()}`);
+    }
+  }
+  t.pass();
+});
