@@ -25,6 +25,7 @@
 // the server over HTTP; all threads) over the timed transactions, per transaction.
 import fs from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -243,6 +244,8 @@ interface Counters {
   /** knowd_tx_duration_seconds sum and count (the POST /v1/tx handler, in the server). */
   handlerS: number | null;
   handlerCount: number | null;
+  /** TCP connections the client opened since the configuration was set (1: keep-alive held). */
+  connections: number | null;
 }
 
 /** A loaded store in one mode: set a configuration, run one transaction, read the counters. */
@@ -289,7 +292,7 @@ async function openInproc(size: string, file: string): Promise<Target> {
         await engine.transact({ namespace: 'default', add: turtle, format: 'turtle', actor: 'bench' });
         return { ms: performance.now() - t0, hookMs, shaclMs };
       },
-      counters: () => Promise.resolve({ cpuS: cpuSeconds(process.pid), hooksEvaluated: hookCounters.evaluated, handlerS: null, handlerCount: null }),
+      counters: () => Promise.resolve({ cpuS: cpuSeconds(process.pid), hooksEvaluated: hookCounters.evaluated, handlerS: null, handlerCount: null, connections: null }),
       close: async () => {
         await engine.drain();
         await node.stop();
@@ -337,13 +340,20 @@ async function openHttp(size: string, file: string): Promise<Target> {
   const { node, dir, triples } = await startLoadedServer(size, file);
   // A fresh connection per configuration: an idle keep-alive socket the server closed (its
   // keep-alive timeout passes while the other mode measures) must not fail the next request.
-  let agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // The agent's "free" event hands back each socket after a request: their number says whether
+  // the transactions really shared one connection.
+  const sockets = new Set<Socket>();
+  const newAgent = (): http.Agent => {
+    sockets.clear();
+    return new http.Agent({ keepAlive: true, maxSockets: 1 }).on('free', (s: Socket) => sockets.add(s));
+  };
+  let agent = newAgent();
   return {
     mode: 'http',
     triples,
     configure: async (cfg) => {
       agent.destroy();
-      agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      agent = newAgent();
       await configureServer(node, cfg);
     },
     transact: async (turtle) => {
@@ -356,7 +366,7 @@ async function openHttp(size: string, file: string): Promise<Target> {
       // CPU first: the /metrics request after it is not counted at the end of a window.
       const cpuS = cpuSeconds(node.pid);
       const text = await metricsText(node);
-      return { cpuS, hooksEvaluated: null, handlerS: metricValue(text, 'knowd_tx_duration_seconds_sum'), handlerCount: metricValue(text, 'knowd_tx_duration_seconds_count') };
+      return { cpuS, hooksEvaluated: null, handlerS: metricValue(text, 'knowd_tx_duration_seconds_sum'), handlerCount: metricValue(text, 'knowd_tx_duration_seconds_count'), connections: sockets.size };
     },
     close: async () => {
       agent.destroy();
@@ -382,12 +392,14 @@ interface Sample {
   evaluated: number | null;
   cpuMsPerTx: number | null;
   handlerMeanMs: number | null;
+  /** Client connections over warm-up and timed transactions (null: in-process). */
+  connections: number | null;
 }
 
 const delta = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : b - a);
 
 async function measure(t: Target, next: () => string, n: number, warmup: number): Promise<Sample> {
-  const s: Sample = { warm: warmup, tx: [], hook: [], shacl: [], evaluated: null, cpuMsPerTx: null, handlerMeanMs: null };
+  const s: Sample = { warm: warmup, tx: [], hook: [], shacl: [], evaluated: null, cpuMsPerTx: null, handlerMeanMs: null, connections: null };
   const c0 = await t.counters();
   let w: Counters = c0;
   for (let i = 0; i < warmup + n; i++) {
@@ -405,6 +417,7 @@ async function measure(t: Target, next: () => string, n: number, warmup: number)
   const hs = delta(w.handlerS, c1.handlerS);
   const hc = delta(w.handlerCount, c1.handlerCount);
   s.handlerMeanMs = hs === null || hc === null || hc === 0 ? null : (hs * 1000) / hc;
+  s.connections = c1.connections;
   return s;
 }
 
@@ -429,7 +442,7 @@ function summarise(size: string, t: Target, cfg: Config, ss: Sample[]): Row {
     cpuMsPerTx: med((s) => s.cpuMsPerTx),
     serverTxMeanMs: med((s) => s.handlerMeanMs),
     txPerRun: ss[0]?.tx.length ?? 0,
-    perRun: ss.map((s) => ({ txP50Ms: percentile(s.tx, 50), txP95Ms: percentile(s.tx, 95), hookP95Ms: percentile(s.hook, 95), shaclP95Ms: percentile(s.shacl, 95), cpuMsPerTx: s.cpuMsPerTx, serverTxMeanMs: s.handlerMeanMs })),
+    perRun: ss.map((s) => ({ txP50Ms: percentile(s.tx, 50), txP95Ms: percentile(s.tx, 95), hookP95Ms: percentile(s.hook, 95), shaclP95Ms: percentile(s.shacl, 95), cpuMsPerTx: s.cpuMsPerTx, serverTxMeanMs: s.handlerMeanMs, connections: s.connections })),
   };
 }
 
@@ -454,7 +467,7 @@ async function benchDataset(o: Options, size: string, modes: Mode[], configs: Co
           const n = cfg.storeHooks > 0 ? Math.min(o.tx, 20) : o.tx;
           const s = await measure(t, nexts[k]!, n, cfg.storeHooks > 0 ? Math.min(o.warmup, 5) : o.warmup);
           runs.set(`${t.mode}/${cfg.key}`, [...(runs.get(`${t.mode}/${cfg.key}`) ?? []), s]);
-          log(`${size} run ${r + 1}/${o.runs} ${t.mode} ${cfg.name}: tx p50 ${fmtMs(percentile(s.tx, 50))} p95 ${fmtMs(percentile(s.tx, 95))} ms, hooks p95 ${fmtMs(percentile(s.hook, 95))} ms, shacl p95 ${fmtMs(percentile(s.shacl, 95))} ms, CPU ${fmtMs(s.cpuMsPerTx)} ms/tx`);
+          log(`${size} run ${r + 1}/${o.runs} ${t.mode} ${cfg.name}: tx p50 ${fmtMs(percentile(s.tx, 50))} p95 ${fmtMs(percentile(s.tx, 95))} ms, hooks p95 ${fmtMs(percentile(s.hook, 95))} ms, shacl p95 ${fmtMs(percentile(s.shacl, 95))} ms, CPU ${fmtMs(s.cpuMsPerTx)} ms/tx${s.connections === null ? '' : `, ${s.connections} connection(s)`}`);
         }
       }
     }
