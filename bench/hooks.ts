@@ -396,6 +396,7 @@ interface Sample {
   connections: number | null;
 }
 
+const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, x) => a + x, 0) / xs.length);
 const delta = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : b - a);
 
 async function measure(t: Target, next: () => string, n: number, warmup: number): Promise<Sample> {
@@ -436,6 +437,8 @@ function summarise(size: string, t: Target, cfg: Config, ss: Sample[]): Row {
     hookScope: cfg.storeHooks > 0 ? 'store' : cfg.hooks > 0 ? 'delta' : null,
     txP50Ms: med((s) => percentile(s.tx, 50)),
     txP95Ms: med((s) => percentile(s.tx, 95)),
+    // Comparable with serverTxMeanMs (a mean from the server's histogram): what HTTP adds around the handler.
+    txMeanMs: med((s) => mean(s.tx)),
     hookP95Ms: hooked ? med((s) => percentile(s.hook, 95)) : null,
     shaclP95Ms: cfg.shapes === 0 ? null : med((s) => percentile(s.shacl, 95)),
     hooksEvaluatedPerTx: !hooked ? 0 : med((s) => (s.evaluated === null ? null : s.evaluated / (s.tx.length + s.warm))),
