@@ -155,6 +155,32 @@ export async function getJson<T>(node: NodeProc, urlPath: string, timeoutMs = 5_
   return JSON.parse(r.body) as T;
 }
 
+/**
+ * One request that must answer 200; anything else throws with the answer's body, so a benchmark
+ * fails loudly instead of timing errors. Resolves with the body parsed as JSON.
+ */
+export async function call<T>(node: NodeProc, method: string, urlPath: string, body?: string, contentType = 'application/json', timeoutMs = 60_000): Promise<T> {
+  const headers = body === undefined ? {} : { 'content-type': contentType };
+  const r = await httpRequest(node.agent, node.port, method, urlPath, body, headers, timeoutMs);
+  if (r.status !== 200) throw new Error(`${node.name}: ${method} ${urlPath} answered ${r.status}: ${r.body.slice(0, 2000)}`);
+  return JSON.parse(r.body) as T;
+}
+
+/** What POST /v1/admin/import answers (the fields the benchmarks read). */
+export interface ImportAnswer {
+  added: number;
+  quads: number;
+  durationMs: number;
+}
+
+/** Bulk load of an N-Triples file (gzipped or not: the server tells by the magic number) into `namespace`. */
+export async function importFile(node: NodeProc, file: string, namespace: string, timeoutMs = 1_800_000): Promise<ImportAnswer> {
+  const urlPath = `/v1/admin/import?format=n-triples&namespace=${encodeURIComponent(namespace)}`;
+  const r = await httpRequest(node.agent, node.port, 'POST', urlPath, fs.createReadStream(file), { 'content-type': 'application/octet-stream' }, timeoutMs);
+  if (r.status !== 200) throw new Error(`${node.name}: import of ${file} answered ${r.status}: ${r.body.slice(0, 2000)}`);
+  return JSON.parse(r.body) as ImportAnswer;
+}
+
 /** Quads in all namespaces of the node's store. */
 export async function storeQuads(node: NodeProc): Promise<number> {
   const j = await getJson<{ namespaces?: { quads?: number }[] }>(node, '/v1/store/stats', 30_000);
@@ -180,15 +206,22 @@ export interface RoleCounters {
   roleChanges: number;
 }
 
-function metricValue(text: string, name: string): number {
+/** A sample's value in Prometheus text (its first series when it has labels), 0 when absent. */
+export function metricValue(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
   return m === null ? 0 : Number(m[1]);
 }
 
-export async function roleCounters(node: NodeProc): Promise<RoleCounters> {
+/** The node's /metrics text. */
+export async function metricsText(node: NodeProc): Promise<string> {
   const r = await httpRequest(node.agent, node.port, 'GET', '/metrics', undefined, {}, 5_000);
   if (r.status !== 200) throw new Error(`${node.name}: /metrics answered ${r.status}`);
-  return { elections: metricValue(r.body, 'knowd_cluster_elections_total'), roleChanges: metricValue(r.body, 'knowd_cluster_role_changes_total') };
+  return r.body;
+}
+
+export async function roleCounters(node: NodeProc): Promise<RoleCounters> {
+  const text = await metricsText(node);
+  return { elections: metricValue(text, 'knowd_cluster_elections_total'), roleChanges: metricValue(text, 'knowd_cluster_role_changes_total') };
 }
 
 // ---- a cluster ----------------------------------------------------------------------------------------
