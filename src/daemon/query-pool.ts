@@ -52,18 +52,38 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
     live++;
     w.once('exit', () => {
       live--;
+      // One that died while idle must not be handed the next query (it would never answer).
+      const i = idle.indexOf(w);
+      if (i >= 0) idle.splice(i, 1);
       vec?.close();
     });
     w.on('error', (e) => opts.log.error({ err: e }, 'query worker failed'));
     return w;
   };
 
-  const acquire = async (): Promise<Worker> => {
+  const cancelled = (): KnowdError => new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+
+  const acquire = async (signal: AbortSignal): Promise<Worker> => {
+    if (signal.aborted) throw cancelled();
     const w = idle.pop();
     if (w !== undefined) return w;
     if (live < size) return spawn();
     if (waiting.length >= maxQueued) throw new KnowdError('NOT_READY', `Too many queries waiting (${maxQueued}); retry later`);
-    return new Promise((resolve) => waiting.push(resolve));
+    // A query whose client leaves while it waits leaves the queue: otherwise it would take a worker
+    // later only to have it terminated at once for a client that is gone.
+    return new Promise((resolve, reject) => {
+      const take = (got: Worker): void => {
+        signal.removeEventListener('abort', leave);
+        resolve(got);
+      };
+      const leave = (): void => {
+        const i = waiting.indexOf(take);
+        if (i >= 0) waiting.splice(i, 1);
+        reject(cancelled());
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      waiting.push(take);
+    });
   };
 
   const release = (w: Worker): void => {
@@ -82,7 +102,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   return {
     async *run(job: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
-      const w = await acquire();
+      const w = await acquire(signal);
       const id = nextId++;
       const inbox: FromWorker[] = [];
       let wake: (() => void) | undefined;
@@ -106,21 +126,32 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       w.on('message', onMessage);
       w.once('exit', onExit);
       signal.addEventListener('abort', onAbort);
+      // The worker goes back to the pool (or is replaced) exactly once: here when the query ends, or
+      // by the watchdog, which must not wait for this generator to be resumed (its consumer may be
+      // suspended on a client that stopped reading), or the queries queued for a worker would wait
+      // for good.
+      let disposed = false;
+      const dispose = (reuse: boolean): void => {
+        if (disposed) return;
+        disposed = true;
+        if (reuse) release(w);
+        else discard(w);
+      };
       // The worker enforces the time limit itself; this is the backstop for one stuck in native code.
       const watchdog = setTimeout(() => {
         timedOut = true;
         exited = true;
-        void w.terminate();
+        dispose(false);
         notify();
       }, job.timeoutMs + 5_000);
       let finished = false;
       try {
         w.postMessage({ type: 'job', id, job } satisfies ToWorker);
         for (;;) {
-          if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+          if (signal.aborted) throw cancelled();
+          if (timedOut) throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${job.timeoutMs} ms`, { timeoutMs: job.timeoutMs });
           const m = inbox.shift();
           if (m === undefined) {
-            if (exited && timedOut) throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${job.timeoutMs} ms`, { timeoutMs: job.timeoutMs });
             if (exited) throw new KnowdError('INTERNAL', 'The query worker stopped unexpectedly; the server log has the details');
             await new Promise<void>((r) => (wake = r));
             continue;
@@ -141,8 +172,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
         signal.removeEventListener('abort', onAbort);
         w.off('message', onMessage);
         w.off('exit', onExit);
-        if (finished && !exited) release(w);
-        else discard(w);
+        dispose(finished && !exited);
       }
     },
     async close() {
