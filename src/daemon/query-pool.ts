@@ -39,6 +39,13 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   const idle: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];
   let live = 0;
+  /**
+   * Workers whose modules are still loading, and whether one was discarded meanwhile. Terminating a
+   * worker while its ES modules load leaks the descriptors of the files being read (Node 20): the
+   * soak saw dozens of .js files held open after clients that hung up within a second of asking.
+   * Such a worker is terminated once it says it is ready.
+   */
+  const loading = new Map<Worker, { doomed: boolean }>();
   let nextId = 1;
   let closed = false;
 
@@ -50,8 +57,18 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
     });
     w.unref();
     live++;
+    const state = { doomed: false };
+    loading.set(w, state);
+    const onReady = (m: FromWorker): void => {
+      if (m.type !== 'ready') return;
+      w.off('message', onReady);
+      loading.delete(w);
+      if (state.doomed) void w.terminate();
+    };
+    w.on('message', onReady);
     w.once('exit', () => {
       live--;
+      loading.delete(w);
       // One that died while idle must not be handed the next query (it would never answer).
       const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
@@ -94,7 +111,9 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
 
   /** A worker stopped mid-query is terminated; a fresh one takes its place for whoever waits. */
   const discard = (w: Worker): void => {
-    void w.terminate();
+    const state = loading.get(w);
+    if (state !== undefined) state.doomed = true;
+    else void w.terminate();
     const next = waiting.shift();
     if (next !== undefined && !closed) next(spawn());
   };
@@ -104,7 +123,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
       const w = await acquire(signal);
       const id = nextId++;
-      const inbox: FromWorker[] = [];
+      const inbox: Exclude<FromWorker, { type: 'ready' }>[] = [];
       let wake: (() => void) | undefined;
       const notify = (): void => {
         const f = wake;
@@ -114,7 +133,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       let exited = false;
       let timedOut = false;
       const onMessage = (m: FromWorker): void => {
-        if (m.id !== id) return;
+        if (m.type === 'ready' || m.id !== id) return;
         inbox.push(m);
         notify();
       };

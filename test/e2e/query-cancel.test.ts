@@ -1,4 +1,5 @@
 /** A client that disconnects stops its query (real process, loopback). */
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -133,4 +134,51 @@ test('clients that stop reading but stay connected give their workers back at th
   const q = await sendJson<{ boolean?: boolean }>(`${url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }', timeoutMs: 5000 });
   t.is(q.status, 200);
   t.true(q.body.boolean);
+});
+
+/** Descriptors of a process that are not sockets (files, pipes, eventfds). */
+function nonSocketFds(pid: number): number {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (!fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return n;
+}
+
+test('clients that hang up while a fresh query worker is still loading leak no file descriptors', async (t) => {
+  // Each hang-up terminates the query's worker and starts another; terminating a worker while its
+  // ES modules load left the .js files being read open (the soak saw +43 descriptors after 30).
+  t.timeout(120_000);
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 300 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }' })).status, 200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = nonSocketFds(knowd.pid);
+  const heavy = 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z . FILTER(CONCAT(STR(?x), STR(?y), STR(?z)) = "none") }';
+  for (let i = 0; i < 24; i++) {
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, agent: false });
+      req.on('error', () => undefined);
+      req.end(heavy);
+      // From "at once" to "well after a worker has loaded": some hang-ups land mid-load on any machine.
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 30 + (i % 8) * 40);
+    });
+  }
+  // The last workers load and are terminated, then the descriptors are counted again.
+  const deadline = Date.now() + 20_000;
+  let after = nonSocketFds(knowd.pid);
+  while (after > before + 3 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    after = nonSocketFds(knowd.pid);
+  }
+  t.true(after <= before + 3, `non-socket descriptors went from ${before} to ${after}`);
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }' })).status, 200);
 });
