@@ -39,6 +39,13 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   const idle: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];
   let live = 0;
+  /**
+   * Workers whose modules are still loading, and whether one was discarded meanwhile. Terminating a
+   * worker while its ES modules load leaks the descriptors of the files being read (Node 20): the
+   * soak saw dozens of .js files held open after clients that hung up within a second of asking.
+   * Such a worker is terminated once it says it is ready.
+   */
+  const loading = new Map<Worker, { doomed: boolean }>();
   let nextId = 1;
   let closed = false;
 
@@ -50,20 +57,50 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
     });
     w.unref();
     live++;
+    const state = { doomed: false };
+    loading.set(w, state);
+    const onReady = (m: FromWorker): void => {
+      if (m.type !== 'ready') return;
+      w.off('message', onReady);
+      loading.delete(w);
+      if (state.doomed) void w.terminate();
+    };
+    w.on('message', onReady);
     w.once('exit', () => {
       live--;
+      loading.delete(w);
+      // One that died while idle must not be handed the next query (it would never answer).
+      const i = idle.indexOf(w);
+      if (i >= 0) idle.splice(i, 1);
       vec?.close();
     });
     w.on('error', (e) => opts.log.error({ err: e }, 'query worker failed'));
     return w;
   };
 
-  const acquire = async (): Promise<Worker> => {
+  const cancelled = (): KnowdError => new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+
+  const acquire = async (signal: AbortSignal): Promise<Worker> => {
+    if (signal.aborted) throw cancelled();
     const w = idle.pop();
     if (w !== undefined) return w;
     if (live < size) return spawn();
     if (waiting.length >= maxQueued) throw new KnowdError('NOT_READY', `Too many queries waiting (${maxQueued}); retry later`);
-    return new Promise((resolve) => waiting.push(resolve));
+    // A query whose client leaves while it waits leaves the queue: otherwise it would take a worker
+    // later only to have it terminated at once for a client that is gone.
+    return new Promise((resolve, reject) => {
+      const take = (got: Worker): void => {
+        signal.removeEventListener('abort', leave);
+        resolve(got);
+      };
+      const leave = (): void => {
+        const i = waiting.indexOf(take);
+        if (i >= 0) waiting.splice(i, 1);
+        reject(cancelled());
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      waiting.push(take);
+    });
   };
 
   const release = (w: Worker): void => {
@@ -74,7 +111,9 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
 
   /** A worker stopped mid-query is terminated; a fresh one takes its place for whoever waits. */
   const discard = (w: Worker): void => {
-    void w.terminate();
+    const state = loading.get(w);
+    if (state !== undefined) state.doomed = true;
+    else void w.terminate();
     const next = waiting.shift();
     if (next !== undefined && !closed) next(spawn());
   };
@@ -82,9 +121,9 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   return {
     async *run(job: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
-      const w = await acquire();
+      const w = await acquire(signal);
       const id = nextId++;
-      const inbox: FromWorker[] = [];
+      const inbox: Exclude<FromWorker, { type: 'ready' }>[] = [];
       let wake: (() => void) | undefined;
       const notify = (): void => {
         const f = wake;
@@ -94,7 +133,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       let exited = false;
       let timedOut = false;
       const onMessage = (m: FromWorker): void => {
-        if (m.id !== id) return;
+        if (m.type === 'ready' || m.id !== id) return;
         inbox.push(m);
         notify();
       };
@@ -106,21 +145,32 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       w.on('message', onMessage);
       w.once('exit', onExit);
       signal.addEventListener('abort', onAbort);
+      // The worker goes back to the pool (or is replaced) exactly once: here when the query ends, or
+      // by the watchdog, which must not wait for this generator to be resumed (its consumer may be
+      // suspended on a client that stopped reading), or the queries queued for a worker would wait
+      // for good.
+      let disposed = false;
+      const dispose = (reuse: boolean): void => {
+        if (disposed) return;
+        disposed = true;
+        if (reuse) release(w);
+        else discard(w);
+      };
       // The worker enforces the time limit itself; this is the backstop for one stuck in native code.
       const watchdog = setTimeout(() => {
         timedOut = true;
         exited = true;
-        void w.terminate();
+        dispose(false);
         notify();
       }, job.timeoutMs + 5_000);
       let finished = false;
       try {
         w.postMessage({ type: 'job', id, job } satisfies ToWorker);
         for (;;) {
-          if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+          if (signal.aborted) throw cancelled();
+          if (timedOut) throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${job.timeoutMs} ms`, { timeoutMs: job.timeoutMs });
           const m = inbox.shift();
           if (m === undefined) {
-            if (exited && timedOut) throw new KnowdError('QUERY_TIMEOUT', `The query ran longer than its time limit of ${job.timeoutMs} ms`, { timeoutMs: job.timeoutMs });
             if (exited) throw new KnowdError('INTERNAL', 'The query worker stopped unexpectedly; the server log has the details');
             await new Promise<void>((r) => (wake = r));
             continue;
@@ -141,8 +191,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
         signal.removeEventListener('abort', onAbort);
         w.off('message', onMessage);
         w.off('exit', onExit);
-        if (finished && !exited) release(w);
-        else discard(w);
+        dispose(finished && !exited);
       }
     },
     async close() {

@@ -5,6 +5,8 @@ import type { QueryJob, SimilarHit, SimilarRequest } from '../engine/index.js';
 export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job: QueryJob } | { readonly type: 'ack'; readonly id: number };
 
 export type FromWorker =
+  /** Sent once the worker's modules are loaded; until then it is not terminated (see query-pool.ts). */
+  | { readonly type: 'ready' }
   | { readonly type: 'chunk'; readonly id: number; readonly chunk: string }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };

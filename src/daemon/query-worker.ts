@@ -91,3 +91,6 @@ function similar(ns: string): ReturnType<SimilarFor> {
     }
   };
 }
+
+// Last, once every module above has loaded: the pool may terminate this worker from now on.
+post({ type: 'ready' });

@@ -38,6 +38,17 @@ test('/metrics is Prometheus text with knowd_tx_total and knowd_cluster_applied_
   t.true(Number(applied) >= 2);
 });
 
+test('/metrics forgets a deleted namespace (no series per namespace ever made)', async (t) => {
+  const { app, close } = await makeApp();
+  t.teardown(close);
+  t.is((await app.inject({ method: 'POST', url: '/v1/admin/namespaces', payload: { name: 'gone' } })).statusCode, 201);
+  t.regex((await app.inject({ url: '/metrics' })).body, /^knowd_store_quads\{namespace="gone"\} 0$/m);
+  t.is((await app.inject({ method: 'DELETE', url: '/v1/admin/namespaces/gone' })).statusCode, 200);
+  const after = (await app.inject({ url: '/metrics' })).body;
+  t.notRegex(after, /namespace="gone"/);
+  t.regex(after, /^knowd_store_quads\{namespace="default"\} \d+$/m);
+});
+
 test('/v1/cluster/status has every SPEC field with sensible single-mode values', async (t) => {
   const { app, close } = await makeApp();
   t.teardown(close);

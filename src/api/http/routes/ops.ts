@@ -210,6 +210,8 @@ function refreshGauges(deps: ApiDeps): void {
     const log = logSize(r);
     deps.metrics.logEntries.set(log.entries);
     deps.metrics.logBytes.set(log.bytes);
+    // Reset first: a deleted namespace's series would otherwise stay for good (one per namespace ever made).
+    deps.metrics.storeQuads.reset();
     for (const n of deps.engine.namespaces()) deps.metrics.storeQuads.set({ namespace: n.name }, deps.engine.quads.stats(r, n.id).quads);
   });
   deps.metrics.vectorItems.reset();

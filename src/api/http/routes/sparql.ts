@@ -117,7 +117,7 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
       if (first.done !== true) out.write(first.value);
       try {
         for (let r = await it.next(); r.done !== true; r = await it.next()) {
-          if (!out.write(r.value)) await once(out, 'drain');
+          if (!out.write(r.value)) await drained(out, ac.signal);
         }
         out.end();
       } catch (e) {
@@ -221,6 +221,21 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
   app.post('/v1/query', async (req, reply) => v1(req, reply, 'v1-json', 'application/json; charset=utf-8'));
   // NDJSON: one row a line, last line {"stats": {...}}; constant memory.
   app.post('/v1/query/stream', async (req, reply) => v1(req, reply, 'v1-ndjson', 'application/x-ndjson'));
+}
+
+/**
+ * Waits until `out` takes more, or the client is gone. A client that stops reading and then hangs
+ * up never drains the stream: waiting for 'drain' alone kept the query's generator suspended for
+ * good, and with it its worker and that worker's LMDB read transaction (the soak found every query
+ * hanging after as many such clients as there are query workers).
+ */
+async function drained(out: PassThrough, signal: AbortSignal): Promise<void> {
+  try {
+    await once(out, 'drain', { signal });
+  } catch (e) {
+    if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
+    throw e;
+  }
 }
 
 /** Header values are ASCII. */
