@@ -115,3 +115,28 @@ test('the memory backend keeps copies, not the live index', (t) => {
   idx.add(2, Float32Array.of(1, 1));
   t.is(backend.load('x')!.index.size(), 1);
 });
+
+test('usearch survives upsert/delete churn with fresh keys (its key table filled with tombstones in 2.25)', (t) => {
+  // The soak's vector traffic: ids upserted again and again (remove + add under the same key) and
+  // deleted (a re-upsert then gets a fresh key). usearch 2.25.3 corrupted its key table within about
+  // a thousand such operations ("Duplicate keys" for a key contains() denied) and could then spin
+  // forever in remove(), holding the main thread: the whole server stopped answering.
+  const index = new UsearchIndex(opts('cos', 'f32', 8));
+  const r = rng(7);
+  const keyOf = new Map<number, number>();
+  let nextKey = 1;
+  for (let i = 0; i < 20_000; i++) {
+    const id = Math.floor(r() * 160);
+    const key = keyOf.get(id);
+    if (r() < 0.3) {
+      if (key !== undefined) t.true(index.remove(key));
+      keyOf.delete(id);
+      continue;
+    }
+    const k = key ?? nextKey++;
+    keyOf.set(id, k);
+    index.add(k, Float32Array.from({ length: 8 }, () => r() * 2 - 1));
+  }
+  t.is(index.size(), keyOf.size);
+  for (const k of keyOf.values()) t.true(index.native.contains(BigInt(k)));
+});
