@@ -21,6 +21,14 @@ const SCALAR_BYTES: Record<Quantization, number> = { f32: 4, f16: 2, i8: 1 };
 
 export class UsearchIndex implements VectorIndex {
   readonly native: Index;
+  /**
+   * Whether a one-thread insertion may have grown the index. usearch's binding reserves thread
+   * contexts only when it grows the index, for the threads of the insertion that grows it; a
+   * many-thread batch into an index last grown by a one-thread insertion then fails with "Reserve
+   * capacity ahead of insertions!" (in ~9 of 10 cases, usearch 2.25 and 2.26) — thrown after the
+   * commit, which stopped the server. Batches then run on one thread too.
+   */
+  private grownByOneThread = false;
 
   constructor(readonly options: IndexOptions) {
     this.native = new Index({
@@ -38,12 +46,14 @@ export class UsearchIndex implements VectorIndex {
     const k = BigInt(key);
     // One vector per key: a replaced vector is removed first (usearch would keep both otherwise).
     if (this.native.contains(k)) this.native.remove(k);
+    this.grownByOneThread = true;
     this.native.add(k, vector, 1);
   }
 
   addMany(keys: readonly number[], vectors: Float32Array): void {
     if (keys.length === 0) return;
-    this.native.add(BigUint64Array.from(keys, (k) => BigInt(k)), vectors, 0);
+    // 0: every core (a rebuild from the store); 1 once single insertions may have grown the index.
+    this.native.add(BigUint64Array.from(keys, (k) => BigInt(k)), vectors, this.grownByOneThread ? 1 : 0);
   }
 
   remove(key: number): boolean {

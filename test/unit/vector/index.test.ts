@@ -140,3 +140,22 @@ test('usearch survives upsert/delete churn with fresh keys (its key table filled
   t.is(index.size(), keyOf.size);
   for (const k of keyOf.values()) t.true(index.native.contains(BigInt(k)));
 });
+
+test('a batch insertion after single ones does not fail for want of reserved thread contexts', (t) => {
+  // The apply path adds a transaction's one new vector alone and a batch's new vectors together:
+  // usearch's binding had reserved one thread context when a single insertion grew the index, and a
+  // batch on every core then threw "Reserve capacity ahead of insertions!" after the commit (the soak
+  // saw the server exit on it).
+  const r = rng(3);
+  for (let trial = 0; trial < 40; trial++) {
+    const index = new UsearchIndex(opts('cos', 'f32', 8));
+    let key = 1;
+    const singles = 5 + Math.floor(r() * 200);
+    for (let i = 0; i < singles; i++) index.add(key++, Float32Array.from({ length: 8 }, () => r() * 2 - 1));
+    for (let b = 0; b < 20; b++) {
+      const keys = Array.from({ length: 5 }, () => key++);
+      index.addMany(keys, Float32Array.from({ length: 5 * 8 }, () => r() * 2 - 1));
+    }
+    t.is(index.size(), key - 1);
+  }
+});
