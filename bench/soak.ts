@@ -26,6 +26,8 @@ const USAGE = `Usage: npx tsx bench/soak.ts [options]
   --sample-sec N     seconds between samples (default 10)
   --snapshot-sec N   KNOWD_REPL_SNAPSHOT_SEC of the server (default 60, so snapshots and log compaction happen)
   --keep             keep the data directory (its path is printed)
+  --node-args ARGS   extra node options for the server, space-separated (e.g. "--prof": V8 tick logs land
+                     beside the data directory; with --keep, read them with node --prof-process)
   --out FILE         results JSON (default bench/results/soak-<timestamp>.json)`;
 
 interface Options {
@@ -35,11 +37,12 @@ interface Options {
   sampleSec: number;
   snapshotSec: number;
   keep: boolean;
+  nodeArgs: string[];
   out: string | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { minutes: 5, clients: 4, seed: 1, sampleSec: 10, snapshotSec: 60, keep: false, out: undefined };
+  const o: Options = { minutes: 5, clients: 4, seed: 1, sampleSec: 10, snapshotSec: 60, keep: false, nodeArgs: [], out: undefined };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     exitOnHelp(flag, USAGE);
@@ -54,6 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--sample-sec') o.sampleSec = intOption(flag, value(), 1);
     else if (flag === '--snapshot-sec') o.snapshotSec = intOption(flag, value(), 1);
     else if (flag === '--keep') o.keep = true;
+    else if (flag === '--node-args') o.nodeArgs = value().split(' ').filter((a) => a !== '');
     else if (flag === '--out') o.out = value();
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
@@ -63,7 +67,8 @@ function parseOptions(argv: readonly string[]): Options {
 
 function sampleLine(s: Sample): string {
   const mib = (b: number | null): string => (b === null ? '—' : (b / MIB).toFixed(0));
-  return `t=${(s.tMs / 1000).toFixed(0)}s rss=${mib(s.rssBytes)}MiB heap=${mib(s.heapUsedBytes)}MiB fds=${s.fdOther}+${s.fdSockets}sock threads=${s.threads} readers=${s.readerSlots}(${s.readersActive} in txn, oldest ${s.oldestReaderTxn ?? '—'} of ${s.lastTxnId}) store=${mib(s.storeUsedBytes)}/${mib(s.storeFileBytes)}MiB dir=${mib(s.dataDirBytes)}MiB series=${s.metricSeries} resources=${s.activeResources} requests=${s.requests} writes=${s.writes}`;
+  const stalled = s.threadStates === undefined ? '' : ` STALLED? /metrics did not answer; threads: ${s.threadStates.map((th) => `${th.name}/${th.tid} ${th.state} ${th.cpuS.toFixed(1)}s ${th.wchan}`).join(', ')}`;
+  return `t=${(s.tMs / 1000).toFixed(0)}s${stalled} rss=${mib(s.rssBytes)}MiB heap=${mib(s.heapUsedBytes)}MiB fds=${s.fdOther}+${s.fdSockets}sock threads=${s.threads} readers=${s.readerSlots}(${s.readersActive} in txn, oldest ${s.oldestReaderTxn ?? '—'} of ${s.lastTxnId}) store=${mib(s.storeUsedBytes)}/${mib(s.storeFileBytes)}MiB dir=${mib(s.dataDirBytes)}MiB series=${s.metricSeries} resources=${s.activeResources} requests=${s.requests} writes=${s.writes}`;
 }
 
 /** The server's log lines at level warn or worse (pino: 40 warn, 50 error, 60 fatal), the first 500 of them. */
@@ -102,7 +107,7 @@ async function main(): Promise<number> {
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KNOWD_'))), KNOWD_DISCOVERY: 'off', KNOWD_REPL_SNAPSHOT_SEC: String(o.snapshotSec) };
-  const child = track(spawn(process.execPath, [KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...o.nodeArgs, KNOWD_JS, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   const stderr = tail(child.stderr, 20_000);
   const serverLog = collectLog(child.stdout);
   try {
@@ -167,7 +172,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await stopChild(child, 30_000);
-    if (o.keep) log(`data directory kept: ${dataDir}`);
+    if (o.keep) log(`data directory kept: ${dataDir} (the server ran in ${dir})`);
     else removeTmpDir(dir);
   }
 }

@@ -1,5 +1,6 @@
 // One soak over a running knowd: set-up, the clients, a sample every `sampleMs`, and the judgement.
 // Used by bench/soak.ts (minutes, by hand) and test/e2e/soak.test.ts (a minute, in the suite).
+import fs from 'node:fs';
 import { judge, Sampler, type JudgeOptions, type Sample, type Trend } from './soak-sampler.js';
 import { Recorder, runWorkload, setUp } from './soak-workload.js';
 
@@ -41,7 +42,8 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
   try {
     await take();
     const untilMs = Date.now() + o.durationMs;
-    const work = runWorkload({ port: target.port, seed: o.seed, clients: o.clients, untilMs, snapshots: o.snapshots }, rec);
+    const gone = (): boolean => !fs.existsSync(`/proc/${target.pid}`);
+    const work = runWorkload({ port: target.port, seed: o.seed, clients: o.clients, untilMs, snapshots: o.snapshots, stop: gone }, rec);
     let working = true;
     void work.finally(() => (working = false)).catch(() => undefined);
     while (working) {
@@ -58,6 +60,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
   }
   const trends = judge(samples, { ...o, clients: o.clients });
   const failures = [
+    ...(fs.existsSync(`/proc/${target.pid}`) ? [] : ['the server exited during the soak']),
     ...(rec.unexpectedTotal > 0 ? [`${rec.unexpectedTotal} requests got an unexpected answer`] : []),
     ...trends.filter((t) => t.failed).map((t) => `${t.name}: first ${t.first.toFixed(1)}, last ${t.last.toFixed(1)}, max ${t.max.toFixed(1)} (rule: ${t.rule})`),
   ];

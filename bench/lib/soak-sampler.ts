@@ -31,6 +31,46 @@ export interface Sample {
   readonly activeResources: number | null;
   readonly requests: number;
   readonly writes: number;
+  /** Only when /metrics did not answer (a stalled server): what each thread was doing. */
+  readonly threadStates?: readonly ThreadState[];
+}
+
+export interface ThreadState {
+  readonly tid: number;
+  readonly name: string;
+  /** R running, S sleeping, D disk… (/proc/PID/task/TID/stat). */
+  readonly state: string;
+  readonly cpuS: number;
+  /** The kernel function it sleeps in (futex_wait…, ep_poll…). */
+  readonly wchan: string;
+}
+
+/** Each thread's name, state, CPU seconds and wait channel: is a stalled server spinning or blocked, and where? */
+export function threadStates(pid: number): ThreadState[] {
+  const out: ThreadState[] = [];
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const dir = `/proc/${pid}/task/${tid}`;
+      const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      let wchan = '';
+      try {
+        wchan = fs.readFileSync(`${dir}/wchan`, 'utf8');
+      } catch {
+        // Not readable on every kernel.
+      }
+      out.push({ tid: Number(tid), name: fs.readFileSync(`${dir}/comm`, 'utf8').trim(), state: after[0] ?? '?', cpuS: (Number(after[11]) + Number(after[12])) / 100, wchan });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 function readProcStatus(pid: number): { rss: number | null; threads: number | null } {
@@ -156,6 +196,7 @@ export class Sampler {
       heapUsedBytes: metrics === null ? null : metricValue(metrics, 'knowd_process_nodejs_heap_size_used_bytes'),
       activeResources: metrics === null ? null : metricValue(metrics, 'knowd_process_nodejs_active_resources_total'),
       ...this.counts(),
+      ...(metrics === null && { threadStates: threadStates(this.pid) }),
     };
   }
 

@@ -572,6 +572,8 @@ export interface WorkloadOptions {
   readonly untilMs: number;
   /** Client 0 also takes a snapshot now and then; off by default in short runs. */
   readonly snapshots?: boolean;
+  /** Stops the clients early (the server is gone: every further request would only fail). */
+  readonly stop?: () => boolean;
 }
 
 /** Runs the clients until `untilMs`; every operation in flight then finishes. */
@@ -580,7 +582,7 @@ export async function runWorkload(o: WorkloadOptions, rec: Recorder): Promise<vo
   await Promise.all(
     clients.map(async (c) => {
       try {
-        while (Date.now() < o.untilMs) {
+        while (Date.now() < o.untilMs && o.stop?.() !== true) {
           const op = drawOp(c);
           if (op === snapshot && (c.id !== 0 || o.snapshots !== true)) continue;
           await op(c);

@@ -42,10 +42,11 @@ export class UsearchIndex implements VectorIndex {
   }
 
   addMany(keys: readonly number[], vectors: Float32Array): void {
-    // One at a time, on this thread. usearch's batch add on several threads decides whether to grow
-    // the index from its live size, while removed vectors still hold their slots: after removals a
-    // batch could run out of slots and fail ("Reserve capacity ahead of insertions!", seen once in
-    // CI as an unhandled error after a commit). Single adds grow it as needed.
+    // One at a time, on this thread. usearch's batch add on several threads fails ("Reserve capacity
+    // ahead of insertions!", thrown after the commit) when the binding last grew the index for
+    // fewer threads (a single add grows it for one), and it sized the index from its live count
+    // while removed vectors still held slots. Single adds grow it as needed. A rebuild from the
+    // store loses the other cores; a wrong index or a stopped server would be worse.
     const dims = this.options.dims;
     for (let i = 0; i < keys.length; i++) this.native.add(BigInt(keys[i]!), vectors.subarray(i * dims, (i + 1) * dims), 1);
   }

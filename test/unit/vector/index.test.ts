@@ -135,3 +135,47 @@ test('usearch: a batch add after removals never runs out of slots', (t) => {
   }
   t.pass();
 });
+
+test('usearch survives upsert/delete churn with fresh keys (its key table filled with tombstones in 2.25)', (t) => {
+  // The soak's vector traffic: ids upserted again and again (remove + add under the same key) and
+  // deleted (a re-upsert then gets a fresh key). usearch 2.25.3 corrupted its key table within about
+  // a thousand such operations ("Duplicate keys" for a key contains() denied) and could then spin
+  // forever in remove(), holding the main thread: the whole server stopped answering.
+  const index = new UsearchIndex(opts('cos', 'f32', 8));
+  const r = rng(7);
+  const keyOf = new Map<number, number>();
+  let nextKey = 1;
+  for (let i = 0; i < 20_000; i++) {
+    const id = Math.floor(r() * 160);
+    const key = keyOf.get(id);
+    if (r() < 0.3) {
+      if (key !== undefined) t.true(index.remove(key));
+      keyOf.delete(id);
+      continue;
+    }
+    const k = key ?? nextKey++;
+    keyOf.set(id, k);
+    index.add(k, Float32Array.from({ length: 8 }, () => r() * 2 - 1));
+  }
+  t.is(index.size(), keyOf.size);
+  for (const k of keyOf.values()) t.true(index.native.contains(BigInt(k)));
+});
+
+test('a batch insertion after single ones does not fail for want of reserved thread contexts', (t) => {
+  // The apply path adds a transaction's one new vector alone and a batch's new vectors together:
+  // usearch's binding had reserved one thread context when a single insertion grew the index, and a
+  // batch on every core then threw "Reserve capacity ahead of insertions!" after the commit (the soak
+  // saw the server exit on it).
+  const r = rng(3);
+  for (let trial = 0; trial < 40; trial++) {
+    const index = new UsearchIndex(opts('cos', 'f32', 8));
+    let key = 1;
+    const singles = 5 + Math.floor(r() * 200);
+    for (let i = 0; i < singles; i++) index.add(key++, Float32Array.from({ length: 8 }, () => r() * 2 - 1));
+    for (let b = 0; b < 20; b++) {
+      const keys = Array.from({ length: 5 }, () => key++);
+      index.addMany(keys, Float32Array.from({ length: 5 * 8 }, () => r() * 2 - 1));
+    }
+    t.is(index.size(), key - 1);
+  }
+});
