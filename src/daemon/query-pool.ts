@@ -73,6 +73,10 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
       const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
       vec?.close();
+      // A query may have queued while every live worker was one stopped mid-load (counted live, but
+      // never released): only a release or a stop handed waiters a worker, so it waited for good.
+      const next = !closed && live < size ? waiting.shift() : undefined;
+      if (next !== undefined) next(spawn());
     });
     w.on('error', (e) => opts.log.error({ err: e }, 'query worker failed'));
     return w;

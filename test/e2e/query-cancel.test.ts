@@ -182,3 +182,31 @@ test('clients that hang up while a fresh query worker is still loading leak no f
   t.true(after <= before + 3, `non-socket descriptors went from ${before} to ${after}`);
   t.is((await sendJson<unknown>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }' })).status, 200);
 });
+
+test('a query that waits while every query worker was stopped mid-load is still answered', async (t) => {
+  // Workers stopped while loading count as live until they have loaded and are terminated; a query
+  // that queued meanwhile was handed a worker only by a release or a stop, and none came: it waited
+  // for good (the soak saw four queries unanswered for a minute, and no query worker left).
+  t.timeout(120_000);
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 300 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
+  const heavy = 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z . FILTER(CONCAT(STR(?x), STR(?y), STR(?z)) = "none") }';
+  const hangUp = (afterMs: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const req = http.request(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, agent: false });
+      req.on('error', () => undefined);
+      req.end(heavy);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, afterMs);
+    });
+  for (let round = 0; round < 12; round++) {
+    // Each hang-up stops a worker (often a fresh one, still loading); a query then waits for one.
+    await Promise.all([hangUp(60 + round * 25), hangUp(90 + round * 25), hangUp(120 + round * 25)]);
+    const q = await sendJson<{ boolean?: boolean }>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }', timeoutMs: 5000 });
+    if (q.status !== 200) return t.fail(`round ${round}: ${q.status}`);
+  }
+  t.pass();
+});
