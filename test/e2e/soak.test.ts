@@ -11,7 +11,14 @@ import { startKnowd, tmpDir } from '../helpers/procs.js';
 import { testSeed } from '../helpers/random.js';
 
 /** The measures this test asserts; the others (memory, store growth) are reported by bench/soak.ts. */
-const ASSERTED = new Set(['reader slots', 'readers in a txn', 'fds (not sockets)', 'fds (sockets)', 'threads', 'longest pinned snapshot s', 'reader slots of maxReaders']);
+const ASSERTED = new Set(['reader slots', 'readers in a txn', 'fds (sockets)', 'threads', 'longest pinned snapshot s', 'reader slots of maxReaders']);
+/**
+ * Files held open (not sockets) swing by tens within a minute: a snapshot being written, a query
+ * worker loading its modules after a hang-up. bench/soak.ts judges them over minutes (+4); here only
+ * growth past this is a leak (the one the soak found went from 29 to 295 in a minute). CI under load
+ * 10 saw 40 -> 50.5 with no leak.
+ */
+const FD_SLACK = 24;
 
 test('a minute of mixed traffic: only expected answers, no growth of LMDB readers, descriptors or threads', async (t) => {
   t.timeout(240_000);
@@ -27,6 +34,8 @@ test('a minute of mixed traffic: only expected answers, no growth of LMDB reader
   const unexpected = report.recorder.unexpected.slice(0, 5).map((u) => `${u.op} ${u.method} ${u.path} → ${u.status ?? 'no answer'} (expected ${u.expected.join('|')}): ${u.answer.slice(0, 300)}`);
   t.deepEqual(unexpected, [], `seed ${seed}: ${report.recorder.unexpectedTotal} unexpected answers`);
   const grew = report.trends.filter((tr) => tr.failed && ASSERTED.has(tr.name)).map((tr) => `${tr.name}: first ${tr.first}, last ${tr.last} (${tr.rule})`);
+  const files = report.trends.find((tr) => tr.name === 'fds (not sockets)');
+  if (files !== undefined && files.last > files.first + FD_SLACK) grew.push(`fds (not sockets): first ${files.first}, last ${files.last} (last third ≤ first third + ${FD_SLACK})`);
   t.deepEqual(grew, [], `seed ${seed}`);
   // Every operation kind ran (a workload that silently stopped exercising something would pass).
   for (const op of ['tx.add', 'sparql.select', 'v1.stream', 'v1.timeout', 'update', 'gsp.put', 'ns.delete', 'receipts.verify', 'vector.upsert']) t.true((report.recorder.ops[op]?.count ?? 0) > 0, `${op} ran`);
