@@ -58,8 +58,12 @@ export async function makeCluster(t: ExecutionContext, n: number, extraArgs: rea
   const signingKeyFile = path.join(dir, 'signing.pem');
   fs.writeFileSync(signingKeyFile, generateSigningKeyPem(), { mode: 0o600 });
   const nodes: ClusterNode[] = [];
+  const taken = new Set<number>();
   for (let i = 0; i < n; i++) {
-    const grpcPort = await freePort();
+    // The kernel may hand out a port just closed again: CI once got the same one for two nodes.
+    let grpcPort = await freePort();
+    while (taken.has(grpcPort)) grpcPort = await freePort();
+    taken.add(grpcPort);
     const spec = { name: `n${i}`, grpcPort, dataDir: path.join(dir, `n${i}`, 'data'), certDir: path.join(dir, `n${i}`, 'certs'), memberId: `127.0.0.1:${grpcPort}` };
     await writeNodeCerts(spec.certDir, ca, spec.name);
     fs.mkdirSync(spec.dataDir, { recursive: true });
