@@ -5,6 +5,19 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { sendJson, startKnowd, tmpDir } from '../helpers/procs.js';
 
+/** Posts a query on a connection of its own and hangs up after `afterMs`, without reading the answer. */
+function hangUp(url: string, query: string, afterMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const req = http.request(`${url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, agent: false });
+    req.on('error', () => undefined);
+    req.end(query);
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, afterMs);
+  });
+}
+
 test('disconnecting from a streaming query cancels it on the server', async (t) => {
   const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
   const lines = Array.from({ length: 400 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
@@ -161,16 +174,8 @@ test('clients that hang up while a fresh query worker is still loading leak no f
   const before = nonSocketFds(knowd.pid);
   const heavy = 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z . FILTER(CONCAT(STR(?x), STR(?y), STR(?z)) = "none") }';
   for (let i = 0; i < 24; i++) {
-    await new Promise<void>((resolve) => {
-      const req = http.request(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, agent: false });
-      req.on('error', () => undefined);
-      req.end(heavy);
-      // From "at once" to "well after a worker has loaded": some hang-ups land mid-load on any machine.
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 30 + (i % 8) * 40);
-    });
+    // From "at once" to "well after a worker has loaded": some hang-ups land mid-load on any machine.
+    await hangUp(knowd.url, heavy, 30 + (i % 8) * 40);
   }
   // The last workers load and are terminated, then the descriptors are counted again.
   const deadline = Date.now() + 20_000;
@@ -192,19 +197,9 @@ test('a query that waits while every query worker was stopped mid-load is still 
   const lines = Array.from({ length: 300 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
   t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
   const heavy = 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z . FILTER(CONCAT(STR(?x), STR(?y), STR(?z)) = "none") }';
-  const hangUp = (afterMs: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const req = http.request(`${knowd.url}/sparql`, { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, agent: false });
-      req.on('error', () => undefined);
-      req.end(heavy);
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, afterMs);
-    });
   for (let round = 0; round < 12; round++) {
     // Each hang-up stops a worker (often a fresh one, still loading); a query then waits for one.
-    await Promise.all([hangUp(60 + round * 25), hangUp(90 + round * 25), hangUp(120 + round * 25)]);
+    await Promise.all([hangUp(knowd.url, heavy, 60 + round * 25), hangUp(knowd.url, heavy, 90 + round * 25), hangUp(knowd.url, heavy, 120 + round * 25)]);
     const q = await sendJson<{ boolean?: boolean }>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }', timeoutMs: 5000 });
     if (q.status !== 200) return t.fail(`round ${round}: ${q.status}`);
   }
