@@ -129,6 +129,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // A generator function made per call gets a hidden class of its own, which V8 keeps outside the
+  // young generation and which points back to the function's closure: whatever the call worked on
+  // then outlives the next minor GCs (test/unit/sparql/query-garbage.test.ts measures it). In the
+  // layers that run per query and per transaction, generators are module-level functions or class
+  // methods. (Elsewhere a generator inside a factory called once, or per snapshot, costs nothing.)
+  {
+    files: ['src/{sparql,hooks,shacl,dataset,storage,rdf,receipts,vector}/**/*.ts', 'src/engine/apply.ts', 'src/engine/queryable.ts', 'src/engine/query-job.ts', 'src/engine/part-lines.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: ':function FunctionExpression[generator=true]:not(MethodDefinition > FunctionExpression)', message: 'a generator (or a *method() of an object literal) made per call: make it a module-level function or a class method' },
+        { selector: ':function FunctionDeclaration[generator=true]', message: 'a generator made per call: make it a module-level function or a class method' },
+      ],
+    },
+  },
   ...layerRules.filter((r) => !r.files[0].startsWith('src/replication/') && !r.files[0].startsWith('src/engine/')),
   lmdbEdge,
   usearchEdge,

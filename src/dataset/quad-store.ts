@@ -97,9 +97,7 @@ export class QuadStore {
   seek(txn: ReadTxn, nsId: number, p: IdPattern, at: 0 | 1 | 2, slices: readonly IdSlice[]): IterableIterator<IdQuad> | undefined {
     const scans = this.families(p).map((family) => chooseScan(p, family));
     if (!scans.every((s) => seeksBy(s.order, s.bound, at))) return undefined;
-    return (function* () {
-      for (const { order, bound } of scans) yield* skipScan(txn, nsId, order, bound, at, slices);
-    })();
+    return seekAll(txn, nsId, scans, at, slices);
   }
 
   /** Exact number of matching quads: O(1) for the kept counters, else a range count over one index. */
@@ -301,4 +299,9 @@ export class QuadWriter {
     this.counts.flush(this.txn);
     this.dict.finish();
   }
+}
+
+// A module-level generator, not an inline one: see sparql/query.ts on per-call generator functions.
+function* seekAll(txn: ReadTxn, nsId: number, scans: readonly Scan[], at: 0 | 1 | 2, slices: readonly IdSlice[]): Generator<IdQuad> {
+  for (const { order, bound } of scans) yield* skipScan(txn, nsId, order, bound, at, slices);
 }

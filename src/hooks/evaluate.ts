@@ -61,14 +61,17 @@ function metered(ds: QueryableDataset, m: Meter): QueryableDataset {
     term: (id) => ds.term(id),
     count: (s, p, o, g) => ds.count(s, p, o, g),
     namedGraphs: () => ds.namedGraphs(),
-    *match(s, p, o, g) {
-      for (const q of ds.match(s, p, o, g)) {
-        if (++m.steps > m.maxSteps) throw new BudgetExceeded(`read more than ${m.maxSteps} quads`);
-        if ((m.steps & 1023) === 0) m.overtime?.();
-        yield q;
-      }
-    },
+    match: (s, p, o, g) => meteredMatch(ds.match(s, p, o, g), m),
   };
+}
+
+// Module-level generators, not `*match()` in the literal: see sparql/query.ts on per-call generator functions.
+function* meteredMatch(quads: Iterable<QueryIdQuad>, m: Meter): Generator<QueryIdQuad> {
+  for (const q of quads) {
+    if (++m.steps > m.maxSteps) throw new BudgetExceeded(`read more than ${m.maxSteps} quads`);
+    if ((m.steps & 1023) === 0) m.overtime?.();
+    yield q;
+  }
 }
 
 const compare = (a: number, op: CompareOp, b: number): boolean => {
@@ -278,7 +281,6 @@ export function beforeView(after: QueryableDataset, delta: { readonly added: rea
     if (ids.some((x) => x === undefined) || g === undefined) return undefined;
     return [ids[0]!, ids[1]!, ids[2]!, g];
   };
-  const key = (q: QueryIdQuad): string => q.join(' ');
   const hidden = new Set<string>();
   for (const q of delta.added) {
     const id = idOf(q);
@@ -295,11 +297,15 @@ export function beforeView(after: QueryableDataset, delta: { readonly added: rea
     term: (id) => after.term(id),
     count: (s, p, o, g) => after.count(s, p, o, g),
     namedGraphs: () => after.namedGraphs(),
-    *match(s, p, o, g) {
-      for (const q of after.match(s, p, o, g)) if (!hidden.has(key(q))) yield q;
-      for (const q of shown) {
-        if ((s === undefined || q[0] === s) && (p === undefined || q[1] === p) && (o === undefined || q[2] === o) && (g === 'named' ? q[3] !== 0 : q[3] === g)) yield q;
-      }
-    },
+    match: (s, p, o, g) => beforeMatch(after.match(s, p, o, g), hidden, shown, s, p, o, g),
   };
+}
+
+const key = (q: QueryIdQuad): string => q.join(' ');
+
+function* beforeMatch(after: Iterable<QueryIdQuad>, hidden: ReadonlySet<string>, shown: readonly QueryIdQuad[], s: number | undefined, p: number | undefined, o: number | undefined, g: number | 'named'): Generator<QueryIdQuad> {
+  for (const q of after) if (!hidden.has(key(q))) yield q;
+  for (const q of shown) {
+    if ((s === undefined || q[0] === s) && (p === undefined || q[1] === p) && (o === undefined || q[2] === o) && (g === 'named' ? q[3] !== 0 : q[3] === g)) yield q;
+  }
 }

@@ -190,25 +190,35 @@ export function executeQuery(parsed: ParsedQuery, data: QueryableDataset, opts: 
         kind: 'bindings',
         vars,
         ...(ev.profile !== undefined && { plan: () => explainPlan(root, ev.profile!) }),
-        vals: {
-          rows: (function* () {
-            for (const r of ev.exec(algebra, [])) yield slots.map((s) => r[s]);
-          })(),
-          term: (v) => ctx.term(v),
-        },
-        rows: (function* () {
-          for (const r of ev.exec(algebra, [])) {
-            // No prototype: a variable named ?__proto__ must stay a binding.
-            const sol = Object.create(null) as Record<string, Term>;
-            for (let i = 0; i < slots.length; i++) {
-              const v = r[slots[i]!];
-              if (v !== undefined) sol[vars[i]!] = ctx.term(v);
-            }
-            yield sol;
-          }
-        })(),
+        vals: { rows: valRows(ev, algebra, slots), term: (v) => ctx.term(v) },
+        rows: solutions(ev, algebra, slots, vars),
       };
     }
+  }
+}
+
+/*
+ * The generators below are module-level functions on purpose. A generator function created per call
+ * (an inline `function*`, or a `*method()` of an object literal) gets its own prototype and hidden
+ * class when first called; V8 keeps hidden classes outside the young generation, and the class points
+ * back to the function and so to everything it closes over. Every query's state then outlived the
+ * next minor GCs and was copied and promoted until a full GC: measured with 10 hooks per
+ * transaction, 2-3 MB promoted per scavenge and 4-6 ms scavenges, the p95 of a checked transaction.
+ */
+function* valRows(ev: Evaluator, algebra: Algebra.Operation, slots: readonly number[]): Generator<(Val | undefined)[]> {
+  for (const r of ev.exec(algebra, [])) yield slots.map((s) => r[s]);
+}
+
+function* solutions(ev: Evaluator, algebra: Algebra.Operation, slots: readonly number[], vars: readonly string[]): Generator<Record<string, Term>> {
+  const ctx = ev.ctx;
+  for (const r of ev.exec(algebra, [])) {
+    // No prototype: a variable named ?__proto__ must stay a binding.
+    const sol = Object.create(null) as Record<string, Term>;
+    for (let i = 0; i < slots.length; i++) {
+      const v = r[slots[i]!];
+      if (v !== undefined) sol[vars[i]!] = ctx.term(v);
+    }
+    yield sol;
   }
 }
 

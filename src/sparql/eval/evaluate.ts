@@ -604,15 +604,15 @@ export class Evaluator {
       const { groups, rest } = splitSimilar(op.patterns);
       this.similarSplits.set(op, (split = { groups, rest: { ...op, patterns: rest } }));
     }
-    const { groups, rest } = split;
-    const chain = function* (ev: Evaluator, i: number, row: Row): Generator<Row> {
-      if (i === groups.length) {
-        yield* ev.bgp(rest, row, g);
-        return;
-      }
-      for (const r of similarRows(ev.ctx, groups[i]!, row)) yield* chain(ev, i + 1, r);
-    };
-    yield* chain(this, 0, passed);
+    yield* this.similarChain(split.groups, split.rest, 0, passed, g);
+  }
+
+  private *similarChain(groups: readonly SimilarGroup[], rest: Algebra.Bgp, i: number, row: Row, g: ActiveGraph): Generator<Row> {
+    if (i === groups.length) {
+      yield* this.bgp(rest, row, g);
+      return;
+    }
+    for (const r of similarRows(this.ctx, groups[i]!, row)) yield* this.similarChain(groups, rest, i + 1, r, g);
   }
 
   /**

@@ -38,16 +38,8 @@ export function openMemoryStorage(): MemoryStorage {
   const readerOver = (mapOf: (t: Table) => SortedBytesMap): ReadTxn => {
     const r: ReadTxn = {
       get: (table, key) => mapOf(table).get(key),
-      *scan(table: Table, range: Range): IterableIterator<Entry> {
-        let n = 0;
-        for (const [key, value] of mapOf(table).range(range.start, range.end, range.reverse === true)) {
-          if (range.limit !== undefined && n++ >= range.limit) return;
-          yield { key, value };
-        }
-      },
-      *scanKeys(table: Table, range: Range): IterableIterator<Bytes> {
-        for (const e of r.scan(table, range)) yield e.key;
-      },
+      scan: (table: Table, range: Range): IterableIterator<Entry> => scanMap(mapOf(table), range),
+      scanKeys: (table: Table, range: Range): IterableIterator<Bytes> => keysOf(scanMap(mapOf(table), range)),
       count(table, range) {
         let n = 0;
         for (const _ of r.scan(table, range)) n++;
@@ -148,4 +140,18 @@ export function openMemoryStorage(): MemoryStorage {
     },
   };
   return storage;
+}
+
+// Module-level generators, not `*scan()` in the literal (made per read): see sparql/query.ts on
+// per-call generator functions.
+function* scanMap(map: SortedBytesMap, range: Range): Generator<Entry> {
+  let n = 0;
+  for (const [key, value] of map.range(range.start, range.end, range.reverse === true)) {
+    if (range.limit !== undefined && n++ >= range.limit) return;
+    yield { key, value };
+  }
+}
+
+function* keysOf(entries: Iterable<Entry>): Generator<Bytes> {
+  for (const e of entries) yield e.key;
 }
