@@ -1,13 +1,13 @@
-import { once } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Writer } from 'n3';
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { bulkImport } from '../../../engine/index.js';
-import { factory, formatFromMediaType, parseFormatName, type RdfFormat } from '../../../rdf/index.js';
+import { factory, formatFromMediaType, parseFormatName, type Quad, type RdfFormat } from '../../../rdf/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
+import { sendFromSnapshot } from '../snapshot-stream.js';
 import { parseWith } from './common.js';
 import { auditSource } from './ops.js';
 
@@ -107,23 +107,21 @@ export function registerAdminRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     if (format !== 'n-quads' && format !== 'n-triples') throw new KnowdError('BAD_FORMAT', 'Export writes n-quads (or n-triples for the default graph only)');
     const info = deps.engine.namespace(ns);
     const graph = format === 'n-triples' ? factory.defaultGraph() : 'all';
-    const out = new PassThrough();
-    const w = new Writer({ format: 'N-Quads' });
     // One read snapshot for the whole export, streamed with backpressure: constant memory.
-    deps.engine
-      .read(async (r) => {
-        let buf = '';
-        for (const quad of deps.engine.quads.matchTerms(r, info.id, null, null, null, graph)) {
-          buf += w.quadToString(quad.subject as never, quad.predicate as never, quad.object as never, quad.graph as never);
-          if (buf.length >= 1 << 20) {
-            if (!out.write(buf)) await once(out, 'drain');
-            buf = '';
-          }
-        }
-        out.end(buf);
-      })
-      .catch((e: unknown) => out.destroy(e as Error));
-    void reply.type(format === 'n-quads' ? 'application/n-quads' : 'application/n-triples');
-    return reply.send(out);
+    return sendFromSnapshot(reply, format === 'n-quads' ? 'application/n-quads' : 'application/n-triples', (fn) => deps.engine.read(fn), (r) => exportLines(deps.engine.quads.matchTerms(r, info.id, null, null, null, graph)), deps.log);
   });
+}
+
+/** N-Quads lines in chunks of about 1 MiB. */
+function* exportLines(quads: Iterable<Quad>): Generator<string> {
+  const w = new Writer({ format: 'N-Quads' });
+  let buf = '';
+  for (const quad of quads) {
+    buf += w.quadToString(quad.subject as never, quad.predicate as never, quad.object as never, quad.graph as never);
+    if (buf.length >= 1 << 20) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf !== '') yield buf;
 }

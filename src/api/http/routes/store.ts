@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KnowdError, hasAny } from '../../../base/index.js';
-import { FORMAT_MEDIA_TYPE, factory, formatFromFileName, formatFromMediaType, parseRdf, quadToNQuads, serializeRdf, type RdfFormat } from '../../../rdf/index.js';
+import { FORMAT_MEDIA_TYPE, factory, formatFromFileName, formatFromMediaType, parseRdf, quadToNQuads, type Quad, type RdfFormat } from '../../../rdf/index.js';
+import { RESULT_FORMATS, createGraphWriter, serializeGraph, type GraphFormatName } from '../../../sparql/results/index.js';
+import type { ReadTxn } from '../../../storage/index.js';
+import { sendFromSnapshot } from '../snapshot-stream.js';
 import { isMultipart, type MultipartBody } from '../multipart.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
@@ -23,8 +26,16 @@ function target(query: Record<string, unknown>): Target {
   return { kind: 'dataset' };
 }
 
-function negotiate(accept: string | undefined, dataset: boolean): RdfFormat {
-  const offers: RdfFormat[] = dataset ? ['n-quads', 'trig'] : ['turtle', 'n-triples', 'n-quads', 'trig'];
+/** What GET offers, the default first: a graph in every RDF format; a dataset (several graphs) only in quad formats. */
+const GRAPH_OFFERS: readonly GraphFormatName[] = ['turtle', 'n-triples', 'n-quads', 'trig', 'json-ld'];
+const DATASET_OFFERS: readonly GraphFormatName[] = ['n-quads', 'trig', 'json-ld'];
+
+function graphFormatOf(mediaType: string): GraphFormatName | undefined {
+  return GRAPH_OFFERS.find((n) => RESULT_FORMATS[n].mediaType === mediaType || RESULT_FORMATS[n].aliases.includes(mediaType));
+}
+
+function negotiate(accept: string | undefined, dataset: boolean): GraphFormatName {
+  const offers = dataset ? DATASET_OFFERS : GRAPH_OFFERS;
   if (accept === undefined || accept.trim() === '' || accept.includes('*/*')) return offers[0]!;
   const wanted = accept
     .split(',')
@@ -35,10 +46,15 @@ function negotiate(accept: string | undefined, dataset: boolean): RdfFormat {
     })
     .sort((a, b) => b.q - a.q);
   for (const w of wanted) {
-    const f = formatFromMediaType(w.type);
+    const f = graphFormatOf(w.type);
     if (f !== undefined && offers.includes(f) && w.q > 0) return f;
   }
-  throw new KnowdError('NOT_ACCEPTABLE', `Cannot produce ${accept}; offered: ${offers.map((f) => FORMAT_MEDIA_TYPE[f]).join(', ')}`);
+  throw new KnowdError('NOT_ACCEPTABLE', `Cannot produce ${accept}; offered: ${offers.map((f) => RESULT_FORMATS[f].mediaType).join(', ')}`);
+}
+
+/** A graph's quads as triples (Turtle and N-Triples have no graphs). */
+function* asTriples(quads: Iterable<Quad>): Generator<Quad> {
+  for (const q of quads) yield factory.quad(q.subject, q.predicate, q.object);
 }
 
 export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void {
@@ -51,12 +67,11 @@ export function registerStoreRoutes({ app, can }: BuiltApp, deps: ApiDeps): void
     const t = target(req.query as Record<string, unknown>);
     const format = negotiate(req.headers.accept, t.kind === 'dataset');
     const g = t.kind === 'default' ? factory.defaultGraph() : t.kind === 'graph' ? factory.namedNode(t.iri) : 'all';
-    const quads = deps.engine.read((r) => [...deps.engine.quads.matchTerms(r, info.id, null, null, null, g)]);
-    if (t.kind === 'graph' && quads.length === 0) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
+    const quads = (r: ReadTxn): Iterable<Quad> => deps.engine.quads.matchTerms(r, info.id, null, null, null, g);
+    if (t.kind === 'graph' && !deps.engine.read((r) => hasAny(quads(r)))) throw new KnowdError('NOT_FOUND', `Graph <${t.iri}> does not exist in namespace "${ns}"`);
     const triplesOnly = format === 'turtle' || format === 'n-triples';
-    const out = triplesOnly ? quads.map((q) => factory.quad(q.subject, q.predicate, q.object)) : quads;
-    void reply.type(FORMAT_MEDIA_TYPE[format]);
-    return serializeRdf(out, format);
+    // Streamed from one snapshot: a whole store is not built in memory, nor serialized in one go.
+    return sendFromSnapshot(reply, RESULT_FORMATS[format].contentType, (fn) => deps.engine.read(fn), (r) => serializeGraph(createGraphWriter(format), triplesOnly ? asTriples(quads(r)) : quads(r)), deps.log);
   };
 
   const write = (mode: 'put' | 'post') => async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
