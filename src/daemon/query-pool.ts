@@ -84,24 +84,36 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
 
   const cancelled = (): KnowdError => new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
 
-  const acquire = async (signal: AbortSignal): Promise<Worker> => {
+  /** A worker for a query whose time limit ends at `deadlineMs` (the wait counts against it). */
+  const acquire = async (signal: AbortSignal, deadlineMs: number, timeoutMs: number): Promise<Worker> => {
     if (signal.aborted) throw cancelled();
     const w = idle.pop();
     if (w !== undefined) return w;
     if (live < size) return spawn();
     if (waiting.length >= maxQueued) throw new KnowdError('NOT_READY', `Too many queries waiting (${maxQueued}); retry later`);
     // A query whose client leaves while it waits leaves the queue: otherwise it would take a worker
-    // later only to have it terminated at once for a client that is gone.
+    // later only to have it terminated at once for a client that is gone. So does one whose time
+    // limit passes while it waits: the client asked for an answer within that time, not for a run then.
     return new Promise((resolve, reject) => {
-      const take = (got: Worker): void => {
+      const ahead = waiting.length;
+      const out = (): void => {
+        const i = waiting.indexOf(take);
+        if (i >= 0) waiting.splice(i, 1);
         signal.removeEventListener('abort', leave);
+        clearTimeout(timer);
+      };
+      const take = (got: Worker): void => {
+        out();
         resolve(got);
       };
       const leave = (): void => {
-        const i = waiting.indexOf(take);
-        if (i >= 0) waiting.splice(i, 1);
+        out();
         reject(cancelled());
       };
+      const timer = setTimeout(() => {
+        out();
+        reject(new KnowdError('QUERY_TIMEOUT', `The query waited for a query worker (all ${size} busy, ${ahead} queries ahead of it) past its time limit of ${timeoutMs} ms`, { timeoutMs }));
+      }, Math.max(0, deadlineMs - Date.now()));
       signal.addEventListener('abort', leave, { once: true });
       waiting.push(take);
     });
@@ -123,9 +135,12 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
   };
 
   return {
-    async *run(job: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
+    async *run(given: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
-      const w = await acquire(signal);
+      // The time limit runs from now, waiting for a worker included.
+      const job: QueryJob = given.acceptedAtMs === undefined ? { ...given, acceptedAtMs: Date.now() } : given;
+      const deadlineMs = job.acceptedAtMs! + job.timeoutMs;
+      const w = await acquire(signal, deadlineMs, job.timeoutMs);
       const id = nextId++;
       const inbox: Exclude<FromWorker, { type: 'ready' }>[] = [];
       let wake: (() => void) | undefined;
@@ -166,7 +181,7 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
         exited = true;
         dispose(false);
         notify();
-      }, job.timeoutMs + 5_000);
+      }, Math.max(0, deadlineMs - Date.now()) + 5_000);
       let finished = false;
       try {
         w.postMessage({ type: 'job', id, job } satisfies ToWorker);

@@ -34,6 +34,8 @@ export interface QueryJob {
   readonly params?: Readonly<Record<string, string>>;
   readonly dataset?: { readonly default: readonly string[]; readonly named: readonly string[] };
   readonly timeoutMs: number;
+  /** When the query was taken (ms since epoch): its time limit counts from here, a wait for a worker included. Default: when it starts. */
+  readonly acceptedAtMs?: number;
   readonly maxHeldValues: number;
   /**
    * A W3C result format, or Knowd's JSON API ('v1-json' whole document, 'v1-ndjson' a row a line),
@@ -218,7 +220,7 @@ export async function runQueryJob(
   const params = job.params === undefined ? undefined : Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k.replace(/^[?$]/, ''), parseParamTerm(k, v)]));
   const now = Date.now();
   const opts: QueryOptions = {
-    deadlineMs: now + job.timeoutMs,
+    deadlineMs: (job.acceptedAtMs ?? now) + job.timeoutMs,
     timeoutMs: job.timeoutMs,
     maxHeldValues: job.maxHeldValues,
     nowMs: Date.now,

@@ -205,3 +205,31 @@ test('a query that waits while every query worker was stopped mid-load is still 
   }
   t.pass();
 });
+
+test('a query that waits for a worker past its time limit answers 408 then, not after a run that starts late', async (t) => {
+  // The time limit used to start when a worker took the query: behind long queries, a query with a
+  // 1 s limit waited for seconds and then ran for its full second.
+  t.timeout(120_000);
+  const knowd = await startKnowd(t, { dataDir: path.join(tmpDir(t), 'data') });
+  const lines = Array.from({ length: 400 }, (_, i) => `<http://e/s${i}> <http://e/p> "${i}" .`).join('\n');
+  t.is((await sendJson<unknown>(`${knowd.url}/v1/tx`, 'POST', { add: lines, format: 'n-triples' })).status, 200);
+  // Four (the most query workers a node starts) long queries, each held until its 8 s limit.
+  const long = Array.from({ length: 4 }, () =>
+    sendJson<{ error?: { code: string } }>(`${knowd.url}/v1/query`, 'POST', {
+      query: 'SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z . FILTER(STR(?z) = "none") }',
+      timeoutMs: 8000,
+    }),
+  );
+  let longDone = 0;
+  for (const l of long) void l.then(() => longDone++);
+  await new Promise((r) => setTimeout(r, 500));
+  const queued = await sendJson<{ error?: { code: string; message: string } }>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }', timeoutMs: 1000 });
+  t.is(queued.status, 408);
+  t.is(queued.body.error?.code, 'QUERY_TIMEOUT');
+  t.regex(queued.body.error?.message ?? '', /waited for a query worker/);
+  t.is(longDone, 0, 'the queued query was answered while every worker was still busy');
+  for (const r of await Promise.all(long)) t.is(r.status, 408);
+  // The workers are free again.
+  const after = await sendJson<{ boolean?: boolean }>(`${knowd.url}/v1/query`, 'POST', { query: 'ASK { ?s ?p ?o }', timeoutMs: 5000 });
+  t.is(after.status, 200);
+});
