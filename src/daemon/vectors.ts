@@ -17,7 +17,8 @@ export const VECTORS_DIR = 'vectors';
 export function openVectorIndexes(config: Config, storage: Storage, layout: ShardLayout = WHOLE, log?: Logger): { indexes: VectorIndexes; report: OpenReport } | undefined {
   if (!config.vecEnabled) return undefined;
   const onRebuilt = (ns: string, vectors: number): void => log?.info({ namespace: ns, vectors }, 'vector index rebuilt in the background');
-  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined), layout, { onRebuilt });
+  const onFault = (ns: string, err: unknown, action: string): void => log?.error({ namespace: ns, err, action }, 'the vector index library failed; the store keeps the vectors');
+  const indexes = new VectorIndexes(storage, usearchBackend(config.store === 'disk' ? path.join(config.dataDir, VECTORS_DIR) : undefined), layout, { onRebuilt, onFault });
   return { indexes, report: indexes.open() };
 }
 

@@ -23,8 +23,11 @@ interface Live {
   version: number;
   /** The version of the saved copy (-1: none, or not this index's). */
   savedVersion: number;
-  /** Set while the index is rebuilt in the background: committed changes wait, searches scan the store. */
-  building?: { readonly pending: VectorChanges[]; readonly expected: number } | undefined;
+  /**
+   * Set while the index is rebuilt in the background: committed changes wait, searches scan the
+   * store. `failed`: the library failed on this data; searches scan the store until a restart.
+   */
+  building?: { readonly pending: VectorChanges[]; readonly expected: number; failed?: boolean } | undefined;
 }
 
 export interface OpenReport {
@@ -53,6 +56,11 @@ export interface VectorIndexesOptions {
   readonly backgroundRebuildMin?: number;
   /** Called when a background rebuild finished (tests, logs). */
   readonly onRebuilt?: (ns: string, vectors: number) => void;
+  /**
+   * Called when updating or rebuilding an index failed (the library threw). The store has the
+   * vectors; the index is rebuilt from it, or searches scan the store if the rebuild fails too.
+   */
+  readonly onFault?: (ns: string, error: unknown, action: 'rebuilding' | 'scanning the store') => void;
   /** Runs the next chunk of a background rebuild (default: setImmediate; tests step it by hand). */
   readonly schedule?: (step: () => void) => void;
 }
@@ -99,8 +107,14 @@ export class VectorIndexes {
           this.live.set(nsId, this.buildInBackground(nsId, meta));
           rebuilt.push({ ns: meta.ns, reason: `${reason ?? 'unknown'}; ${meta.count} vectors, rebuilt in the background (searches scan the store meanwhile)` });
         } else {
-          this.live.set(nsId, this.build(r, nsId, meta));
-          rebuilt.push({ ns: meta.ns, reason: reason ?? 'unknown' });
+          try {
+            this.live.set(nsId, this.build(r, nsId, meta));
+            rebuilt.push({ ns: meta.ns, reason: reason ?? 'unknown' });
+          } catch (e) {
+            this.opts.onFault?.(meta.ns, e, 'scanning the store');
+            this.live.set(nsId, { ns: meta.ns, index: this.backend.create(meta.options), version: meta.version, savedVersion: -1, building: { pending: [], expected: meta.count, failed: true } });
+            rebuilt.push({ ns: meta.ns, reason: `${reason ?? 'unknown'}; the rebuild failed, searches scan the store` });
+          }
         }
       }
     });
@@ -138,6 +152,17 @@ export class VectorIndexes {
     const step = (): void => {
       // Superseded (namespace dropped, store replaced and reopened): this build is abandoned.
       if (this.live.get(nsId) !== l || l.building === undefined) return;
+      try {
+        chunkStep();
+      } catch (e) {
+        // The library failed on this data: searches keep scanning the store (exact, slower, never
+        // wrong) rather than the process ending or answering from a partial index.
+        l.building.failed = true;
+        this.opts.onFault?.(l.ns, e, 'scanning the store');
+      }
+    };
+    const chunkStep = (): void => {
+      if (l.building === undefined) return;
       const started = performance.now();
       const chunk = this.storage.read((r) => [...scanVectors(r, nsId, after, size)]);
       const own = chunk.filter((v) => ownsKey(this.layout, v.key));
@@ -171,14 +196,35 @@ export class VectorIndexes {
     l.version = c.version;
   }
 
-  /** Applies what a committed entry changed (called after the commit is durable, in log order). */
+  /**
+   * Applies what a committed entry changed (called after the commit is durable, in log order). It
+   * never throws: the change is durable in the store whatever the index does, and the index is
+   * derived from it. If the library fails, the namespace's index is rebuilt from the store in the
+   * background (searches scan the store meanwhile).
+   */
   apply(c: VectorChanges): void {
+    try {
+      this.applyToIndex(c);
+    } catch (e) {
+      this.opts.onFault?.(c.ns, e, 'rebuilding');
+      this.rebuild(c.nsId);
+    }
+  }
+
+  /** The namespace's index from the store's current state, in the background. */
+  private rebuild(nsId: number): void {
+    const meta = this.storage.read((r) => getVectorMeta(r, nsId));
+    if (meta === undefined) this.live.delete(nsId);
+    else this.live.set(nsId, this.buildInBackground(nsId, meta));
+  }
+
+  private applyToIndex(c: VectorChanges): void {
     let l = this.live.get(c.nsId);
     if (l === undefined) this.live.set(c.nsId, (l = { ns: c.ns, index: this.backend.create(c.options), version: 0, savedVersion: -1 }));
     // Already reflected: the index was loaded or rebuilt at a state that includes this entry.
     if (c.version <= l.version) return;
     if (l.building !== undefined) {
-      l.building.pending.push(c);
+      if (!l.building.failed) l.building.pending.push(c);
       return;
     }
     for (const key of c.deletes) l.index.remove(key);
