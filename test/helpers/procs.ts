@@ -78,6 +78,37 @@ function exitOf(child: ChildProcess): Promise<Exit> {
   });
 }
 
+/**
+ * Every child these helpers started that is still running. A test's teardown stops its own; these
+ * are stopped here when no teardown will run: ava stops a test file that ran past its timeout with
+ * SIGTERM, and the knowd processes it started used to outlive it.
+ */
+const running = new Set<ChildProcess>();
+
+function register(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+function killAllNow(): void {
+  for (const c of running) {
+    if (c.pid === undefined) continue;
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+process.on('exit', killAllNow);
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    killAllNow();
+    process.exit(sig === 'SIGTERM' ? 143 : 130);
+  });
+}
+
 function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
@@ -129,6 +160,7 @@ export async function startKnowd(t: ExecutionContext, opts: KnowdOptions): Promi
       env: cleanEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    register(child);
     const exited = exitOf(child);
     t.teardown(() => killByPid(child, exited));
     const stdout = collect(child.stdout);
@@ -192,6 +224,7 @@ export interface RunOptions {
 export async function runNode(t: ExecutionContext, script: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   ensureBuilt();
   const child = spawn(process.execPath, [script, ...args], { cwd: opts.cwd ?? os.tmpdir(), env: cleanEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  register(child);
   if (opts.input !== undefined) child.stdin?.end(opts.input);
   const exited = exitOf(child);
   t.teardown(() => killByPid(child, exited));
