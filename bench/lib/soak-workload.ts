@@ -330,8 +330,13 @@ const queryTimeout: Op = async (c) => {
 };
 
 const queryHangUp: Op = async (c) => {
-  const way = c.int(4);
-  if (way === 0) {
+  const way = c.int(6);
+  if (way === 4) {
+    // Whole-store downloads streamed from one snapshot (a client gone mid-download must release it).
+    await c.call({ op: 'hangup.gsp-dataset', allowed: [200] }, { method: 'GET', path: '/store', headers: { accept: 'application/n-quads' }, hangUpAfterBytes: 1000 + c.int(20_000) });
+  } else if (way === 5) {
+    await c.call({ op: 'hangup.export', allowed: [200] }, { method: 'GET', path: '/v1/admin/export', headers: {}, hangUpAfterBytes: 1000 + c.int(20_000) });
+  } else if (way === 0) {
     await c.call({ op: 'hangup.stream', allowed: [200] }, { method: 'POST', path: '/v1/query/stream', body: JSON.stringify({ query: WIDE_QUERY }), headers: JSON_HEADERS, hangUpAfterBytes: 1000 + c.int(20_000) });
   } else if (way === 1) {
     await c.call({ op: 'hangup.sparql-tsv', allowed: [200] }, { method: 'POST', path: '/sparql', body: WIDE_QUERY, headers: { 'content-type': 'application/sparql-query', accept: 'text/tab-separated-values' }, hangUpAfterBytes: 1000 + c.int(20_000) });
@@ -379,8 +384,7 @@ const graphStore: Op = async (c) => {
       await c.call({ op: 'gsp.post', allowed: [200, 201] }, { method: 'POST', path: `/store?graph=${g}`, body: data, headers: { 'content-type': 'text/turtle' } });
       break;
     case 2:
-      // The Graph Store serves no JSON-LD (the SPARQL endpoint does).
-      await c.get('gsp.get', `/store?graph=${g}`, [200, 404], { accept: c.pick(GRAPH_TYPES.slice(0, 4)) });
+      await c.get('gsp.get', `/store?graph=${g}`, [200, 404], { accept: c.pick(GRAPH_TYPES) });
       break;
     case 3:
       await c.call({ op: 'gsp.delete', allowed: [200, 404] }, { method: 'DELETE', path: `/store?graph=${g}` });
