@@ -94,11 +94,15 @@ type Entry = { readonly index: number; readonly timeMs: number };
 type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
 /**
- * Runs the checks in order, a background one (begin) overlapping those after it. The verdict is the
- * one of running them one after another: the first check (in order) that fails decides, so every
- * started check is finished, inside this transaction, before anything is thrown.
+ * Runs the checks in order, a background one (begin) overlapping those after it, and then `then`
+ * (the receipt and the post hooks) while the background checks still work: the SHACL worker's
+ * verdict was waited for on this thread, idle, before the post hooks could start. The outcome is the
+ * one of running everything one after another: the first check (in order) that fails decides, and
+ * then nothing of `then` is kept (it throws, and the entry's savepoint undoes what `then` wrote,
+ * receipt and firings included; nothing of it is published before the commit). Every started check
+ * is finished, inside this transaction, before anything is thrown.
  */
-function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry: Entry): void {
+function withDeltaChecks<T>(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry: Entry, then: () => T): T {
   const started: { finish(): void }[] = [];
   let failure: { readonly error: unknown } | undefined;
   for (const c of ctx.checks ?? []) {
@@ -113,6 +117,14 @@ function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: s
       break;
     }
   }
+  let result: { readonly value: T } | { readonly error: unknown } | undefined;
+  if (failure === undefined) {
+    try {
+      result = { value: then() };
+    } catch (error) {
+      result = { error };
+    }
+  }
   let first: { readonly error: unknown } | undefined;
   for (const p of started) {
     try {
@@ -123,6 +135,8 @@ function runDeltaChecks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: s
   }
   if (first !== undefined) throw first.error;
   if (failure !== undefined) throw failure.error;
+  if (result === undefined || 'error' in result) throw (result as { readonly error: unknown }).error;
+  return result.value;
 }
 
 function postHooks(txn: WriteTxn, ctx: ApplyContext, ns: { readonly name: string; readonly id: number }, effective: Effective, entry: Entry): { firings?: readonly StoredFiring[] } {
@@ -181,16 +195,17 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
   const entry = { index, timeMs: cmd.timeMs };
-  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry);
-  // The receipt covers the effective change: the update's text says what to do, the delta what it did.
-  const digest = digestDeltaSync(effect.added, effect.removed);
-  const receipt = chainReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns));
-  putReceipt(txn, receipt);
-  // The effect is not derivable from the entry alone (it depends on the state the update met), so
-  // it is kept beside the receipt for verification.
-  putUpdateDelta(txn, receipt.id, effect.added, effect.removed);
-  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effect, entry);
-  return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry, () => {
+    // The receipt covers the effective change: the update's text says what to do, the delta what it did.
+    const digest = digestDeltaSync(effect.added, effect.removed);
+    const receipt = chainReceipt({ namespace: cmd.ns, actor: cmd.actor, kind: 'tx', timeMs: cmd.timeMs, logIndex: index, delta: digest }, chainHead(txn, cmd.ns));
+    putReceipt(txn, receipt);
+    // The effect is not derivable from the entry alone (it depends on the state the update met), so
+    // it is kept beside the receipt for verification.
+    putUpdateDelta(txn, receipt.id, effect.added, effect.removed);
+    const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effect, entry);
+    return { type: 'tx', receipt, delta: { added: effect.added.length, removed: effect.removed.length }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  });
 }
 
 /** Fails the transaction when a replaced graph holds anything but the new content (a concurrent write). */
@@ -251,18 +266,19 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
   const entry = { index, timeMs: cmd.timeMs };
-  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry);
-  const receipt = chainReceipt(
-    // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
-    { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },
-    chainHead(txn, cmd.ns),
-  );
-  putReceipt(txn, receipt);
-  if (cmd.idempotency !== undefined) {
-    putIdempotency(txn, cmd.ns, cmd.idempotency.key, { requestHash: cmd.idempotency.requestHash, receiptId: receipt.id, added, removed });
-  }
-  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
-  return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry, () => {
+    const receipt = chainReceipt(
+      // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
+      { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed, hash: cmd.deltaHash } },
+      chainHead(txn, cmd.ns),
+    );
+    putReceipt(txn, receipt);
+    if (cmd.idempotency !== undefined) {
+      putIdempotency(txn, cmd.ns, cmd.idempotency.key, { requestHash: cmd.idempotency.requestHash, receiptId: receipt.id, added, removed });
+    }
+    const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
+    return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  });
 }
 
 /**
@@ -307,12 +323,13 @@ function applyImport(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCom
     removed: [],
     effective,
   };
-  runDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, requested, entry);
-  const receipt = chainReceipt(
-    { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed: 0, hash: cmd.deltaHash } },
-    chainHead(txn, cmd.ns),
-  );
-  putReceipt(txn, receipt);
-  const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
-  return { type: 'tx', receipt, delta: { added, removed: 0 }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, requested, entry, () => {
+    const receipt = chainReceipt(
+      { namespace: cmd.ns, actor: cmd.actor, kind: cmd.kind, timeMs: cmd.timeMs, logIndex: index, delta: { added, removed: 0, hash: cmd.deltaHash } },
+      chainHead(txn, cmd.ns),
+    );
+    putReceipt(txn, receipt);
+    const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
+    return { type: 'tx', receipt, delta: { added, removed: 0 }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };
+  });
 }

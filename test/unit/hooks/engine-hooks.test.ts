@@ -276,6 +276,8 @@ ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path
 ex:AgeShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex:age ; sh:datatype xsd:integer ] .`;
       await engine.putHook(hook({ id: 'ages', phase: 'pre', condition: { not: { shacl: ages } } }), 'admin');
       await engine.putHook(hook({ id: 'no-bob', phase: 'pre', condition: { ask: 'ASK { ?s <http://ex/name> "bob" }' } }), 'admin');
+      // Post hooks run while the worker still validates: a rejected transaction must keep none of their firings.
+      await engine.putHook(hook({ id: 'seen', phase: 'post', condition: { ask: 'ASK { ?s a <http://ex/Person> }' } }), 'admin');
       const person = (s: string, names: string[], age: string): string => `<http://ex/${s}> a <http://ex/Person> ; ${names.map((n) => `<http://ex/name> "${n}"`).join(' ; ')} ; <http://ex/age> ${age} .`;
       await tx(engine, person('a', ['ann'], '1'));
       const shacl = await rejected(t, tx(engine, person('b', ['x', 'y'], '1')));
@@ -291,6 +293,11 @@ ex:AgeShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex
       // New shapes (the worker asks for their text once): two names now conform.
       await engine.putShapes(NS, shapes(2), 'admin');
       await t.notThrowsAsync(tx(engine, person('b', ['x', 'y'], '1')));
+      // Fired by the two transactions that committed, and by none of the four rejected ones.
+      const seen = engine.firings(NS, 'seen', 100);
+      t.is(seen.length, 2);
+      t.is(new Set(seen.map((f) => f.logIndex)).size, 2);
+      t.true(seen.every((f) => f.ok));
     } finally {
       await stop();
     }
