@@ -138,8 +138,9 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
     async *run(given: QueryJob, signal: AbortSignal): AsyncGenerator<string> {
       if (closed) throw new KnowdError('SHUTTING_DOWN', 'The node is shutting down');
       // The time limit runs from now, waiting for a worker included.
-      const job: QueryJob = given.acceptedAtMs === undefined ? { ...given, acceptedAtMs: Date.now() } : given;
-      const deadlineMs = job.acceptedAtMs! + job.timeoutMs;
+      const acceptedAtMs = given.acceptedAtMs ?? Date.now();
+      const job: QueryJob = { ...given, acceptedAtMs };
+      const deadlineMs = acceptedAtMs + job.timeoutMs;
       const w = await acquire(signal, deadlineMs, job.timeoutMs);
       const id = nextId++;
       const inbox: Exclude<FromWorker, { type: 'ready' }>[] = [];

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PassThrough } from 'node:stream';
-import { once } from 'node:events';
 import { z } from 'zod';
 import { KnowdError } from '../../../base/index.js';
 import { inlineQueryExecutor, resultKindOf, type QueryExecutor, type QueryJob } from '../../../engine/index.js';
@@ -9,6 +8,7 @@ import { serviceDescription } from '../service-description.js';
 import { updateWithDataset } from '../../../sparql/index.js';
 import type { BuiltApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
+import { drained } from '../snapshot-stream.js';
 import { localIri, parseWith } from './common.js';
 
 /** SPARQL 1.1 Protocol (/sparql, /ns/{name}/sparql) and the Knowd JSON query API (/v1/query). */
@@ -221,21 +221,6 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
   app.post('/v1/query', async (req, reply) => v1(req, reply, 'v1-json', 'application/json; charset=utf-8'));
   // NDJSON: one row a line, last line {"stats": {...}}; constant memory.
   app.post('/v1/query/stream', async (req, reply) => v1(req, reply, 'v1-ndjson', 'application/x-ndjson'));
-}
-
-/**
- * Waits until `out` takes more, or the client is gone. A client that stops reading and then hangs
- * up never drains the stream: waiting for 'drain' alone kept the query's generator suspended for
- * good, and with it its worker and that worker's LMDB read transaction (the soak found every query
- * hanging after as many such clients as there are query workers).
- */
-async function drained(out: PassThrough, signal: AbortSignal): Promise<void> {
-  try {
-    await once(out, 'drain', { signal });
-  } catch (e) {
-    if (signal.aborted) throw new KnowdError('QUERY_CANCELLED', 'The query was cancelled (the client went away)');
-    throw e;
-  }
 }
 
 /** Header values are ASCII. */
