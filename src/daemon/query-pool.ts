@@ -196,6 +196,12 @@ export function createQueryPool(opts: QueryPoolOptions): QueryExecutor {
             continue;
           }
           if (m.type === 'chunk') {
+            if (m.last === true) {
+              // The worker is done with the job: it goes back to the pool however the consumer ends.
+              finished = true;
+              yield m.chunk;
+              return;
+            }
             yield m.chunk;
             w.postMessage({ type: 'ack', id } satisfies ToWorker);
           } else if (m.type === 'done') {

@@ -7,7 +7,8 @@ export type ToWorker = { readonly type: 'job'; readonly id: number; readonly job
 export type FromWorker =
   /** Sent once the worker's modules are loaded; until then it is not terminated (see query-pool.ts). */
   | { readonly type: 'ready' }
-  | { readonly type: 'chunk'; readonly id: number; readonly chunk: string }
+  /** `last`: the job is done too (no 'done' follows, no ack is expected): one message for a small answer. */
+  | { readonly type: 'chunk'; readonly id: number; readonly chunk: string; readonly last?: true }
   | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError };
 

@@ -36,6 +36,9 @@ port.on('message', (m: ToWorker) => {
 });
 
 async function run(id: number, job: QueryJob): Promise<void> {
+  // Each chunk is posted when the next one exists, so the last goes with the end of the job: most
+  // answers are one chunk, and then one message (and no ack) instead of three.
+  let held: string | undefined;
   try {
     inflight = 0;
     await runQueryJob(
@@ -43,15 +46,18 @@ async function run(id: number, job: QueryJob): Promise<void> {
       quads,
       job,
       async (chunk) => {
-        post({ type: 'chunk', id, chunk });
-        inflight++;
+        if (held !== undefined) {
+          post({ type: 'chunk', id, chunk: held });
+          inflight++;
+        }
+        held = chunk;
         while (inflight >= WINDOW) await new Promise<void>((r) => (ack = r));
       },
       undefined,
       similar,
       keepGoing,
     );
-    post({ type: 'done', id });
+    post(held === undefined ? { type: 'done', id } : { type: 'chunk', id, chunk: held, last: true });
   } catch (e) {
     post({
       type: 'error',

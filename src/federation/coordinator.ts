@@ -90,9 +90,12 @@ export class Coordinator {
   }
 
   decide(job: QueryJob, asked: boolean): Decision {
+    const alone = this.participants().length < 2;
+    // Every query on a node of one comes here: it need not be prepared when nobody asks why.
+    if (alone && !asked) return { federate: false, reason: 'no other node is available to share the query' };
     const parsed = parseCached(job.query, job.baseIRI);
     const prepared = prepareQuery(parsed, optionsOf(job));
-    if (this.participants().length < 2) {
+    if (alone) {
       const d = planSplit(prepared);
       return { federate: false, reason: d.splittable ? 'no other node is available to share the query' : `not splittable: ${d.reason}` };
     }

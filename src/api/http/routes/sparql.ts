@@ -112,9 +112,14 @@ export function registerSparqlRoutes({ app, can }: BuiltApp, deps: ApiDeps): voi
     const it = run(ac.signal)[Symbol.asyncIterator]();
     try {
       const first = await it.next();
+      // Most answers are one chunk: sent as a string they skip a stream's set-up and piping (~0.1 ms
+      // of a sub-millisecond query) and carry a Content-Length.
+      const second = first.done === true ? first : await it.next();
+      if (second.done === true) return await reply.type(contentType).send(first.done === true ? '' : first.value);
       const out = new PassThrough();
       void reply.type(contentType).send(out);
-      if (first.done !== true) out.write(first.value);
+      out.write(first.value);
+      out.write(second.value);
       try {
         for (let r = await it.next(); r.done !== true; r = await it.next()) {
           if (!out.write(r.value)) await drained(out, ac.signal);
