@@ -72,6 +72,13 @@ const pastTime = (base: Buffer, ms: number): Buffer | undefined => (ms < 0 ? und
 function putWindowEntry(txn: WriteTxn, ns: string, timeMs: number, id: Buffer): void {
   const base = windowPrefix(ns);
   const key = Buffer.concat([base, u64Key(timeMs), id]);
+  // Usually the entry goes last: one read of the namespace's last entry tells, and is its predecessor.
+  for (const last of txn.scan('receiptIdx', { ...prefixRange(base), reverse: true, limit: 1 })) {
+    if (Buffer.compare(Buffer.from(last.key.buffer, last.key.byteOffset, last.key.byteLength), key) >= 0) break;
+    const n = ordinalOf(last.value);
+    txn.put('receiptIdx', key, u64Key((n ?? txn.count('receiptIdx', { start: base, end: key })) + 1));
+    return;
+  }
   const prev = lastWindowEntry(txn, base, key);
   // After an upgrade, the first entry counts the older ones (no ordinals) once.
   const before = prev === undefined ? 0 : (prev.ordinal ?? txn.count('receiptIdx', { start: base, end: key }));
