@@ -43,9 +43,9 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const HOUR_MS = 3_600_000;
 
-/** 0 keeps its "auto" meaning while any other value must be a sensible size. */
-function zeroOr(inner: Parser<number>): Parser<number> {
-  const allowed = `0 (auto) or ${inner.allowed}`;
+/** 0 keeps its special meaning ("auto", "never") while any other value must be a sensible size. */
+function zeroOr(inner: Parser<number>, zeroMeans = 'auto'): Parser<number> {
+  const allowed = `0 (${zeroMeans}) or ${inner.allowed}`;
   return {
     allowed,
     isBoolean: false,
@@ -211,6 +211,10 @@ export const SETTINGS: SettingsTable = {
   hardwareFile: {
     env: 'KNOWD_HARDWARE_FILE', parser: p.path, default: unset('/etc/knowd/hardware.json when it exists, else detected at start'),
     description: 'Hardware facts (JSON, written by the appliance provisioner) that the LMDB and NUMA tuning is computed from.',
+  },
+  idempotencyTtlMs: {
+    env: 'KNOWD_IDEMPOTENCY_TTL', parser: zeroOr(p.durationMs(60_000, 10 * 365 * 24 * HOUR_MS), 'never'), default: text('24h'),
+    description: 'How long a transaction\'s idempotencyKey is remembered: a retry within it returns the first receipt; after it the key may be used again. 0 keeps keys forever (the store then grows with every keyed transaction).',
   },
   windowSec: {
     env: 'KNOWD_WINDOW_SEC', parser: p.int(1), default: text('300'),

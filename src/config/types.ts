@@ -62,6 +62,7 @@ export interface Config {
   readonly lmdbMapSizeBytes: number;
   /** Hardware facts for the tuning; absent: the appliance's file when it exists, else live detection. */
   readonly hardwareFile?: string;
+  readonly idempotencyTtlMs: number;
   readonly windowSec: number;
   readonly packsDir?: string;
   readonly embedUrl?: string;

@@ -82,7 +82,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   if (vec !== undefined) log.info({ loaded: vec.report.loaded, rebuilt: vec.report.rebuilt }, 'vector indexes ready');
   const importPreparer = createImportPreparer(log.child({ svc: 'import' }));
   const batchSigner = createSigningPool(signer, log.child({ svc: 'sign' }));
-  const engine = await Engine.open({ storage, signer, batchSigner, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });
+  const engine = await Engine.open({ storage, signer, batchSigner, clock: systemClock, maxTxQuads: config.maxTxQuads, shacl: config.shaclEnabled, windowSec: config.windowSec, idempotencyTtlMs: config.idempotencyTtlMs, importPreparer, ...(vec !== undefined && { vectors: vec.indexes }) });
   const vectors = vec === undefined ? undefined : createVectorService(config, engine, vec.indexes, systemClock);
   const vectorSaver = vec === undefined ? undefined : startVectorSaver(vec.indexes, log);
   const packs = new PackService(config.packsDir, engine, log.child({ svc: 'packs' }));

@@ -6,7 +6,7 @@ import { chainReceipt, digestDeltaSync, type StoredReceipt } from '../receipts/i
 import { prefixRange, type WriteTxn } from '../storage/index.js';
 import type { Command, TxCommand, UpdateCommand } from './commands.js';
 import { applyUpdate } from './update.js';
-import { getIdempotency, putIdempotency } from './idempotency.js';
+import { getIdempotency, isLive, pruneIdempotency, putIdempotency } from './idempotency.js';
 import { followImportBatch, forgetImportBatches } from './import-order.js';
 import { chainHead, getReceipt, putReceipt, putUpdateDelta } from './receipt-store.js';
 import { applyVectorCommand, type VectorOutcome } from './vector-apply.js';
@@ -246,7 +246,8 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   }
   if (cmd.idempotency !== undefined) {
     const prior = getIdempotency(txn, cmd.ns, cmd.idempotency.key);
-    if (prior !== undefined) {
+    // An expired key is free again: this transaction applies and takes it over.
+    if (prior !== undefined && isLive(prior, cmd.timeMs)) {
       if (prior.requestHash !== cmd.idempotency.requestHash) {
         throw new KnowdError('IDEMPOTENCY_MISMATCH', `Idempotency key "${cmd.idempotency.key}" was already used for a different request`, { receiptId: prior.receiptId });
       }
@@ -274,7 +275,10 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
     );
     putReceipt(txn, receipt);
     if (cmd.idempotency !== undefined) {
-      putIdempotency(txn, cmd.ns, cmd.idempotency.key, { requestHash: cmd.idempotency.requestHash, receiptId: receipt.id, added, removed });
+      const { key, requestHash, expiresAtMs } = cmd.idempotency;
+      putIdempotency(txn, cmd.ns, key, { requestHash, receiptId: receipt.id, added, removed, ...(expiresAtMs !== undefined && { expiresAtMs }) });
+      // Each keyed write removes more expired keys than it adds, so the records stay within the TTL's worth.
+      pruneIdempotency(txn, cmd.timeMs);
     }
     const fired = postHooks(txn, ctx, { name: cmd.ns, id: ns.id }, effective, entry);
     return { type: 'tx', receipt, delta: { added, removed }, replayed: false, created: w.dict.created, nsId: ns.id, ...fired };

@@ -34,7 +34,8 @@ export interface TxCommand {
    */
   readonly exact?: string;
   readonly deltaHash: string;
-  readonly idempotency?: { readonly key: string; readonly requestHash: string };
+  /** `expiresAtMs`: from this entry time on the key is forgotten (absent: never; see idempotency.ts). */
+  readonly idempotency?: { readonly key: string; readonly requestHash: string; readonly expiresAtMs?: number };
   /**
    * A bulk import's batch: `id` names the import (unique per load), `seq` counts its batches from 0.
    * The batch applies only after the one before it applied (see import-order.ts).

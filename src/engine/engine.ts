@@ -12,7 +12,7 @@ import { batchSize, inThreadPreparer, type ImportBatchRequest, type ImportPrepar
 import { decodeCommand, encodeCommand, type Command, type TxCommand, type UpdateCommand } from './commands.js';
 import { executeQuery, type ParsedQuery, type QueryableDataset, type QueryOptions, type QueryResult } from '../sparql/index.js';
 import { queryableDataset } from './queryable.js';
-import { getIdempotency } from './idempotency.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, getIdempotency, isLive } from './idempotency.js';
 import { getReceipt } from './receipt-store.js';
 import { getEvidence, putEvidence } from './evidence.js';
 import { checkUpdate } from './update.js';
@@ -77,6 +77,8 @@ export interface EngineOptions {
   readonly shacl?: boolean;
   /** Evaluate knowledge hooks (default true); like SHACL, every node of a cluster must agree. */
   readonly hooks?: boolean;
+  /** KNOWD_IDEMPOTENCY_TTL: how long an idempotency key is remembered (0: for good; default 24 h). */
+  readonly idempotencyTtlMs?: number;
   /** KNOWD_WINDOW_SEC: the span of hooks' WINDOW conditions (default 300); every node must agree. */
   readonly windowSec?: number;
   /** Wall-clock time one hook evaluation may take on this node before the write fails and is retried (default 10 s). */
@@ -327,7 +329,7 @@ export class Engine {
     const requestHash = req.idempotencyKey === undefined ? '' : createHash('sha256').update(JSON.stringify([req.namespace, req.format, req.baseIRI ?? '', add, remove, req.graph ?? null, req.replace ?? null])).digest('hex');
     if (req.idempotencyKey !== undefined) {
       const prior = this.read((r) => getIdempotency(r, req.namespace, req.idempotencyKey!));
-      if (prior !== undefined) {
+      if (prior !== undefined && isLive(prior, this.opts.clock.nowMs())) {
         if (prior.requestHash !== requestHash) {
           throw new KnowdError('IDEMPOTENCY_MISMATCH', `Idempotency key "${req.idempotencyKey}" was already used for a different request`, { receiptId: prior.receiptId });
         }
@@ -339,12 +341,14 @@ export class Engine {
     // transactions apart. The leader picks it, so every replica parses the logged text identically.
     const bnodePrefix = `k${this.bnodeBase}${(this.bnodeSeq++).toString(36)}_`;
     const base = { format: req.format, ...(req.baseIRI !== undefined && { baseIRI: req.baseIRI }) };
+    const timeMs = this.opts.clock.nowMs();
+    const ttlMs = this.opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     const cmd: TxCommand = {
       type: 'tx',
       ns: req.namespace,
       actor: req.actor,
       kind: req.kind ?? 'tx',
-      timeMs: this.opts.clock.nowMs(),
+      timeMs,
       add,
       remove,
       ...base,
@@ -352,7 +356,7 @@ export class Engine {
       deltaHash: '',
       ...(req.graph !== undefined && { graph: req.graph }),
 
-      ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash } }),
+      ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash, ...(ttlMs > 0 && { expiresAtMs: timeMs + ttlMs }) } }),
     };
     const parsed = parseTxCommand(cmd);
     if (req.replace !== undefined) return this.commitParsed(...this.replacement(cmd, parsed, req.replace));

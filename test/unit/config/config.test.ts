@@ -55,6 +55,7 @@ test('defaults', (t) => {
   t.is(c.maxTxQuads, 1_000_000);
   t.is(c.lmdbMapSizeBytes, 0);
   t.is(c.windowSec, 300);
+  t.is(c.idempotencyTtlMs, 24 * 3_600_000);
   t.is(c.embedUrl, undefined);
 });
 
@@ -98,6 +99,8 @@ test('env: durations', (t) => {
   t.is(load({ KNOWD_CLUSTER_READ_TIMEOUT: '1m30s' }).clusterReadTimeoutMs, 90_000);
   t.is(load({ KNOWD_CLUSTER_WRITE_TIMEOUT: '1.1s' }).clusterWriteTimeoutMs, 1100);
   t.is(load({ KNOWD_CLUSTER_WRITE_TIMEOUT: '1h' }).clusterWriteTimeoutMs, 3_600_000);
+  t.is(load({ KNOWD_IDEMPOTENCY_TTL: '720h' }).idempotencyTtlMs, 720 * 3_600_000);
+  t.is(load({ KNOWD_IDEMPOTENCY_TTL: '0' }).idempotencyTtlMs, 0);
 });
 
 test('env: booleans', (t) => {
@@ -192,6 +195,7 @@ test('bad values: one line naming setting, value and what is allowed', (t) => {
   rejects(t, () => load({ KNOWD_REPL_STREAM_CHUNK_BYTES: '65MiB' }), 'KNOWD_REPL_STREAM_CHUNK_BYTES', '"65MiB"');
   rejects(t, () => load({ KNOWD_MAX_BODY_BYTES: '64XB' }), 'KNOWD_MAX_BODY_BYTES', '"64XB"', 'MiB');
   rejects(t, () => load({ KNOWD_MAP_SIZE: '100' }), 'KNOWD_MAP_SIZE', '"100"', '0 (auto)');
+  rejects(t, () => load({ KNOWD_IDEMPOTENCY_TTL: '30s' }), 'KNOWD_IDEMPOTENCY_TTL', '"30s"', '0 (never) or a duration from 60000ms');
   rejects(t, () => load({ KNOWD_CLUSTER_READ_TIMEOUT: '30' }), 'KNOWD_CLUSTER_READ_TIMEOUT', '"30"', 'duration');
   rejects(t, () => load({ KNOWD_CLUSTER_READ_TIMEOUT: '0s' }), 'KNOWD_CLUSTER_READ_TIMEOUT', '"0s"');
   rejects(t, () => load({ KNOWD_CLUSTER_WRITE_TIMEOUT: '30 sec' }), 'KNOWD_CLUSTER_WRITE_TIMEOUT', '"30 sec"');
@@ -289,7 +293,7 @@ test('redactedConfig hides secrets and is JSON-safe', (t) => {
 
 test('describeSettings lists every setting with its flag, default and description', (t) => {
   const settings = describeSettings();
-  t.is(settings.length, 42);
+  t.is(settings.length, 43);
   t.is(new Set(settings.map((s) => s.name)).size, settings.length);
   for (const s of settings) {
     t.regex(s.name, /^KNOWD_[A-Z0-9_]+$/);

@@ -259,6 +259,82 @@ test('a retried transaction returns the original receipt and is not applied or l
   t.not(elsewhere.receipt.id, first.receipt.id);
 });
 
+/** Records and expiry-index entries of the 'idem' table (index keys start with 0x00). */
+function idemKeys(storage: Storage): { records: number; expiries: number } {
+  return storage.read((r) => {
+    let records = 0;
+    let expiries = 0;
+    for (const k of r.scanKeys('idem', {})) {
+      if (k[0] === 0) expiries++;
+      else records++;
+    }
+    return { records, expiries };
+  });
+}
+
+test('an idempotency key is remembered for KNOWD_IDEMPOTENCY_TTL of entry time, then it is free again', async (t) => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const engine = await openWithNamespace(openMemoryStorage(), { clock, idempotencyTtlMs: 60_000 });
+  const first = await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }));
+  clock.advance(59_999);
+  const retry = await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }));
+  t.true(retry.replayed);
+  t.deepEqual(retry.receipt, first.receipt);
+  await rejects(t, engine.transact(tx(`<${EX}other> <${EX}p> "x" .`, { idempotencyKey: 'k1' })), 'IDEMPOTENCY_MISMATCH');
+
+  clock.advance(1);
+  // Expired: the same request is a new transaction (its quads are there already: nothing added), and
+  // the key now answers with the new receipt.
+  const again = await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }));
+  t.false(again.replayed);
+  t.not(again.receipt.id, first.receipt.id);
+  t.deepEqual(again.delta, { added: 0, removed: 0 });
+  t.deepEqual((await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }))).receipt, again.receipt);
+  // A different body may take over an expired key.
+  clock.advance(60_000);
+  const other = await engine.transact(tx(`<${EX}other> <${EX}p> "x" .`, { idempotencyKey: 'k1' }));
+  t.false(other.replayed);
+  t.deepEqual(other.delta, { added: 1, removed: 0 });
+});
+
+test('expired idempotency records are removed by later keyed writes, also on replay from the log', async (t) => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const storage = openMemoryStorage();
+  const engine = await openWithNamespace(storage, { clock, idempotencyTtlMs: 60_000 });
+  for (let i = 0; i < 10; i++) await engine.transact(tx(`<${EX}s${i}> <${EX}p> "${i}" .`, { idempotencyKey: `old-${i}` }));
+  // Unkeyed writes keep no record and remove none.
+  await engine.transact(tx(`<${EX}plain> <${EX}p> "x" .`));
+  t.deepEqual(idemKeys(storage), { records: 10, expiries: 10 });
+  clock.advance(60_000);
+  await engine.transact(tx(`<${EX}n0> <${EX}p> "x" .`, { idempotencyKey: 'new-0' }));
+  t.deepEqual(idemKeys(storage), { records: 7, expiries: 7 }, 'each keyed write removes up to 4 expired records');
+  for (let i = 1; i < 3; i++) await engine.transact(tx(`<${EX}n${i}> <${EX}p> "x" .`, { idempotencyKey: `new-${i}` }));
+  t.deepEqual(idemKeys(storage), { records: 3, expiries: 3 });
+  // The expired keys are free, the new ones are not.
+  t.false((await engine.transact(tx(`<${EX}s0> <${EX}p> "0" .`, { idempotencyKey: 'old-0' }))).replayed);
+  t.true((await engine.transact(tx(`<${EX}n1> <${EX}p> "x" .`, { idempotencyKey: 'new-1' }))).replayed);
+
+  // A replica that only has the log, with another TTL and clock of its own, keeps the same records:
+  // expiry follows the logged entry times and expiries.
+  await engine.drain();
+  const copy = openMemoryStorage();
+  const records = storage.read((r) => [...readRecords(r, 1)]);
+  await copy.write((w) => {
+    for (const rec of records) appendRecord(w, rec.index, rec.term, rec.payload);
+  });
+  await openStandaloneEngine(options(copy, { clock: new FakeClock(0), idempotencyTtlMs: 1 }));
+  t.deepEqual(idemKeys(copy), idemKeys(storage));
+  t.deepEqual(idemKeys(copy), { records: 4, expiries: 4 });
+});
+
+test('with KNOWD_IDEMPOTENCY_TTL 0 keys are kept for good', async (t) => {
+  const clock = new FakeClock(1_700_000_000_000);
+  const engine = await openWithNamespace(openMemoryStorage(), { clock, idempotencyTtlMs: 0 });
+  const first = await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }));
+  clock.advance(10 * 365 * 24 * 3_600_000);
+  t.deepEqual((await engine.transact(tx(TURTLE, { idempotencyKey: 'k1' }))).receipt, first.receipt);
+});
+
 test('concurrent retries of one idempotent transaction apply it once and share one receipt', async (t) => {
   const engine = await openWithNamespace(openMemoryStorage());
   const before = engine.position().lastIndex;
