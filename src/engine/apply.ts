@@ -13,7 +13,7 @@ import { applyVectorCommand, type VectorOutcome } from './vector-apply.js';
 import { deleteVectorNamespace } from '../vector/index.js';
 import { applyShapesPut } from './shapes.js';
 import { dropShapes } from '../shacl/index.js';
-import { dropHooks, type HooksCheck, type StoredFiring } from '../hooks/index.js';
+import { dropHooks, type EntryInfo, type HooksCheck, type StoredFiring } from '../hooks/index.js';
 import { applyHookCommand, runPostHooks } from './hooks.js';
 import { applyPacksLoad, type PacksOutcome } from './packs.js';
 import { batchSize, decodeQuads, encodeQuads, parseImportText, DEFAULT_GRAPH_SLOT, type EncodedBatch } from './import-batch.js';
@@ -67,13 +67,13 @@ export function parseTxCommand(c: TxCommand): QuadDelta {
  */
 export interface ApplyCheck {
   readonly name: string;
-  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly index: number; readonly timeMs: number }): void;
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: EntryInfo): void;
   /**
    * A check that can work in the background (SHACL in its worker thread): starts it and returns the
    * wait for its verdict, or undefined when there is nothing to check. The later checks run
    * meanwhile; `finish` throws what `check` would have.
    */
-  begin?(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly index: number; readonly timeMs: number }): { finish(): void } | undefined;
+  begin?(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: EntryInfo): { finish(): void } | undefined;
 }
 
 /** A transaction's delta as requested, and (`effective`) the quads it actually added and removed. */
@@ -90,7 +90,7 @@ export interface ApplyContext {
   readonly hooks?: HooksCheck;
 }
 
-type Entry = { readonly index: number; readonly timeMs: number };
+type Entry = EntryInfo;
 type Effective = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
 
 /**
@@ -194,7 +194,7 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const w = ctx.quads.writer(txn, ns.id);
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
-  const entry = { index, timeMs: cmd.timeMs };
+  const entry = entryOf(index, cmd);
   return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry, () => {
     // The receipt covers the effective change: the update's text says what to do, the delta what it did.
     const digest = digestDeltaSync(effect.added, effect.removed);
@@ -237,6 +237,11 @@ function isLineImport(cmd: TxCommand): cmd is TxCommand & { format: 'n-triples' 
   );
 }
 
+/** What the checks know of the entry: its index, time and the proposer's WINDOW span. */
+function entryOf(index: number, cmd: TxCommand | UpdateCommand): EntryInfo {
+  return { index, timeMs: cmd.timeMs, ...(cmd.windowSec !== undefined && { windowSec: cmd.windowSec }) };
+}
+
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
   const ns = requireNamespace(txn, cmd.ns);
   if (cmd.importBatch !== undefined) followImportBatch(txn, cmd.ns, cmd.importBatch.id, cmd.importBatch.seq);
@@ -266,7 +271,7 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   const added = effective.added.length;
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
-  const entry = { index, timeMs: cmd.timeMs };
+  const entry = entryOf(index, cmd);
   return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry, () => {
     const receipt = chainReceipt(
       // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
@@ -310,7 +315,7 @@ function applyImport(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCom
     }
   }
   w.finish();
-  const entry = { index, timeMs: cmd.timeMs };
+  const entry = entryOf(index, cmd);
   let all: Quad[] | undefined;
   let fresher: Quad[] | undefined;
   const decodedAll = (): Quad[] => (all ??= decodeQuads(batch));

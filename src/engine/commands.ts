@@ -41,6 +41,8 @@ export interface TxCommand {
    * The batch applies only after the one before it applied (see import-order.ts).
    */
   readonly importBatch?: { readonly id: string; readonly seq: number };
+  /** The proposer's KNOWD_WINDOW_SEC, for the hooks' WINDOW conditions on every replica (see hooks/check.ts EntryInfo). */
+  readonly windowSec?: number;
 }
 
 export interface NamespaceCommand {
@@ -60,6 +62,8 @@ export interface UpdateCommand {
   readonly baseIRI?: string;
   /** Seeds RAND(), UUID() and blank-node labels so every replica computes the same. */
   readonly seed: string;
+  /** As TxCommand's. */
+  readonly windowSec?: number;
 }
 
 /** Index options a namespace's vector index gets on its first upsert (later upserts must agree on dims and metric). */

@@ -79,7 +79,7 @@ export interface EngineOptions {
   readonly hooks?: boolean;
   /** KNOWD_IDEMPOTENCY_TTL: how long an idempotency key is remembered (0: for good; default 24 h). */
   readonly idempotencyTtlMs?: number;
-  /** KNOWD_WINDOW_SEC: the span of hooks' WINDOW conditions (default 300); every node must agree. */
+  /** KNOWD_WINDOW_SEC: the span of hooks' WINDOW conditions (default 300), logged with each write this node proposes. */
   readonly windowSec?: number;
   /** Wall-clock time one hook evaluation may take on this node before the write fails and is retried (default 10 s). */
   readonly hookWallLimitMs?: number;
@@ -131,6 +131,8 @@ export class Engine {
   private readonly inflight = new Map<string, Promise<TxResult>>();
   private readonly canonTimeoutMs: number;
   private readonly hooksCheck: HooksCheck;
+  /** KNOWD_WINDOW_SEC, logged with every data write so that replicas count WINDOW alike. */
+  private readonly windowSec: number;
   private readonly firingListeners = new Set<(f: StoredFiring) => void>();
   /**
    * Namespaces known to exist, by name: every request looks its namespace up, and a read transaction
@@ -143,7 +145,8 @@ export class Engine {
     this.quads = new QuadStore(new Dictionary());
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
     if (opts.shacl !== false) this.checks.push(new ShaclCheck());
-    this.hooksCheck = new HooksCheck(hooksEnv(opts.windowSec ?? 300, opts.hookWallMs ?? (() => Date.now()), opts.hookWallLimitMs ?? 10_000));
+    this.windowSec = opts.windowSec ?? 300;
+    this.hooksCheck = new HooksCheck(hooksEnv(this.windowSec, opts.hookWallMs ?? (() => Date.now()), opts.hookWallLimitMs ?? 10_000));
     if (opts.hooks !== false) this.checks.push(this.hooksCheck);
   }
 
@@ -356,6 +359,7 @@ export class Engine {
       deltaHash: '',
       ...(req.graph !== undefined && { graph: req.graph }),
 
+      windowSec: this.windowSec,
       ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash, ...(ttlMs > 0 && { expiresAtMs: timeMs + ttlMs }) } }),
     };
     const parsed = parseTxCommand(cmd);
@@ -389,7 +393,7 @@ export class Engine {
   async update(ns: string, text: string, actor: string, baseIRI?: string): Promise<TxResult> {
     this.namespace(ns);
     checkUpdate(text, baseIRI);
-    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
+    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), windowSec: this.windowSec, ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
     return this.txResult(out);
   }
@@ -435,7 +439,7 @@ export class Engine {
     if (quads > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The import batch has ${quads} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS).`);
     }
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, windowSec: this.windowSec, ...(batch !== undefined && { importBatch: batch }) };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
     return { ...(await this.txResult(out)), quads };
   }
@@ -446,7 +450,7 @@ export class Engine {
    */
   async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind, batch?: ImportBatchOrder): Promise<TxResult> {
     this.namespace(ns);
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', windowSec: this.windowSec, ...(batch !== undefined && { importBatch: batch }) };
     return this.commitParsed(cmd, { add, remove: [] });
   }
 

@@ -33,6 +33,11 @@ export interface HooksEnv {
 export interface EntryInfo {
   readonly index: number;
   readonly timeMs: number;
+  /**
+   * The proposer's KNOWD_WINDOW_SEC, logged with the entry so that every replica counts the same
+   * WINDOW whatever its own setting. Absent in entries of older versions: this node's setting.
+   */
+  readonly windowSec?: number;
 }
 
 type Delta = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
@@ -165,7 +170,9 @@ export class HooksCheck {
    * the datasets, their term caches, the before-view and the changed nodes are built once and
    * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
    */
-  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, timeMs: number, insideWrite: boolean, selfInWindow: number, views?: EntryViews): (seed: string) => EvalEnv {
+  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, at: { readonly timeMs: number; readonly windowSec?: number }, insideWrite: boolean, selfInWindow: number, views?: EntryViews): (seed: string) => EvalEnv {
+    const { timeMs } = at;
+    const windowMs = (at.windowSec ?? this.env.windowSec) * 1000;
     // Shared by every hook of the entry: one state, read once per pattern (memo.ts).
     const { after, before, focus } = views ?? this.viewsOf(txn, quads, ns, delta, insideWrite);
     let window: number | undefined;
@@ -179,7 +186,7 @@ export class HooksCheck {
         timeMs,
         entropy: lazyEntropy(() => this.env.entropy(seed)),
         shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
-        windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - this.env.windowSec * 1000, timeMs) + selfInWindow),
+        windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - windowMs, timeMs) + selfInWindow),
         overtime: () => {
           if (this.env.wallMs() > deadline) {
             throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
@@ -204,7 +211,7 @@ export class HooksCheck {
       if (!this.relevant(filter, delta)) continue;
       if (envs === undefined) {
         this.entryViews = this.viewsOf(txn, quads, ns, delta, true);
-        envs = this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 1, this.entryViews);
+        envs = this.envsOf(txn, quads, ns, delta, entry, true, 1, this.entryViews);
       }
       // The tx's own receipt is not written yet: it counts in its window.
       let v: Verdict;
@@ -231,7 +238,7 @@ export class HooksCheck {
     for (const { hook: h, filter } of hooks) {
       if (!this.relevant(filter, delta)) continue;
       // Built after the pre hooks' veto and the receipt: the window now holds this tx's own receipt.
-      envs ??= this.envsOf(txn, quads, ns, delta, entry.timeMs, true, 0, this.viewsForPost(txn, quads, ns, delta));
+      envs ??= this.envsOf(txn, quads, ns, delta, entry, true, 0, this.viewsForPost(txn, quads, ns, delta));
       const base = { namespace: ns.name, hook: h.id, logIndex: entry.index, timeMs: entry.timeMs };
       try {
         const v = evaluateHook(h, envs(`${entry.index}/${h.id}`));
@@ -249,7 +256,7 @@ export class HooksCheck {
   dryRun(txn: ReadTxn, quads: QuadStore, ns: Ns, hook: StoredHook, timeMs: number, focus: readonly Quad[]): { fired: boolean; evidence: JsonValue } {
     try {
       // No delta: ?this stays unbound (a hook of scope 'delta' is evaluated over every node).
-      const { focus: _none, ...env } = this.envsOf(txn, quads, ns, { added: [], removed: [] }, timeMs, false, 0)(`dry/${hook.id}`);
+      const { focus: _none, ...env } = this.envsOf(txn, quads, ns, { added: [], removed: [] }, { timeMs }, false, 0)(`dry/${hook.id}`);
       const v = evaluateHook(hook, { ...env, shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, { added: focus, removed: [] }, false) });
       return { fired: v.value, evidence: v.evidence };
     } catch (e) {

@@ -10,6 +10,8 @@ import { openStandalone } from '../../../src/replication/node/index.js';
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { u64Key, type Storage } from '../../../src/storage/index.js';
 import { countDataReceipts } from '../../../src/engine/receipt-store.js';
+import { appendRecord, readRecords } from '../../../src/replication/log/index.js';
+import { openMemoryStorage } from '../../../src/storage/index.js';
 import { withStorage } from '../../helpers/storages.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
@@ -64,6 +66,34 @@ test('WINDOW counts the transactions of the last windowSec by entry time, this o
       await stop();
     }
   });
+});
+
+test('a replica counts WINDOW with the span the proposer logged, not its own KNOWD_WINDOW_SEC', async (t) => {
+  const a = openMemoryStorage();
+  const clock = new FakeClock(T0);
+  const { engine, stop } = await open(a, clock);
+  await engine.putHook(hook({ id: 'rate', phase: 'pre', condition: { window: { count: { op: '>', value: 2 } } } }), 'admin');
+  await engine.putHook(hook({ id: 'busy', phase: 'post', condition: { window: { count: { op: '>=', value: 2 } } } }), 'admin');
+  for (let i = 1; i <= 4; i++) {
+    await tx(engine, `<http://ex/a> <http://ex/p> ${i} .`).catch(() => undefined); // the third is vetoed (3 in 60 s)
+    clock.advance(25_000);
+  }
+  const quads = (e: Engine): number => e.read((r) => e.quads.stats(r, e.namespace(NS).id).quads);
+  const busy = (e: Engine): number[] => e.firings(NS, 'busy', 100).map((f) => f.timeMs - T0);
+  t.is(quads(engine), 3);
+  t.deepEqual(busy(engine), [25_000, 75_000]);
+  await stop();
+
+  // The same log on a node set to a 5 s window: with its own span it would veto nothing and fire never.
+  const b = openMemoryStorage();
+  const records = a.read((r) => [...readRecords(r, 1)]);
+  await b.write((w) => {
+    for (const rec of records) appendRecord(w, rec.index, rec.term, rec.payload);
+  });
+  const replica = await open(b, new FakeClock(T0 + 3_600_000), { windowSec: 5 });
+  t.is(quads(replica.engine), 3);
+  t.deepEqual(busy(replica.engine), [25_000, 75_000]);
+  await replica.stop();
 });
 
 test.serial('hooks whose predicates the delta does not use are not evaluated; a variable predicate always is', async (t) => {
