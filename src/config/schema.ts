@@ -166,7 +166,7 @@ export const SETTINGS: SettingsTable = {
   },
   shaclEnabled: {
     env: 'KNOWD_SHACL_ENABLED', parser: p.bool, default: text('true'),
-    description: 'Validate transactions against the SHACL shapes of their namespace.',
+    description: 'Validate transactions against the SHACL shapes of their namespace. The leader\'s setting is logged with each write, and every replica validates exactly the writes the leader did.',
   },
   vecEnabled: {
     env: 'KNOWD_VEC_ENABLED', parser: p.bool, default: text('true'),

@@ -237,9 +237,9 @@ function isLineImport(cmd: TxCommand): cmd is TxCommand & { format: 'n-triples' 
   );
 }
 
-/** What the checks know of the entry: its index, time and the proposer's WINDOW span. */
+/** What the checks know of the entry: its index, time, and the proposer's WINDOW span and SHACL switch. */
 function entryOf(index: number, cmd: TxCommand | UpdateCommand): EntryInfo {
-  return { index, timeMs: cmd.timeMs, ...(cmd.windowSec !== undefined && { windowSec: cmd.windowSec }) };
+  return { index, timeMs: cmd.timeMs, ...(cmd.windowSec !== undefined && { windowSec: cmd.windowSec }), ...(cmd.shacl !== undefined && { shacl: cmd.shacl }) };
 }
 
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {

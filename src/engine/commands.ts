@@ -43,6 +43,8 @@ export interface TxCommand {
   readonly importBatch?: { readonly id: string; readonly seq: number };
   /** The proposer's KNOWD_WINDOW_SEC, for the hooks' WINDOW conditions on every replica (see hooks/check.ts EntryInfo). */
   readonly windowSec?: number;
+  /** The proposer's KNOWD_SHACL_ENABLED: whether every replica validates this write (absent: each its own setting, as older entries). */
+  readonly shacl?: boolean;
 }
 
 export interface NamespaceCommand {
@@ -64,6 +66,8 @@ export interface UpdateCommand {
   readonly seed: string;
   /** As TxCommand's. */
   readonly windowSec?: number;
+  /** The proposer's KNOWD_SHACL_ENABLED: whether every replica validates this write (absent: each its own setting, as older entries). */
+  readonly shacl?: boolean;
 }
 
 /** Index options a namespace's vector index gets on its first upsert (later upserts must agree on dims and metric). */

@@ -133,6 +133,8 @@ export class Engine {
   private readonly hooksCheck: HooksCheck;
   /** KNOWD_WINDOW_SEC, logged with every data write so that replicas count WINDOW alike. */
   private readonly windowSec: number;
+  /** KNOWD_SHACL_ENABLED, logged likewise so that replicas validate the same writes. */
+  private readonly shaclEnabled: boolean;
   private readonly firingListeners = new Set<(f: StoredFiring) => void>();
   /**
    * Namespaces known to exist, by name: every request looks its namespace up, and a read transaction
@@ -144,7 +146,9 @@ export class Engine {
   private constructor(private readonly opts: EngineOptions) {
     this.quads = new QuadStore(new Dictionary());
     this.canonTimeoutMs = opts.canonTimeoutMs ?? 10_000;
-    if (opts.shacl !== false) this.checks.push(new ShaclCheck());
+    this.shaclEnabled = opts.shacl !== false;
+    // Always there: an entry whose proposer validates is validated here too, whatever this node's setting.
+    this.checks.push(new ShaclCheck(this.shaclEnabled));
     this.windowSec = opts.windowSec ?? 300;
     this.hooksCheck = new HooksCheck(hooksEnv(this.windowSec, opts.hookWallMs ?? (() => Date.now()), opts.hookWallLimitMs ?? 10_000));
     if (opts.hooks !== false) this.checks.push(this.hooksCheck);
@@ -359,7 +363,7 @@ export class Engine {
       deltaHash: '',
       ...(req.graph !== undefined && { graph: req.graph }),
 
-      windowSec: this.windowSec,
+      windowSec: this.windowSec, shacl: this.shaclEnabled,
       ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash, ...(ttlMs > 0 && { expiresAtMs: timeMs + ttlMs }) } }),
     };
     const parsed = parseTxCommand(cmd);
@@ -393,7 +397,7 @@ export class Engine {
   async update(ns: string, text: string, actor: string, baseIRI?: string): Promise<TxResult> {
     this.namespace(ns);
     checkUpdate(text, baseIRI);
-    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), windowSec: this.windowSec, ...(baseIRI !== undefined && { baseIRI }) };
+    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), windowSec: this.windowSec, shacl: this.shaclEnabled, ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
     return this.txResult(out);
   }
@@ -439,7 +443,7 @@ export class Engine {
     if (quads > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The import batch has ${quads} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS).`);
     }
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, windowSec: this.windowSec, ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, windowSec: this.windowSec, shacl: this.shaclEnabled, ...(batch !== undefined && { importBatch: batch }) };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
     return { ...(await this.txResult(out)), quads };
   }
@@ -450,7 +454,7 @@ export class Engine {
    */
   async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind, batch?: ImportBatchOrder): Promise<TxResult> {
     this.namespace(ns);
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', windowSec: this.windowSec, ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', windowSec: this.windowSec, shacl: this.shaclEnabled, ...(batch !== undefined && { importBatch: batch }) };
     return this.commitParsed(cmd, { add, remove: [] });
   }
 

@@ -38,6 +38,8 @@ export interface EntryInfo {
    * WINDOW whatever its own setting. Absent in entries of older versions: this node's setting.
    */
   readonly windowSec?: number;
+  /** The proposer's KNOWD_SHACL_ENABLED, likewise (absent in older entries: this node's setting). */
+  readonly shacl?: boolean;
 }
 
 type Delta = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };

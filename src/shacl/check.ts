@@ -28,8 +28,11 @@ export class ShaclCheck {
   readonly name = 'shacl';
   private readonly cache = new ShapesCache();
 
-  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta): void {
-    this.begin(txn, quads, ns, delta)?.finish();
+  /** `enabled`: this node's KNOWD_SHACL_ENABLED, for entries that do not say what their proposer's was. */
+  constructor(private readonly enabled = true) {}
+
+  check(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly shacl?: boolean }): void {
+    this.begin(txn, quads, ns, delta, entry)?.finish();
   }
 
   /**
@@ -37,7 +40,9 @@ export class ShaclCheck {
    * the verdict and throws the rejection. In between, the applying thread may run other checks.
    * Undefined when there is nothing to validate.
    */
-  begin(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta): { finish(): void } | undefined {
+  begin(txn: WriteTxn, quads: QuadStore, ns: { readonly name: string; readonly id: number }, delta: CheckDelta, entry?: { readonly shacl?: boolean }): { finish(): void } | undefined {
+    // Whether to validate is the proposer's setting, logged with the entry: every replica decides alike.
+    if (!(entry?.shacl ?? this.enabled)) return undefined;
     const hash = shapesHashOf(txn, ns.id);
     if (hash === undefined || delta.added.length + delta.removed.length === 0) return undefined;
     const text = (): string => effectiveShapesOf(txn, ns.id) ?? '';

@@ -10,7 +10,8 @@ import { openStandalone } from '../../../src/replication/node/index.js';
 
 import { createEd25519Signer, generateSigningKeyPem } from '../../../src/receipts/index.js';
 import { shaclCounters } from '../../../src/shacl/index.js';
-import { openMemoryStorage } from '../../../src/storage/index.js';
+import { appendRecord, readRecords } from '../../../src/replication/log/index.js';
+import { openMemoryStorage, type Storage } from '../../../src/storage/index.js';
 import { awaitLeader, startMemoryCluster } from '../../helpers/memory-cluster.js';
 import { openTestStorage } from '../../helpers/storages.js';
 
@@ -95,3 +96,31 @@ test('replicated: shapes put through the leader reject a violating tx on every r
   await Promise.all(members.map((m) => m.node.waitForApplied(ok.receipt.logIndex)));
   for (const m of members) t.is(quadCount(m.engine, 'main'), 2, 'only the conforming person, on every node');
 });
+
+/** A node that has only `from`'s log, applied with its own KNOWD_SHACL_ENABLED. */
+async function replayed(from: Storage, shacl: boolean): Promise<Awaited<ReturnType<typeof openStandalone>>> {
+  const to = openMemoryStorage();
+  const records = from.read((r) => [...readRecords(r, 1)]);
+  await to.write((w) => {
+    for (const rec of records) appendRecord(w, rec.index, rec.term, rec.payload);
+  });
+  return openStandalone({ storage: to, signer, clock: systemClock, maxTxQuads: 1000, shacl });
+}
+
+for (const leaderValidates of [true, false]) {
+  test(`a replica validates exactly the writes its proposer did (proposer ${leaderValidates ? 'validating' : 'not validating'}, replica the other way)`, async (t) => {
+    const storage = openMemoryStorage();
+    const { engine, node } = await openStandalone({ storage, signer, clock: systemClock, maxTxQuads: 1000, shacl: leaderValidates });
+    await engine.createNamespace('main', 't');
+    await engine.putShapes('main', SHAPES, 't');
+    await engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(1, false) }).catch((e: unknown) => t.is((e as KnowdError).code, 'REJECTED'));
+    await engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(2) });
+    const expected = leaderValidates ? 2 : 3;
+    t.is(quadCount(engine, 'main'), expected);
+    await engine.drain();
+    await node.stop();
+    const replica = await replayed(storage, !leaderValidates);
+    t.teardown(() => replica.node.stop());
+    t.is(quadCount(replica.engine, 'main'), expected);
+  });
+}
