@@ -75,7 +75,7 @@ export interface EngineOptions {
    * true). Every node of a cluster must agree: the check decides at apply time, on each replica.
    */
   readonly shacl?: boolean;
-  /** Evaluate knowledge hooks (default true); like SHACL, every node of a cluster must agree. */
+  /** Evaluate knowledge hooks (default true; not a setting: tests and benchmarks); every node of a cluster must agree. */
   readonly hooks?: boolean;
   /** KNOWD_IDEMPOTENCY_TTL: how long an idempotency key is remembered (0: for good; default 24 h). */
   readonly idempotencyTtlMs?: number;
