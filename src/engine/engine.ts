@@ -199,13 +199,28 @@ export class Engine {
 
   /**
    * Checks a command a follower forwarded before the leader logs it: it must decode and name a
-   * namespace that exists here, so garbage from a peer never reaches the log.
+   * namespace that exists here, so garbage from a peer never reaches the log. The settings a data
+   * write carries for its replicas (WINDOW span, SHACL switch, idempotency expiry) are the leader's,
+   * as for the writes it takes itself, so the cluster behaves by the leader's configuration.
+   * @returns the command to log and its bytes (re-encoded when the leader's settings differ).
    */
-  checkForwarded(payload: Buffer): Command {
+  checkForwarded(payload: Buffer): { readonly cmd: Command; readonly payload: Buffer } {
     const cmd = decodeCommand(payload, 0);
     if (cmd.type === 'packs-load') for (const p of cmd.packs) for (const n of p.namespaces) this.namespace(n.ns);
     else if (cmd.type !== 'ns-create') this.namespace(cmd.ns);
-    return cmd;
+    if (cmd.type !== 'tx' && cmd.type !== 'update') return { cmd, payload };
+    const stamped = this.withLeaderSettings(cmd);
+    const same = stamped.windowSec === cmd.windowSec && stamped.shacl === cmd.shacl && (stamped.type !== 'tx' || cmd.type !== 'tx' || stamped.idempotency?.expiresAtMs === cmd.idempotency?.expiresAtMs);
+    return same ? { cmd, payload } : { cmd: stamped, payload: encodeCommand(stamped) };
+  }
+
+  /** A data write's command with this node's WINDOW span, SHACL switch and idempotency expiry. */
+  private withLeaderSettings<C extends TxCommand | UpdateCommand>(cmd: C): C {
+    const base = { ...cmd, windowSec: this.windowSec, shacl: this.shaclEnabled };
+    if (cmd.type !== 'tx' || cmd.idempotency === undefined) return base;
+    const { expiresAtMs: _theirs, ...idempotency } = cmd.idempotency;
+    const ttlMs = this.opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    return { ...base, idempotency: { ...idempotency, ...(ttlMs > 0 && { expiresAtMs: cmd.timeMs + ttlMs }) } };
   }
 
   /** Publishes what committed entries created to the read caches, once the entries up to `durableTo` are durable. */

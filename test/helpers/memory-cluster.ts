@@ -1,7 +1,7 @@
 /** An in-process cluster of engines on memory stores over the memory transport, for replication tests. */
 import type { ExecutionContext } from 'ava';
 import { FakeClock } from '../../src/base/index.js';
-import { Engine } from '../../src/engine/index.js';
+import { Engine, type EngineOptions } from '../../src/engine/index.js';
 import type { Signer } from '../../src/receipts/index.js';
 import { ReplicationNode } from '../../src/replication/node/index.js';
 import { createMemoryNetwork } from '../../src/replication/transport/memory/index.js';
@@ -14,7 +14,8 @@ export interface MemoryMember {
 }
 
 /** Starts one member per id (the first hinted leader); every node is stopped at teardown. */
-export async function startMemoryCluster(t: ExecutionContext, ids: readonly string[], signer: Signer): Promise<MemoryMember[]> {
+/** `options`: engine options of the i-th member beyond the defaults (its settings). */
+export async function startMemoryCluster(t: ExecutionContext, ids: readonly string[], signer: Signer, options: (i: number) => Partial<EngineOptions> = () => ({})): Promise<MemoryMember[]> {
   const net = createMemoryNetwork();
   const members: MemoryMember[] = [];
   t.teardown(async () => {
@@ -22,7 +23,7 @@ export async function startMemoryCluster(t: ExecutionContext, ids: readonly stri
   });
   for (const [i, id] of ids.entries()) {
     const storage = openMemoryStorage();
-    const engine = await Engine.open({ storage, signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 1000 });
+    const engine = await Engine.open({ storage, signer, clock: new FakeClock(1_700_000_000_000), maxTxQuads: 1000, ...options(i) });
     const node = await ReplicationNode.start({
       id, engine, storage, bootstrap: [...ids], transport: net.transport(id, ids.filter((x) => x !== id)),
       timing: { tickMs: 10, heartbeatTicks: 2, electionTicks: 10 }, writeTimeoutMs: 5000, readTimeoutMs: 2000, hint: i === 0 ? 'leader' : 'follower',

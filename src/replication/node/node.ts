@@ -344,8 +344,7 @@ export class ReplicationNode implements Sequencer {
     if (st.role !== 'leader') throw new KnowdError('NOT_LEADER', `Node ${this.opts.id} is not the leader`, { leader: st.leader });
     switch (call.kind) {
       case 'propose': {
-        const payload = Buffer.from(call.payload, 'base64');
-        const cmd = this.opts.engine.checkForwarded(payload);
+        const { cmd, payload } = this.opts.engine.checkForwarded(Buffer.from(call.payload, 'base64'));
         const { index, term } = this.raft.propose(payload);
         const done = this.pending.wait(index, term, { cmd, payload, parsed: undefined });
         this.kick();

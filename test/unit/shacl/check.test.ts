@@ -124,3 +124,22 @@ for (const leaderValidates of [true, false]) {
     t.is(quadCount(replica.engine, 'main'), expected);
   });
 }
+
+test('a write forwarded by a follower is validated by the leader\'s KNOWD_SHACL_ENABLED, on every replica', async (t) => {
+  // Only the first member validates; whoever leads decides for every write, forwarded or not.
+  const members = await startMemoryCluster(t, ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'], signer, (i) => ({ shacl: i === 0 }));
+  const leader = await awaitLeader(members);
+  const follower = members.find((m) => m !== leader)!;
+  const validates = leader === members[0];
+  await leader.engine.createNamespace('main', 't');
+  const put = await leader.engine.putShapes('main', SHAPES, 't');
+  await Promise.all(members.map((m) => m.node.waitForApplied(put.receipt.logIndex)));
+  const bad = await follower.engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(1, false) }).then(
+    () => 'accepted',
+    (e: unknown) => (e as KnowdError).code,
+  );
+  t.is(bad, validates ? 'REJECTED' : 'accepted');
+  const ok = await follower.engine.transact({ namespace: 'main', format: 'turtle', actor: 't', add: person(2) });
+  await Promise.all(members.map((m) => m.node.waitForApplied(ok.receipt.logIndex)));
+  for (const m of members) t.is(quadCount(m.engine, 'main'), validates ? 2 : 3, m.id);
+});
