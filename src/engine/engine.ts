@@ -120,6 +120,9 @@ export type ApplyResult = { readonly ok: true; readonly outcome: Outcome } | { r
  * transaction (single mode: append and apply share the commit; the cluster splits them without
  * changing the log format). Reads go straight to storage snapshots.
  */
+/** Times an entry may fail on the hooks' wall-clock limit before it is evaluated without it. */
+const OVERTIME_RETRIES = 2;
+
 export class Engine {
   readonly quads: QuadStore;
   // Per-process random base + counter: unique blank-node prefixes without a syscall per transaction.
@@ -136,6 +139,8 @@ export class Engine {
   /** KNOWD_SHACL_ENABLED, logged likewise so that replicas validate the same writes. */
   private readonly shaclEnabled: boolean;
   private readonly firingListeners = new Set<(f: StoredFiring) => void>();
+  /** Entries whose hooks ran past the wall-clock limit on this node, and how often (see HooksCheck.unlimited). */
+  private readonly overtimes = new Map<number, number>();
   /**
    * Namespaces known to exist, by name: every request looks its namespace up, and a read transaction
    * for it costs more than the lookup. Entries leave when an ns-delete is published or a snapshot
@@ -177,6 +182,7 @@ export class Engine {
    * own effects (a savepoint).
    */
   applyEntry(w: WriteTxn, index: number, payload: Uint8Array, local?: Proposal): ApplyResult {
+    this.hooksCheck.unlimited = (this.overtimes.get(index) ?? 0) >= OVERTIME_RETRIES;
     try {
       const cmd = local?.cmd ?? decodeCommand(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), index);
       const outcome = w.savepoint(() => {
@@ -191,9 +197,14 @@ export class Engine {
       // on every replica: the entry is rejected everywhere instead of wedging the log.
       // A check that failed for reasons of this node only (a worker that did not start, a time
       // limit) must not reject: other replicas would accept. Failing the write makes the node retry.
-      if (error instanceof KnowdError && error.details['transient'] === true) throw error;
+      if (error instanceof KnowdError && error.details['transient'] === true) {
+        if (error.details['overtime'] === true) this.countOvertime(index);
+        throw error;
+      }
       if (error instanceof KnowdError) return { ok: false, error };
       return { ok: false, error: new KnowdError('INTERNAL', `Log entry ${index} could not be applied: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }) };
+    } finally {
+      this.hooksCheck.unlimited = false;
     }
   }
 
@@ -223,8 +234,15 @@ export class Engine {
     return { ...base, idempotency: { ...idempotency, ...(ttlMs > 0 && { expiresAtMs: cmd.timeMs + ttlMs }) } };
   }
 
+  private countOvertime(index: number): void {
+    // Only the latest few entries can be retried; older counts are of entries applied since.
+    for (const i of this.overtimes.keys()) if (i < index - 1000) this.overtimes.delete(i);
+    this.overtimes.set(index, (this.overtimes.get(index) ?? 0) + 1);
+  }
+
   /** Publishes what committed entries created to the read caches, once the entries up to `durableTo` are durable. */
   published(results: readonly ApplyResult[], durableTo: number): void {
+    for (const i of this.overtimes.keys()) if (i <= durableTo) this.overtimes.delete(i);
     this.hooksCheck.committed(durableTo);
     for (const r of results) {
       if (!r.ok) continue;

@@ -78,6 +78,12 @@ function lazyEntropy(make: () => EvalEntropy): EvalEntropy {
 
 export class HooksCheck {
   readonly name = 'hooks';
+  /**
+   * Set by the engine for an entry that already ran past the wall-clock limit here more than once:
+   * it is in the log, so it must be applied, and evaluating it unhurried is the only way past it
+   * (each retry would take as long again). Its deterministic budget still bounds the work.
+   */
+  unlimited = false;
   private readonly parsed = new Map<string, Compiled>();
   /**
    * Each namespace's committed hooks, compiled and split by phase: every transaction needs them, and
@@ -190,8 +196,8 @@ export class HooksCheck {
         shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
         windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - windowMs, timeMs) + selfInWindow),
         overtime: () => {
-          if (this.env.wallMs() > deadline) {
-            throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true });
+          if (!this.unlimited && this.env.wallMs() > deadline) {
+            throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true, overtime: true });
           }
         },
       };

@@ -13,6 +13,7 @@ import { countDataReceipts } from '../../../src/engine/receipt-store.js';
 import { appendRecord, readRecords } from '../../../src/replication/log/index.js';
 import { openMemoryStorage } from '../../../src/storage/index.js';
 import { withStorage } from '../../helpers/storages.js';
+import { awaitLeader, startMemoryCluster } from '../../helpers/memory-cluster.js';
 
 const signer = createEd25519Signer(generateSigningKeyPem());
 const T0 = 1_700_000_000_000;
@@ -359,4 +360,23 @@ test('post hooks read the state the pre hooks read in the same entry, and never 
       await stop();
     }
   });
+});
+
+test('a logged entry whose hooks keep running past the wall-clock limit is applied unhurried after two tries, on every replica', async (t) => {
+  // Every node's wall clock jumps a minute at each reading: no evaluation that checks it finishes in time.
+  const slowWall = (): (() => number) => {
+    let skew = 0;
+    return () => Date.now() + (skew += 60_000);
+  };
+  const members = await startMemoryCluster(t, ['10.0.0.1:8091', '10.0.0.2:8091', '10.0.0.3:8091'], signer, () => ({ hookWallMs: slowWall(), hookWallLimitMs: 10_000, maxTxQuads: 5000 }));
+  const leader = await awaitLeader(members);
+  await leader.engine.createNamespace(NS, 't');
+  // Enough quads that an evaluation reads the clock (every 1024 quads read).
+  await tx(leader.engine, Array.from({ length: 1500 }, (_, i) => `<http://ex/s${i}> <http://ex/v> ${i} .`).join('\n'));
+  await leader.engine.putHook(hook({ id: 'scan', phase: 'pre', condition: { select: 'SELECT ?s { ?s <http://ex/v> ?o }', count: { op: '>', value: 1e9 } } }), 'admin');
+  // Once in the log the entry must be applied: before, every retry ran out of time again, for good.
+  await tx(leader.engine, '<http://ex/new> <http://ex/v> 1 .').catch(() => undefined);
+  const index = leader.engine.position().lastIndex;
+  await Promise.all(members.map((m) => m.node.waitForApplied(index, 10_000)));
+  for (const m of members) t.is(m.engine.read((r) => m.engine.quads.count(r, m.engine.namespace(NS).id, { graph: { kind: 'all' } })), 1501, m.id);
 });
