@@ -88,6 +88,8 @@ export interface ApplyContext {
   readonly checks?: readonly ApplyCheck[];
   /** The hooks check, whose post hooks run after a transaction's receipt (absent: hooks off). */
   readonly hooks?: HooksCheck;
+  /** The entry ran past the hooks' wall-clock limit here before: evaluate it without (EntryInfo.unhurried). */
+  readonly unhurried?: boolean;
 }
 
 type Entry = EntryInfo;
@@ -194,7 +196,7 @@ function applySparqlUpdate(txn: WriteTxn, ctx: ApplyContext, index: number, cmd:
   const w = ctx.quads.writer(txn, ns.id);
   const effect = applyUpdate(txn, ctx.quads, ns.id, w, cmd.text, { timeMs: cmd.timeMs, seed: cmd.seed, ...(cmd.baseIRI !== undefined && { baseIRI: cmd.baseIRI }) });
   w.finish();
-  const entry = entryOf(index, cmd);
+  const entry = entryOf(index, cmd, ctx);
   return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: effect.added, removed: effect.removed, effective: effect }, entry, () => {
     // The receipt covers the effective change: the update's text says what to do, the delta what it did.
     const digest = digestDeltaSync(effect.added, effect.removed);
@@ -238,8 +240,8 @@ function isLineImport(cmd: TxCommand): cmd is TxCommand & { format: 'n-triples' 
 }
 
 /** What the checks know of the entry: its index, time, and the proposer's WINDOW span and SHACL switch. */
-function entryOf(index: number, cmd: TxCommand | UpdateCommand): EntryInfo {
-  return { index, timeMs: cmd.timeMs, ...(cmd.windowSec !== undefined && { windowSec: cmd.windowSec }), ...(cmd.shacl !== undefined && { shacl: cmd.shacl }) };
+function entryOf(index: number, cmd: TxCommand | UpdateCommand, ctx: ApplyContext): EntryInfo {
+  return { index, timeMs: cmd.timeMs, ...(cmd.windowSec !== undefined && { windowSec: cmd.windowSec }), ...(cmd.shacl !== undefined && { shacl: cmd.shacl }), ...(ctx.unhurried === true && { unhurried: true }) };
 }
 
 function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand, parsed?: ParsedDelta): TxOutcome {
@@ -271,7 +273,7 @@ function applyTx(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCommand
   const added = effective.added.length;
   w.finish();
   if (cmd.exact !== undefined) checkExact(txn, ctx, ns.id, cmd.exact, w, delta.add);
-  const entry = entryOf(index, cmd);
+  const entry = entryOf(index, cmd, ctx);
   return withDeltaChecks(txn, ctx, { name: cmd.ns, id: ns.id }, { added: delta.add, removed: delta.remove, effective }, entry, () => {
     const receipt = chainReceipt(
       // Counts are the effective change (no-ops excluded); the hash covers the delta as logged.
@@ -315,7 +317,7 @@ function applyImport(txn: WriteTxn, ctx: ApplyContext, index: number, cmd: TxCom
     }
   }
   w.finish();
-  const entry = entryOf(index, cmd);
+  const entry = entryOf(index, cmd, ctx);
   let all: Quad[] | undefined;
   let fresher: Quad[] | undefined;
   const decodedAll = (): Quad[] => (all ??= decodeQuads(batch));

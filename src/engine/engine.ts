@@ -114,15 +114,15 @@ export interface Sequencer {
 
 export type ApplyResult = { readonly ok: true; readonly outcome: Outcome } | { readonly ok: false; readonly error: KnowdError };
 
+/** Times an entry may fail on the hooks' wall-clock limit before it is evaluated without it. */
+const OVERTIME_RETRIES = 2;
+
 /**
  * The replicated state machine of one node. propose() checks a request and turns it into a log
  * entry; a group commit appends a batch of entries and applies them in one durable storage
  * transaction (single mode: append and apply share the commit; the cluster splits them without
  * changing the log format). Reads go straight to storage snapshots.
  */
-/** Times an entry may fail on the hooks' wall-clock limit before it is evaluated without it. */
-const OVERTIME_RETRIES = 2;
-
 export class Engine {
   readonly quads: QuadStore;
   // Per-process random base + counter: unique blank-node prefixes without a syscall per transaction.
@@ -139,7 +139,7 @@ export class Engine {
   /** KNOWD_SHACL_ENABLED, logged likewise so that replicas validate the same writes. */
   private readonly shaclEnabled: boolean;
   private readonly firingListeners = new Set<(f: StoredFiring) => void>();
-  /** Entries whose hooks ran past the wall-clock limit on this node, and how often (see HooksCheck.unlimited). */
+  /** Entries whose hooks ran past the wall-clock limit on this node, and how often (see EntryInfo.unhurried). */
   private readonly overtimes = new Map<number, number>();
   /**
    * Namespaces known to exist, by name: every request looks its namespace up, and a read transaction
@@ -182,11 +182,10 @@ export class Engine {
    * own effects (a savepoint).
    */
   applyEntry(w: WriteTxn, index: number, payload: Uint8Array, local?: Proposal): ApplyResult {
-    this.hooksCheck.unlimited = (this.overtimes.get(index) ?? 0) >= OVERTIME_RETRIES;
     try {
       const cmd = local?.cmd ?? decodeCommand(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), index);
       const outcome = w.savepoint(() => {
-        const o = applyCommand(w, this.applyContext(), index, cmd, local?.parsed);
+        const o = applyCommand(w, this.applyContext((this.overtimes.get(index) ?? 0) >= OVERTIME_RETRIES), index, cmd, local?.parsed);
         // The logged command is the evidence a receipt is verified against; it outlives log compaction.
         if (cmd.type !== 'ns-create' && cmd.type !== 'ns-delete') putEvidence(w, index, payload);
         return o;
@@ -198,13 +197,12 @@ export class Engine {
       // A check that failed for reasons of this node only (a worker that did not start, a time
       // limit) must not reject: other replicas would accept. Failing the write makes the node retry.
       if (error instanceof KnowdError && error.details['transient'] === true) {
-        if (error.details['overtime'] === true) this.countOvertime(index);
+        // Cleared once the entry is applied (published).
+        if (error.details['overtime'] === true) this.overtimes.set(index, (this.overtimes.get(index) ?? 0) + 1);
         throw error;
       }
       if (error instanceof KnowdError) return { ok: false, error };
       return { ok: false, error: new KnowdError('INTERNAL', `Log entry ${index} could not be applied: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }) };
-    } finally {
-      this.hooksCheck.unlimited = false;
     }
   }
 
@@ -219,25 +217,25 @@ export class Engine {
     const cmd = decodeCommand(payload, 0);
     if (cmd.type === 'packs-load') for (const p of cmd.packs) for (const n of p.namespaces) this.namespace(n.ns);
     else if (cmd.type !== 'ns-create') this.namespace(cmd.ns);
-    if (cmd.type !== 'tx' && cmd.type !== 'update') return { cmd, payload };
-    const stamped = this.withLeaderSettings(cmd);
-    const same = stamped.windowSec === cmd.windowSec && stamped.shacl === cmd.shacl && (stamped.type !== 'tx' || cmd.type !== 'tx' || stamped.idempotency?.expiresAtMs === cmd.idempotency?.expiresAtMs);
-    return same ? { cmd, payload } : { cmd: stamped, payload: encodeCommand(stamped) };
+    const stamped = this.withSettings(cmd);
+    return stamped === cmd ? { cmd, payload } : { cmd: stamped, payload: encodeCommand(stamped) };
   }
 
-  /** A data write's command with this node's WINDOW span, SHACL switch and idempotency expiry. */
-  private withLeaderSettings<C extends TxCommand | UpdateCommand>(cmd: C): C {
-    const base = { ...cmd, windowSec: this.windowSec, shacl: this.shaclEnabled };
-    if (cmd.type !== 'tx' || cmd.idempotency === undefined) return base;
-    const { expiresAtMs: _theirs, ...idempotency } = cmd.idempotency;
+  /**
+   * A data write's command carrying what its replicas must apply it by: this node's WINDOW span,
+   * SHACL switch and idempotency expiry (the same object when it carries them already). Every write
+   * this node proposes gets them (submit), and so does every write a follower forwards to it.
+   */
+  private withSettings(cmd: Command): Command {
+    if (cmd.type !== 'tx' && cmd.type !== 'update') return cmd;
     const ttlMs = this.opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
-    return { ...base, idempotency: { ...idempotency, ...(ttlMs > 0 && { expiresAtMs: cmd.timeMs + ttlMs }) } };
-  }
-
-  private countOvertime(index: number): void {
-    // Only the latest few entries can be retried; older counts are of entries applied since.
-    for (const i of this.overtimes.keys()) if (i < index - 1000) this.overtimes.delete(i);
-    this.overtimes.set(index, (this.overtimes.get(index) ?? 0) + 1);
+    const idem = cmd.type === 'tx' ? cmd.idempotency : undefined;
+    const expiresAtMs = idem !== undefined && ttlMs > 0 ? cmd.timeMs + ttlMs : undefined;
+    if (cmd.windowSec === this.windowSec && cmd.shacl === this.shaclEnabled && idem?.expiresAtMs === expiresAtMs) return cmd;
+    const settings = { windowSec: this.windowSec, shacl: this.shaclEnabled };
+    if (cmd.type === 'update' || idem === undefined) return { ...cmd, ...settings };
+    const { expiresAtMs: _theirs, ...rest } = idem;
+    return { ...cmd, ...settings, idempotency: { ...rest, ...(expiresAtMs !== undefined && { expiresAtMs }) } };
   }
 
   /** Publishes what committed entries created to the read caches, once the entries up to `durableTo` are durable. */
@@ -284,8 +282,8 @@ export class Engine {
     return () => this.firingListeners.delete(fn);
   }
 
-  private applyContext(): ApplyContext {
-    return { quads: this.quads, checks: this.checks, ...(this.opts.hooks !== false && { hooks: this.hooksCheck }) };
+  private applyContext(unhurried = false): ApplyContext {
+    return { quads: this.quads, checks: this.checks, ...(this.opts.hooks !== false && { hooks: this.hooksCheck }), ...(unhurried && { unhurried }) };
   }
 
   /**
@@ -381,14 +379,12 @@ export class Engine {
     // transactions apart. The leader picks it, so every replica parses the logged text identically.
     const bnodePrefix = `k${this.bnodeBase}${(this.bnodeSeq++).toString(36)}_`;
     const base = { format: req.format, ...(req.baseIRI !== undefined && { baseIRI: req.baseIRI }) };
-    const timeMs = this.opts.clock.nowMs();
-    const ttlMs = this.opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     const cmd: TxCommand = {
       type: 'tx',
       ns: req.namespace,
       actor: req.actor,
       kind: req.kind ?? 'tx',
-      timeMs,
+      timeMs: this.opts.clock.nowMs(),
       add,
       remove,
       ...base,
@@ -396,8 +392,7 @@ export class Engine {
       deltaHash: '',
       ...(req.graph !== undefined && { graph: req.graph }),
 
-      windowSec: this.windowSec, shacl: this.shaclEnabled,
-      ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash, ...(ttlMs > 0 && { expiresAtMs: timeMs + ttlMs }) } }),
+      ...(req.idempotencyKey !== undefined && { idempotency: { key: req.idempotencyKey, requestHash } }),
     };
     const parsed = parseTxCommand(cmd);
     if (req.replace !== undefined) return this.commitParsed(...this.replacement(cmd, parsed, req.replace));
@@ -430,7 +425,7 @@ export class Engine {
   async update(ns: string, text: string, actor: string, baseIRI?: string): Promise<TxResult> {
     this.namespace(ns);
     checkUpdate(text, baseIRI);
-    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), windowSec: this.windowSec, shacl: this.shaclEnabled, ...(baseIRI !== undefined && { baseIRI }) };
+    const cmd: UpdateCommand = { type: 'update', ns, actor, timeMs: this.opts.clock.nowMs(), text, seed: randomBytes(16).toString('hex'), ...(baseIRI !== undefined && { baseIRI }) };
     const out = (await this.submit(cmd, undefined)) as TxOutcome;
     return this.txResult(out);
   }
@@ -476,7 +471,7 @@ export class Engine {
     if (quads > this.opts.maxTxQuads) {
       throw new KnowdError('TOO_LARGE', `The import batch has ${quads} quads; the limit is ${this.opts.maxTxQuads} (KNOWD_MAX_TX_QUADS).`);
     }
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, windowSec: this.windowSec, shacl: this.shaclEnabled, ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind: 'import', timeMs: this.opts.clock.nowMs(), add: request.text, remove: '', format: request.format, bnodePrefix: request.bnodePrefix, bnodeMode: 'prefix', deltaHash: prepared.deltaHash, ...(batch !== undefined && { importBatch: batch }) };
     const out = (await this.submit(cmd, { encoded: prepared })) as TxOutcome;
     return { ...(await this.txResult(out)), quads };
   }
@@ -487,7 +482,7 @@ export class Engine {
    */
   async transactQuads(ns: string, add: readonly Quad[], nquads: string, actor: string, kind: ReceiptKind, batch?: ImportBatchOrder): Promise<TxResult> {
     this.namespace(ns);
-    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', windowSec: this.windowSec, shacl: this.shaclEnabled, ...(batch !== undefined && { importBatch: batch }) };
+    const cmd: TxCommand = { type: 'tx', ns, actor, kind, timeMs: this.opts.clock.nowMs(), add: nquads, remove: '', format: 'n-quads', bnodePrefix: '', deltaHash: '', ...(batch !== undefined && { importBatch: batch }) };
     return this.commitParsed(cmd, { add, remove: [] });
   }
 
@@ -505,7 +500,8 @@ export class Engine {
   private submit(cmd: Command, parsed: ParsedDelta | undefined): Promise<Outcome> {
     if (this.stopping) return Promise.reject(new KnowdError('SHUTTING_DOWN', 'The node is shutting down and takes no new writes.'));
     if (this.sequencer === undefined) return Promise.reject(new KnowdError('NOT_READY', 'The node is starting and takes no writes yet.'));
-    return this.sequencer.submit({ cmd, payload: encodeCommand(cmd), parsed });
+    const stamped = this.withSettings(cmd);
+    return this.sequencer.submit({ cmd: stamped, payload: encodeCommand(stamped), parsed });
   }
 
   /** Replaces the namespace's SHACL shapes through the log; '' removes them. Resolves with the receipt. */

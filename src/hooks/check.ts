@@ -40,6 +40,12 @@ export interface EntryInfo {
   readonly windowSec?: number;
   /** The proposer's KNOWD_SHACL_ENABLED, likewise (absent in older entries: this node's setting). */
   readonly shacl?: boolean;
+  /**
+   * The entry already ran past the wall-clock limit on this node more than once: it is in the log, so
+   * it must be applied, and evaluating it without the limit is the only way past it (each retry
+   * would take as long again). Its deterministic budgets still bound the work.
+   */
+  readonly unhurried?: boolean;
 }
 
 type Delta = { readonly added: readonly Quad[]; readonly removed: readonly Quad[] };
@@ -78,12 +84,6 @@ function lazyEntropy(make: () => EvalEntropy): EvalEntropy {
 
 export class HooksCheck {
   readonly name = 'hooks';
-  /**
-   * Set by the engine for an entry that already ran past the wall-clock limit here more than once:
-   * it is in the log, so it must be applied, and evaluating it unhurried is the only way past it
-   * (each retry would take as long again). Its deterministic budget still bounds the work.
-   */
-  unlimited = false;
   private readonly parsed = new Map<string, Compiled>();
   /**
    * Each namespace's committed hooks, compiled and split by phase: every transaction needs them, and
@@ -178,7 +178,7 @@ export class HooksCheck {
    * the datasets, their term caches, the before-view and the changed nodes are built once and
    * shared by every hook of the entry; randomness and the wall-clock deadline are per hook.
    */
-  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, at: { readonly timeMs: number; readonly windowSec?: number }, insideWrite: boolean, selfInWindow: number, views?: EntryViews): (seed: string) => EvalEnv {
+  envsOf(txn: ReadTxn, quads: QuadStore, ns: Ns, delta: Delta, at: Pick<EntryInfo, 'timeMs' | 'windowSec' | 'unhurried'>, insideWrite: boolean, selfInWindow: number, views?: EntryViews): (seed: string) => EvalEnv {
     const { timeMs } = at;
     const windowMs = (at.windowSec ?? this.env.windowSec) * 1000;
     // Shared by every hook of the entry: one state, read once per pattern (memo.ts).
@@ -196,7 +196,7 @@ export class HooksCheck {
         shacl: (shapes) => validateDelta(shapes, quads, txn, ns.id, delta, insideWrite),
         windowCount: () => (window ??= this.env.transactionsBetween(txn, ns.name, timeMs - windowMs, timeMs) + selfInWindow),
         overtime: () => {
-          if (!this.unlimited && this.env.wallMs() > deadline) {
+          if (at.unhurried !== true && this.env.wallMs() > deadline) {
             throw new KnowdError('INTERNAL', `A hook ran longer than ${this.env.wallLimitMs} ms on this node`, { transient: true, overtime: true });
           }
         },
