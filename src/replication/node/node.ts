@@ -346,7 +346,7 @@ export class ReplicationNode implements Sequencer {
       case 'propose': {
         const { cmd, payload } = this.opts.engine.checkForwarded(Buffer.from(call.payload, 'base64'));
         const { index, term } = this.raft.propose(payload);
-        const done = this.pending.wait(index, term, { cmd, payload, parsed: undefined });
+        const done = this.pending.wait(index, term, { cmd, payload, parsed: undefined, forwarded: true });
         this.kick();
         return { ok: true, body: encodeOutcome(index, await done) };
       }
