@@ -83,7 +83,7 @@ test('the receipt is signed before the commit is durable, and the answer comes a
 });
 
 test('a write whose commit fails answers the error, not the receipt it had signed', async (t) => {
-  const { events, g, engine, node } = await setUp();
+  const { g, engine, node } = await setUp();
   g.failNext();
   await t.throwsAsync(engine.transact({ namespace: 'n', format: 'n-triples', actor: 'a', add: '<http://e/s> <http://e/p> "o" .\n' }));
   // The node restarts from the durable state and takes the next write.
