@@ -658,10 +658,13 @@ export class Engine {
     return signReceipt(r, this.opts.signer);
   }
 
-  /** signReceipt on the signing thread, for a write's answer. */
-  private async signed(r: StoredReceipt): Promise<Receipt> {
-    const early = this.presigned.get(r);
-    if (early !== undefined) return early;
+  /** A write's receipt as answered: signed at apply for local writes (presign), else now. */
+  private signed(r: StoredReceipt): Promise<Receipt> {
+    return this.presigned.get(r) ?? this.signOff(r);
+  }
+
+  /** signReceipt on the signing thread, or here when there is none. */
+  private async signOff(r: StoredReceipt): Promise<Receipt> {
     return this.opts.batchSigner === undefined ? this.signReceipt(r) : signReceiptOff(r, this.opts.batchSigner);
   }
 
@@ -672,8 +675,9 @@ export class Engine {
    * write is durable (the answer awaits both); a write that does not commit leaves its signature unused.
    */
   private presign(r: StoredReceipt): void {
+    // Signing in this thread gains nothing from starting early.
     if (this.opts.batchSigner === undefined) return;
-    const p = signReceiptOff(r, this.opts.batchSigner);
+    const p = this.signOff(r);
     p.catch(() => undefined); // awaited by the answer if there is one; never an unhandled rejection
     this.presigned.set(r, p);
   }
